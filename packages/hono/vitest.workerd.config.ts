@@ -1,0 +1,19 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Runs the runtime-agnostic behaviour suite (test/*.test.ts) inside workerd through miniflare.
+// Node-only tests live in test/node/ and are not part of this run.
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      miniflare: {
+        // Newest date workerd 1.20260426.1 supports (see ../../../shared/toolchain.md).
+        compatibilityDate: "2026-04-20",
+        compatibilityFlags: ["nodejs_compat"],
+      },
+    }),
+  ],
+  test: {
+    include: ["test/*.test.ts"],
+  },
+});
