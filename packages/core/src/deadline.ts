@@ -1,0 +1,81 @@
+/**
+ * One overall deadline per client call: `AbortSignal.timeout` combined with the caller's signal. Created inside
+ * the call (on Workers a timer must belong to the request that uses it). `AbortSignal.any` and
+ * `AbortSignal.timeout` are used when present, with small fallbacks for runtimes that lack them.
+ */
+import { transmitError, type TransmitError } from "./errors.js";
+import type { RouteName } from "./types.js";
+
+/** A running deadline. Call `dispose()` when the call settles. */
+export interface Deadline {
+  /** Aborts when the caller aborts or the time is up. */
+  readonly signal: AbortSignal;
+  /** Milliseconds left (never negative). */
+  remainingMs(): number;
+  /** The error for an aborted deadline: `aborted` when the caller aborted, else `timeout`. */
+  error(route: RouteName | undefined): TransmitError;
+  /** Releases timers and listeners. */
+  dispose(): void;
+}
+
+function timeoutSignal(ms: number): { signal: AbortSignal; dispose: () => void } {
+  if (typeof AbortSignal.timeout === "function") return { signal: AbortSignal.timeout(ms), dispose: () => {} };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), ms);
+  return { signal: controller.signal, dispose: () => clearTimeout(timer) };
+}
+
+/** Combines signals: aborts when any input aborts. Falls back to listeners when `AbortSignal.any` is missing. */
+export function anySignal(signals: readonly AbortSignal[]): { signal: AbortSignal; dispose: () => void } {
+  const any = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
+  if (typeof any === "function") return { signal: any.call(AbortSignal, [...signals]), dispose: () => {} };
+  const controller = new AbortController();
+  const cleanups: (() => void)[] = [];
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    const onAbort = () => controller.abort(s.reason);
+    s.addEventListener("abort", onAbort, { once: true });
+    cleanups.push(() => s.removeEventListener("abort", onAbort));
+  }
+  return { signal: controller.signal, dispose: () => cleanups.forEach((c) => c()) };
+}
+
+/** Starts a deadline of `timeoutMs` (clamped to >= 1 ms) bound to the optional caller signal. */
+export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
+  const ms = Math.max(1, Math.floor(timeoutMs));
+  const startedAt = Date.now();
+  const timer = timeoutSignal(ms);
+  const combined = callerSignal ? anySignal([callerSignal, timer.signal]) : { signal: timer.signal, dispose: () => {} };
+  return {
+    signal: combined.signal,
+    remainingMs: () => Math.max(0, ms - (Date.now() - startedAt)),
+    error: (route) =>
+      callerSignal?.aborted
+        ? transmitError("aborted", route ? { route } : {})
+        : transmitError("timeout", route ? { route } : {}, `no answer within ${ms} ms`),
+    dispose: () => {
+      combined.dispose();
+      timer.dispose();
+    },
+  };
+}
+
+/** Waits `ms`, rejecting early with the deadline's error when it aborts. */
+export function sleep(ms: number, deadline: Deadline, route: RouteName): Promise<void> {
+  if (deadline.signal.aborted) return Promise.reject(deadline.error(route));
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(deadline.error(route));
+    };
+    const timer = setTimeout(() => {
+      deadline.signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    deadline.signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

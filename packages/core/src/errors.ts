@@ -1,0 +1,118 @@
+import type { RouteName } from "./types.js";
+
+/** Stable error codes of {@link TransmitError}. New codes may be added in minor versions. */
+export type TransmitErrorCode =
+  | "invalid_credentials"
+  | "password_change_required"
+  | "locked"
+  | "rate_limited"
+  | "invalid_request"
+  | "unauthorized_client"
+  | "session_not_found"
+  | "timeout"
+  | "aborted"
+  | "network"
+  | "upstream_unavailable"
+  | "invalid_response"
+  | "token_invalid"
+  | "configuration";
+
+/** Construction fields of a {@link TransmitError}. */
+export interface TransmitErrorInit {
+  /** HTTP status from Transmit; 0 when no response was received or the error is local. */
+  status?: number;
+  /** Upstream request id (`x-request-id` / `x-correlation-id`), when sent. */
+  requestId?: string;
+  /** Seconds to wait before retrying (from `Retry-After`). */
+  retryAfter?: number;
+  /** Reset token for `password_change_required`. Kept out of `JSON.stringify` and logs. */
+  resetToken?: string;
+  /** Symbolic or numeric `error_code` / OAuth `error` from Transmit's body (never free text from the body). */
+  upstreamCode?: string;
+  /** Upstream operation that failed. */
+  route?: RouteName;
+  /** Underlying error (network failures). */
+  cause?: unknown;
+}
+
+/**
+ * The only error type the client throws. Switch on `code`; messages are fixed English text and never contain
+ * passwords, secrets, tokens or upstream bodies.
+ *
+ * @example
+ * ```ts
+ * try { await transmit.passwords.authenticate({ username, password }); }
+ * catch (e) {
+ *   if (e instanceof TransmitError && e.code === "password_change_required") offerChange(e.resetToken);
+ * }
+ * ```
+ */
+export class TransmitError extends Error {
+  override readonly name = "TransmitError";
+  /** Stable machine-readable code. */
+  readonly code: TransmitErrorCode;
+  /** HTTP status from Transmit; 0 when no response was received or the error is local. */
+  readonly status: number;
+  /** Upstream request id, when Transmit sent one. */
+  readonly requestId?: string;
+  /** Seconds to wait before retrying, when known. */
+  readonly retryAfter?: number;
+  /** Symbolic or numeric upstream `error_code` / OAuth `error`, as a string. */
+  readonly upstreamCode?: string;
+  /** Upstream operation that failed, if any. */
+  readonly route?: RouteName;
+  /**
+   * Reset token accompanying `password_change_required` (pass it to `passwords.reset`). Non-enumerable and
+   * excluded from `toJSON`, so it does not leak through `JSON.stringify` or `console.log`.
+   */
+  declare readonly resetToken?: string;
+
+  constructor(code: TransmitErrorCode, message: string, init: TransmitErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = code;
+    this.status = init.status ?? 0;
+    if (init.requestId !== undefined) this.requestId = init.requestId;
+    if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter;
+    if (init.upstreamCode !== undefined) this.upstreamCode = init.upstreamCode;
+    if (init.route !== undefined) this.route = init.route;
+    Object.defineProperty(this, "resetToken", {
+      value: init.resetToken,
+      enumerable: false,
+      writable: false,
+      configurable: false,
+    });
+  }
+
+  /** Safe, secret-free representation for logs. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, code: this.code, status: this.status, message: this.message };
+    if (this.route !== undefined) out.route = this.route;
+    if (this.requestId !== undefined) out.requestId = this.requestId;
+    if (this.retryAfter !== undefined) out.retryAfter = this.retryAfter;
+    if (this.upstreamCode !== undefined) out.upstreamCode = this.upstreamCode;
+    return out;
+  }
+}
+
+/** Fixed messages per code: upstream text is never copied into a message (it may echo user input). */
+const MESSAGES: Record<TransmitErrorCode, string> = {
+  invalid_credentials: "Transmit rejected the credentials",
+  password_change_required: "The password is correct but must be changed",
+  locked: "Password authentication is temporarily locked for this user",
+  rate_limited: "Transmit rate limited the request",
+  invalid_request: "Transmit rejected the request as invalid",
+  unauthorized_client: "Transmit rejected the client credentials or client access token",
+  session_not_found: "The Transmit session does not exist or has expired",
+  timeout: "The request to Transmit timed out",
+  aborted: "The request was aborted by the caller",
+  network: "The request to Transmit failed before a response arrived",
+  upstream_unavailable: "Transmit is unavailable",
+  invalid_response: "Transmit sent a response the client cannot use",
+  token_invalid: "The token is invalid",
+  configuration: "The client is misconfigured",
+};
+
+/** Builds an error with the standard message for `code`, optionally with a short secret-free detail. */
+export function transmitError(code: TransmitErrorCode, init: TransmitErrorInit = {}, detail?: string): TransmitError {
+  return new TransmitError(code, detail ? `${MESSAGES[code]}: ${detail}` : MESSAGES[code], init);
+}

@@ -1,0 +1,51 @@
+/** JWT verification against a {@link RemoteKeySet}: signature, algorithm allow-list, `iss`, `aud`, `exp`. */
+import { errors as joseErrors, jwtVerify } from "jose";
+import type { Deadline } from "../deadline.js";
+import { TransmitError, transmitError } from "../errors.js";
+import type { VerifiedClaims } from "../types.js";
+import type { RemoteKeySet } from "./key-set.js";
+
+/** Signature algorithms accepted for Transmit tokens. `none` and HMAC are never accepted. */
+export type TokenAlgorithm = "RS256" | "PS256";
+
+/** Checks applied by {@link verifyJwt}. */
+export interface VerifyChecks {
+  issuer: string;
+  audience?: string | string[];
+  algorithms: readonly TokenAlgorithm[];
+  clockToleranceSec: number;
+  nowMs: number;
+}
+
+function reason(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return "expired";
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `${error.claim} claim check failed`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return "algorithm not allowed";
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return "no matching key";
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "signature verification failed";
+  return "malformed or unverifiable token";
+}
+
+/** Verifies `jwt` and returns its claims, or throws `token_invalid` (or the key fetch's TransmitError). */
+export async function verifyJwt(
+  jwt: string,
+  keySet: RemoteKeySet,
+  checks: VerifyChecks,
+  deadline: Deadline,
+): Promise<VerifiedClaims> {
+  if (typeof jwt !== "string" || jwt.length === 0) throw transmitError("token_invalid", {}, "empty token");
+  try {
+    const { payload } = await jwtVerify(jwt, (header, token) => keySet.getKey(header, token, deadline), {
+      issuer: checks.issuer,
+      ...(checks.audience !== undefined && { audience: checks.audience }),
+      algorithms: [...checks.algorithms],
+      clockTolerance: checks.clockToleranceSec,
+      currentDate: new Date(checks.nowMs),
+      requiredClaims: ["exp"],
+    });
+    return payload as VerifiedClaims;
+  } catch (error) {
+    if (error instanceof TransmitError) throw error;
+    throw transmitError("token_invalid", {}, reason(error));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Transmit's regions (transmit-api.md sections 1 and 5.3). Locations are approximate and only used to pick the
+ * nearest region; Transmit does not publish data-centre locations.
+ */
+import type { RegionName } from "./types.js";
+
+/** Static facts about one Transmit region. */
+export interface RegionInfo {
+  /** Region name. */
+  readonly name: RegionName;
+  /** API host, e.g. `api.eu.transmitsecurity.io`. */
+  readonly host: string;
+  /** API root (scheme + host); service paths such as `/cis/v1/...` and `/oidc/token` hang off it. */
+  readonly root: string;
+  /**
+   * Expected `iss` of tokens signed with the tenant's global key. `undefined` for the sandbox, whose issuer is not
+   * documented: pass `issuer` to `createTransmitClient` to verify sandbox tokens.
+   */
+  readonly issuer: string | undefined;
+  /** JWKS URL (`{root}/cis/oidc/jwks`). */
+  readonly jwksUrl: string;
+  /** Approximate latitude of the region, for {@link nearestRegion}. */
+  readonly latitude: number;
+  /** Approximate longitude of the region, for {@link nearestRegion}. */
+  readonly longitude: number;
+}
+
+function region(
+  name: RegionName,
+  host: string,
+  issuer: string | undefined,
+  latitude: number,
+  longitude: number,
+): RegionInfo {
+  const root = `https://${host}`;
+  return Object.freeze({ name, host, root, issuer, jwksUrl: `${root}/cis/oidc/jwks`, latitude, longitude });
+}
+
+/**
+ * The region table: hosts, API roots, issuers and JWKS URLs of every Transmit environment.
+ *
+ * @example
+ * ```ts
+ * regions.eu.root;   // "https://api.eu.transmitsecurity.io"
+ * regions.eu.issuer; // "https://eu.userid.security"
+ * ```
+ */
+export const regions: Readonly<Record<RegionName, RegionInfo>> = Object.freeze({
+  // US/global: eastern United States (approximation).
+  us: region("us", "api.transmitsecurity.io", "https://userid.security", 38.9, -77.4),
+  // EU: Frankfurt (approximation).
+  eu: region("eu", "api.eu.transmitsecurity.io", "https://eu.userid.security", 50.1, 8.7),
+  // CA: Montreal (approximation).
+  ca: region("ca", "api.ca.transmitsecurity.io", "https://ca.userid.security", 45.5, -73.6),
+  // AU: Sydney (approximation).
+  au: region("au", "api.au.transmitsecurity.io", "https://au.userid.security", -33.9, 151.2),
+  // Sandbox: separate environment, issuer undocumented.
+  sandbox: region("sandbox", "api.sbx.transmitsecurity.io", undefined, 38.9, -77.4),
+});
+
+/** The production regions, the default candidates of {@link nearestRegion}. */
+export const productionRegions: readonly RegionName[] = Object.freeze(["us", "eu", "ca", "au"]);
+
+/** Type guard for region names. */
+export function isRegionName(value: unknown): value is RegionName {
+  return typeof value === "string" && Object.hasOwn(regions, value);
+}

@@ -1,0 +1,129 @@
+/**
+ * Response processing, separate from transport so it can be tested with hand-made `Response` objects:
+ * success bodies become camelCase results, failures become a {@link TransmitError} with a stable code.
+ */
+import { type ErrorBody, parseErrorBody, parseJsonObject } from "./error-body.js";
+import { type TransmitErrorCode, transmitError, type TransmitError } from "./errors.js";
+import { createTokenSet } from "./token-set.js";
+import type { RouteName, TokenSet } from "./types.js";
+
+/** Reads the upstream request id from the usual headers. */
+export function requestIdOf(headers: Headers): string | undefined {
+  return headers.get("x-request-id") ?? headers.get("x-correlation-id") ?? headers.get("request-id") ?? undefined;
+}
+
+/**
+ * Parses `Retry-After` (delta-seconds or HTTP-date, RFC 9110 section 10.2.3) into whole seconds >= 0.
+ * Returns `undefined` when absent or unparseable.
+ */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number.parseInt(trimmed, 10);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - nowMs) / 1000));
+}
+
+const LOCKED = /auth_locked|locked|suspended/i;
+const CHANGE_REQUIRED = /^(temporary_password|password_expired)$/i;
+const SESSION_NOT_FOUND = /session not found|session_not_found/i;
+const BAD_CREDENTIALS = /auth_invalid_credentials|user_not_found|invalid_credentials/i;
+
+function codeFor(route: RouteName, status: number, body: ErrorBody): TransmitErrorCode {
+  const text = `${body.code ?? ""} ${body.message ?? ""}`;
+  if (status === 429) return "rate_limited";
+  if (status >= 500) return "upstream_unavailable";
+  if (status < 400) return "invalid_response"; // e.g. a 3xx, which `redirect: "manual"` leaves unfollowed
+  // Bad client id/secret is undocumented: `{message:"Bad request"}` 400 or OAuth `invalid_client` 400/401.
+  if (route === "token") return "unauthorized_client";
+  if (route === "jwks") return "invalid_response";
+  if (status === 423 || (status === 403 && LOCKED.test(text))) return "locked";
+  if (status === 403 && (body.resetToken !== undefined || CHANGE_REQUIRED.test(body.message ?? ""))) {
+    return "password_change_required";
+  }
+  switch (route) {
+    case "password.authenticate":
+      // Any other 4xx is a generic authentication failure (fail closed, no user enumeration), except
+      // validation errors that do not mention credentials.
+      if (status === 400 && !BAD_CREDENTIALS.test(text)) return "invalid_request";
+      return "invalid_credentials";
+    case "session.authenticate":
+    case "session.logout":
+      if (SESSION_NOT_FOUND.test(text) || status === 404 || status === 401) return "session_not_found";
+      return status === 403 ? "unauthorized_client" : "invalid_request";
+    case "token.refresh":
+      return status === 403 ? "unauthorized_client" : "token_invalid";
+    case "password.reset":
+      if (status === 400) return "invalid_request";
+      return "token_invalid";
+    default:
+      return "invalid_request";
+  }
+}
+
+/** Maps a non-success response to a {@link TransmitError}. Never includes body text in the error. */
+export function errorFromResponse(
+  route: RouteName,
+  status: number,
+  headers: Headers,
+  text: string,
+  nowMs: number,
+): TransmitError {
+  const body = parseErrorBody(text);
+  const code = codeFor(route, status, body);
+  const retryAfter = parseRetryAfter(headers.get("retry-after"), nowMs);
+  const requestId = requestIdOf(headers);
+  return transmitError(
+    code,
+    {
+      status,
+      route,
+      ...(requestId !== undefined && { requestId }),
+      ...(retryAfter !== undefined && { retryAfter }),
+      ...(body.code !== undefined && { upstreamCode: body.code }),
+      ...(code === "password_change_required" && body.resetToken !== undefined && { resetToken: body.resetToken }),
+    },
+    `HTTP ${status} from ${route}`,
+  );
+}
+
+function invalidResponse(route: RouteName, status: number, headers: Headers, detail: string): TransmitError {
+  const requestId = requestIdOf(headers);
+  return transmitError("invalid_response", { status, route, ...(requestId !== undefined && { requestId }) }, detail);
+}
+
+/** Parses a 200 body as a JSON object or throws `invalid_response` (HTML, truncated JSON, empty). */
+export function parseSuccessJson(route: RouteName, status: number, headers: Headers, text: string) {
+  const json = parseJsonObject(text);
+  if (!json) throw invalidResponse(route, status, headers, `${route} returned a body that is not a JSON object`);
+  return json;
+}
+
+/** Converts a 200 token response (`access_token`, `token_type`, `expires_in`, ...) to a {@link TokenSet}. */
+export function tokenSetFromJson(
+  route: RouteName,
+  status: number,
+  headers: Headers,
+  json: Record<string, unknown>,
+): TokenSet {
+  const { access_token, id_token, refresh_token, token_type, expires_in, session_id } = json;
+  const expiresIn = typeof expires_in === "string" && /^\d+$/.test(expires_in) ? Number(expires_in) : expires_in;
+  if (typeof access_token !== "string" || access_token.length === 0) {
+    throw invalidResponse(route, status, headers, "access_token missing");
+  }
+  if (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw invalidResponse(route, status, headers, "expires_in missing or invalid");
+  }
+  if (token_type !== undefined && typeof token_type !== "string") {
+    throw invalidResponse(route, status, headers, "token_type invalid");
+  }
+  return createTokenSet({
+    accessToken: access_token,
+    tokenType: typeof token_type === "string" && token_type ? token_type : "Bearer",
+    expiresIn,
+    ...(typeof id_token === "string" && id_token && { idToken: id_token }),
+    ...(typeof refresh_token === "string" && refresh_token && { refreshToken: refresh_token }),
+    ...(typeof session_id === "string" && session_id && { sessionId: session_id }),
+  });
+}

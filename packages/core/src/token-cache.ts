@@ -1,0 +1,49 @@
+/** The default in-memory {@link TokenCache}. */
+import type { TokenCache } from "./types.js";
+
+/** Options of {@link createMemoryTokenCache}. */
+export interface MemoryTokenCacheOptions {
+  /** Clock in ms since epoch (default `Date.now`). */
+  now?: () => number;
+  /** Maximum entries kept; the oldest is evicted first (default 100). */
+  maxEntries?: number;
+}
+
+/**
+ * In-memory token cache. It stores values only (never pending promises), so one instance may be shared by every
+ * request of a Workers isolate: create it at module scope and pass it to each client.
+ *
+ * @example
+ * ```ts
+ * const tokenCache = createMemoryTokenCache(); // module scope
+ * export default { fetch: (req, env) => createTransmitClient({ ...config(env), tokenCache }).passwords... };
+ * ```
+ */
+export function createMemoryTokenCache(options: MemoryTokenCacheOptions = {}): TokenCache {
+  const now = options.now ?? Date.now;
+  const maxEntries = Math.max(1, options.maxEntries ?? 100);
+  const entries = new Map<string, { value: string; expiresAt: number }>();
+  return {
+    async get(key) {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (entry.expiresAt <= now()) {
+        entries.delete(key);
+        return undefined;
+      }
+      return entry.value;
+    },
+    async set(key, value, ttlSeconds) {
+      entries.delete(key);
+      if (!(ttlSeconds > 0)) return;
+      if (entries.size >= maxEntries) {
+        const oldest = entries.keys().next();
+        if (!oldest.done) entries.delete(oldest.value);
+      }
+      entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
+    },
+    async delete(key) {
+      entries.delete(key);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Public types shared by the client's modules. Inputs and results are camelCase; the wire format (snake_case) is
+ * built and parsed in the modules that talk to Transmit.
+ */
+
+/** A Transmit (Mosaic) environment with its own API host, issuer and tenants. */
+export type RegionName = "us" | "eu" | "ca" | "au" | "sandbox";
+
+/** Per-call options accepted as the last argument of every client method. */
+export interface RequestOptions {
+  /** Aborts the call (and any retry or backoff wait) when signalled. */
+  signal?: AbortSignal;
+  /** Overall deadline for this call in milliseconds, across retries. Defaults to the client's `timeoutMs`. */
+  timeoutMs?: number;
+}
+
+/**
+ * Tokens returned by Transmit for a user. `JSON.stringify`, `String()` and Node/Bun/Deno `console.log` of a
+ * TokenSet print `[REDACTED]` in place of every token and the session id; read the properties explicitly to store
+ * them.
+ */
+export interface TokenSet {
+  /** User access token (JWT). */
+  accessToken: string;
+  /** OIDC ID token (JWT), when Transmit returned one. */
+  idToken?: string;
+  /** Opaque refresh token, when Transmit returned one (rotates on every refresh). */
+  refreshToken?: string;
+  /** Token type, normally `"Bearer"`. */
+  tokenType: string;
+  /** Lifetime of the access token in seconds. */
+  expiresIn: number;
+  /** Transmit backend session id (absent on refresh responses). */
+  sessionId?: string;
+}
+
+/** Client attributes forwarded to Transmit so its brute-force protection sees the real end user. */
+export interface ClientAttributes {
+  /** The end user's IP address (e.g. `CF-Connecting-IP`), never a proxy's. */
+  ipAddress?: string;
+  /** The end user's `User-Agent`. */
+  userAgent?: string;
+}
+
+/** OIDC claims request, e.g. `{ id_token: { roles: null } }`. Sent to Transmit unchanged. */
+export type ClaimsRequest = Record<string, Record<string, unknown> | null | undefined>;
+
+/** Input of {@link TransmitClient.passwords}`.authenticate`. */
+export interface PasswordAuthenticateInput {
+  /** Username, email or phone number, matching `usernameType`. Sent byte for byte. */
+  username: string;
+  /** The user's password. Sent byte for byte: no trimming or normalisation. */
+  password: string;
+  /** Which identifier `username` is. Transmit's default is `"username"`. */
+  usernameType?: "username" | "email" | "phone_number";
+  /** Resource URI; becomes the access token's `aud`. */
+  resource?: string;
+  /** OIDC claims request. */
+  claims?: ClaimsRequest;
+  /** Organization id for B2B member login. */
+  orgId?: string;
+  /** Attach this authentication to an existing Transmit session (MFA). */
+  sessionId?: string;
+  /** Identifier of the originating device. */
+  deviceId?: string;
+  /** End user's IP and user agent. */
+  clientAttributes?: ClientAttributes;
+}
+
+/** Input of {@link TransmitClient.passwords}`.reset`. */
+export interface PasswordResetInput {
+  /** The reset token from a `password_change_required` error (`TransmitError.resetToken`). */
+  resetToken: string;
+  /** The new password. Sent byte for byte. */
+  newPassword: string;
+}
+
+/** Result of a completed password reset. */
+export interface PasswordResetResult {
+  /** Transmit's confirmation message, e.g. `"Password changed successfully"`. */
+  message?: string;
+}
+
+/** Input of {@link TransmitClient.sessions}`.authenticate` (silent authentication into an existing session). */
+export interface SessionAuthenticateInput {
+  /** Transmit backend session id. */
+  sessionId: string;
+  /** Resource URI; becomes the access token's `aud`. */
+  resource?: string;
+  /** OIDC claims request. */
+  claims?: ClaimsRequest;
+  /** Organization id. */
+  orgId?: string;
+  /** End user's IP and user agent. */
+  clientAttributes?: ClientAttributes;
+}
+
+/** Claims of a verified JWT. */
+export interface VerifiedClaims {
+  /** Subject: the Transmit user id (or client id for client tokens). */
+  sub?: string;
+  /** Issuer. */
+  iss?: string;
+  /** Audience. */
+  aud?: string | string[];
+  /** Expiry (seconds since epoch). */
+  exp?: number;
+  /** Issued at (seconds since epoch). */
+  iat?: number;
+  /** Any other claim. */
+  [claim: string]: unknown;
+}
+
+/** Options of `tokens.verifyAccessToken`. */
+export interface VerifyAccessTokenOptions extends RequestOptions {
+  /** Expected `aud` (e.g. your resource URI, or Transmit's default `userid-api`). Not checked when omitted. */
+  audience?: string | string[];
+}
+
+/**
+ * Storage for client access tokens (and JWKS documents), shared across client instances or isolates.
+ * Values are opaque strings; implementations must drop them after `ttlSeconds`.
+ * Implementations hold secrets: keep them server-side (memory, Cache API with a private key URL, Durable Object).
+ */
+export interface TokenCache {
+  /** Returns the stored value, or `undefined`/`null` when absent or expired. */
+  get(key: string): Promise<string | undefined | null>;
+  /** Stores `value` for `ttlSeconds` seconds. */
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Removes a value (used when Transmit rejects a cached client token). Optional. */
+  delete?(key: string): Promise<void>;
+}
+
+/** Names of the upstream operations, used in events and errors. */
+export type RouteName =
+  | "token"
+  | "password.authenticate"
+  | "password.reset"
+  | "session.authenticate"
+  | "session.logout"
+  | "token.refresh"
+  | "jwks";
+
+/** Observability events. They never contain request or response bodies, tokens, passwords or secrets. */
+export type TransmitEvent =
+  | { type: "request.start"; route: RouteName; attempt: number }
+  | {
+      type: "request.end";
+      route: RouteName;
+      attempt: number;
+      /** HTTP status, absent when no response arrived. */
+      status?: number;
+      durationMs: number;
+      /** Set when the attempt failed without a response (`timeout`, `aborted`, `network`). */
+      failure?: "timeout" | "aborted" | "network";
+    }
+  | { type: "retry"; route: RouteName; attempt: number; delayMs: number; reason: string }
+  | { type: "token.refresh"; reason: "missing" | "expired" | "rejected"; hasResource: boolean };
