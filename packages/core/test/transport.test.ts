@@ -1,0 +1,252 @@
+import { describe, expect, it } from "vitest";
+import { anySignal } from "../src/deadline.js";
+import type { TransmitError, TransmitEvent } from "../src/index.js";
+import {
+  caught,
+  clientToken,
+  empty,
+  FakeFetch,
+  hang,
+  json,
+  makeClient,
+  networkError,
+  text,
+  userTokens,
+} from "./helpers.js";
+
+const login = { username: "alice", password: "pw" };
+
+describe("retry policy of the password POST (never retried once it may have reached Transmit)", () => {
+  const cases = [
+    ["a 500", json({ message: "Something went wrong", error_code: 500 }, 500), "upstream_unavailable"],
+    ["a 503 without Retry-After", text("unavailable", 503), "upstream_unavailable"],
+    ["a network error", networkError(), "network"],
+  ] as const;
+  for (const [name, responder, code] of cases) {
+    it(`does not retry after ${name}`, async () => {
+      const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", responder);
+      const { client } = makeClient(fake);
+      const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+      expect(error.code).toBe(code);
+      expect(fake.to("/password/authenticate")).toHaveLength(1);
+    });
+  }
+
+  it("does not retry after a timeout, and reports timeout", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", hang());
+    const { client } = makeClient(fake, { timeoutMs: 30 });
+    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+    expect(error.code).toBe("timeout");
+    expect(fake.to("/password/authenticate")).toHaveLength(1);
+  });
+
+  it("retries once after 429 with Retry-After that fits the deadline", async () => {
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken())
+      .on("/password/authenticate", json({ message: "slow down" }, 429, { "retry-after": "0" }), userTokens());
+    const { client, events } = makeClient(fake);
+    const tokens = await client.passwords.authenticate(login);
+    expect(tokens.accessToken).toBe("user-access-token");
+    expect(fake.to("/password/authenticate")).toHaveLength(2);
+    expect(events.filter((e) => e.type === "retry")).toHaveLength(1);
+  });
+
+  it("retries at most once on repeated 429s and then reports rate_limited", async () => {
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken())
+      .on("/password/authenticate", json({ message: "slow down" }, 429, { "retry-after": "0" }));
+    const { client } = makeClient(fake);
+    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+    expect(error.code).toBe("rate_limited");
+    expect(fake.to("/password/authenticate")).toHaveLength(2);
+  });
+
+  it("retries once after 503 with Retry-After", async () => {
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken())
+      .on("/password/authenticate", text("busy", 503, { "retry-after": "0" }), userTokens());
+    const { client } = makeClient(fake);
+    await client.passwords.authenticate(login);
+    expect(fake.to("/password/authenticate")).toHaveLength(2);
+  });
+
+  it("does not retry a 429 whose Retry-After does not fit the deadline", async () => {
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken())
+      .on("/password/authenticate", json({}, 429, { "retry-after": "30" }), userTokens());
+    const { client } = makeClient(fake);
+    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+    expect(error.code).toBe("rate_limited");
+    expect(error.retryAfter).toBe(30);
+    expect(fake.to("/password/authenticate")).toHaveLength(1);
+  });
+
+  it("does not retry a 429 without Retry-After", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", json({}, 429), userTokens());
+    const { client } = makeClient(fake);
+    expect(((await caught(() => client.passwords.authenticate(login))) as TransmitError).code).toBe("rate_limited");
+    expect(fake.to("/password/authenticate")).toHaveLength(1);
+  });
+
+  it("does not retry reset, session authenticate or refresh after a 500", async () => {
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken())
+      .on("/password/reset", text("", 500))
+      .on("/session/authenticate", text("", 500))
+      .on("/token/refresh", text("", 500));
+    const { client } = makeClient(fake);
+    await caught(() => client.passwords.reset({ resetToken: "r", newPassword: "n" }));
+    await caught(() => client.sessions.authenticate({ sessionId: "s" }));
+    await caught(() => client.tokens.refresh("r"));
+    expect(fake.to("/password/reset")).toHaveLength(1);
+    expect(fake.to("/session/authenticate")).toHaveLength(1);
+    expect(fake.to("/token/refresh")).toHaveLength(1);
+  });
+});
+
+describe("retry policy of idempotent requests (backoff with full jitter)", () => {
+  it("retries the client token fetch after a 503", async () => {
+    const fake = new FakeFetch().on("/oidc/token", text("busy", 503), clientToken("t"));
+    const { client, events } = makeClient(fake);
+    expect(await client.clientAccessToken()).toBe("t");
+    expect(fake.to("/oidc/token")).toHaveLength(2);
+    expect(events.some((e) => e.type === "retry" && e.route === "token")).toBe(true);
+  });
+
+  it("retries the client token fetch after a network error", async () => {
+    const fake = new FakeFetch().on("/oidc/token", networkError(), clientToken("t"));
+    const { client } = makeClient(fake);
+    expect(await client.clientAccessToken()).toBe("t");
+    expect(fake.to("/oidc/token")).toHaveLength(2);
+  });
+
+  it("stops after maxRetries (3 attempts by default) and reports upstream_unavailable", async () => {
+    const fake = new FakeFetch().on("/oidc/token", text("busy", 502));
+    const { client } = makeClient(fake);
+    const error = (await caught(() => client.clientAccessToken())) as TransmitError;
+    expect(error.code).toBe("upstream_unavailable");
+    expect(fake.to("/oidc/token")).toHaveLength(3);
+  });
+
+  it("retries logout after a 502", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/session/logout", text("", 502), empty(204));
+    const { client } = makeClient(fake);
+    await client.sessions.logout("s");
+    expect(fake.to("/session/logout")).toHaveLength(2);
+  });
+
+  it("does not retry a 4xx", async () => {
+    const fake = new FakeFetch().on("/oidc/token", json({ error: "invalid_client" }, 400));
+    const { client } = makeClient(fake);
+    await caught(() => client.clientAccessToken());
+    expect(fake.to("/oidc/token")).toHaveLength(1);
+  });
+
+  it("draws backoff delays from the jitter source within the capped exponential ceiling", async () => {
+    const fake = new FakeFetch().on("/oidc/token", text("", 500), text("", 500), clientToken());
+    const { client, events } = makeClient(fake, { random: () => 0.5, retry: { baseDelayMs: 4, maxDelayMs: 6 } });
+    await client.clientAccessToken();
+    const delays = events.flatMap((e) => (e.type === "retry" ? [e.delayMs] : []));
+    expect(delays).toEqual([2, 3]);
+  });
+});
+
+describe("deadlines and cancellation", () => {
+  it("applies one overall deadline across the token fetch and the API call", async () => {
+    const fake = new FakeFetch().on("/oidc/token", networkError(), networkError(), hang());
+    const { client } = makeClient(fake, { timeoutMs: 40, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+    expect(error.code).toBe("timeout");
+    expect(fake.to("/oidc/token")).toHaveLength(3);
+    expect(fake.to("/password/authenticate")).toHaveLength(0);
+  });
+
+  it("lets a per-call timeoutMs override the client default", async () => {
+    const fake = new FakeFetch().on("/oidc/token", hang());
+    const { client } = makeClient(fake, { timeoutMs: 60_000 });
+    const error = (await caught(() => client.clientAccessToken({ timeoutMs: 20 }))) as TransmitError;
+    expect(error.code).toBe("timeout");
+  });
+
+  it("reports aborted when the caller's signal aborts mid-request", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", hang());
+    const { client } = makeClient(fake);
+    const controller = new AbortController();
+    const pending = client.passwords.authenticate(login, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 10);
+    const error = (await caught(() => pending)) as TransmitError;
+    expect(error.code).toBe("aborted");
+    expect(fake.to("/password/authenticate")).toHaveLength(1);
+  });
+
+  it("sends nothing when the caller's signal is already aborted", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken());
+    const { client } = makeClient(fake);
+    const error = (await caught(() => client.clientAccessToken({ signal: AbortSignal.abort() }))) as TransmitError;
+    expect(error.code).toBe("aborted");
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it("passes an AbortSignal to fetch that aborts on timeout", async () => {
+    const fake = new FakeFetch().on("/oidc/token", hang());
+    const { client } = makeClient(fake, { timeoutMs: 15 });
+    await caught(() => client.clientAccessToken());
+    expect(fake.calls[0]?.signal?.aborted).toBe(true);
+  });
+
+  it("anySignal aborts when any input aborts", () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const combined = anySignal([a.signal, b.signal]);
+    expect(combined.signal.aborted).toBe(false);
+    b.abort(new Error("b"));
+    expect(combined.signal.aborted).toBe(true);
+    combined.dispose();
+  });
+
+  it("anySignal works without AbortSignal.any (fallback)", () => {
+    const holder = AbortSignal as { any?: unknown };
+    const original = holder.any;
+    try {
+      holder.any = undefined;
+      const a = new AbortController();
+      const combined = anySignal([a.signal, new AbortController().signal]);
+      expect(combined.signal.aborted).toBe(false);
+      a.abort();
+      expect(combined.signal.aborted).toBe(true);
+      combined.dispose();
+      expect(anySignal([AbortSignal.abort()]).signal.aborted).toBe(true);
+    } finally {
+      holder.any = original;
+    }
+  });
+});
+
+describe("events", () => {
+  it("emits request start/end with route, attempt, status and duration, and token refresh", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
+    const { client, events } = makeClient(fake);
+    await client.passwords.authenticate(login);
+    const summary = events.map((e: TransmitEvent) =>
+      e.type === "request.end" ? `${e.type}:${e.route}:${e.attempt}:${e.status}` : `${e.type}:${"route" in e ? e.route : e.reason}`,
+    );
+    expect(summary).toEqual([
+      "token.refresh:missing",
+      "request.start:token",
+      "request.end:token:1:200",
+      "request.start:password.authenticate",
+      "request.end:password.authenticate:1:200",
+    ]);
+    for (const e of events) if (e.type === "request.end") expect(e.durationMs).toBeGreaterThan(-1);
+  });
+
+  it("ignores exceptions thrown by onEvent", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken("t"));
+    const { client } = makeClient(fake, {
+      onEvent: () => {
+        throw new Error("observer broke");
+      },
+    });
+    expect(await client.clientAccessToken()).toBe("t");
+  });
+});
