@@ -1,0 +1,192 @@
+/** The emulator's shared state and services: regions, clock, policy, faults, request log. */
+import {
+  createSigningKey,
+  hashPassword,
+  type PasswordHash,
+  randomId,
+  type SigningKey,
+  verifyPassword,
+} from "./crypto.js";
+import { demoClient, demoUsers } from "./demo.js";
+import { FailureResponder } from "./failures.js";
+import { FaultTable } from "./faults.js";
+import {
+  ALL_REGIONS,
+  type ClientSeed,
+  DEFAULT_ISSUERS,
+  DEFAULT_POLICY,
+  type EmulatorOptions,
+  type PasswordPolicy,
+  type RegionName,
+  type UserSeed,
+} from "./options.js";
+import { Lockout } from "./policy.js";
+import { Recorder } from "./recorder.js";
+import { type ClientRecord, RegionState, type UserRecord } from "./state.js";
+import type { RegionRuntime } from "./tokens.js";
+
+/** Default PBKDF2 iterations: low on purpose (an emulator, used by benchmarks); the salt still differs per user. */
+export const DEFAULT_HASH_ITERATIONS = 1000;
+/** Default request body limit. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/** A served region with its state and lazily generated key. */
+export interface Region extends RegionRuntime {
+  lockout: Lockout;
+}
+
+/** Shared services of one emulator instance. */
+export class Engine {
+  readonly regions = new Map<RegionName, Region>();
+  readonly policy: PasswordPolicy;
+  readonly failures: FailureResponder;
+  readonly faults = new FaultTable();
+  readonly recorder = new Recorder();
+  readonly hashIterations: number;
+  readonly maxBodyBytes: number;
+  /** Aborted by `close()`: releases hanging calls. */
+  readonly closing = new AbortController();
+  #offsetMs = 0;
+  #ready: Promise<void> | undefined;
+  #dummyHash: Promise<PasswordHash> | undefined;
+  readonly #wallClock: () => number;
+
+  constructor(readonly options: EmulatorOptions = {}) {
+    this.policy = { ...DEFAULT_POLICY, ...options.policy };
+    this.failures = new FailureResponder(options.failures);
+    this.hashIterations = options.hashIterations ?? DEFAULT_HASH_ITERATIONS;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.#wallClock = options.now ?? Date.now;
+    const names = options.regions ?? [...ALL_REGIONS];
+    for (const name of names) {
+      if (!ALL_REGIONS.includes(name)) throw new Error(`Unknown region "${name}"; expected ${ALL_REGIONS.join(", ")}`);
+      if (this.regions.has(name)) continue;
+      let key: Promise<SigningKey> | undefined;
+      const state = new RegionState(name);
+      this.regions.set(name, {
+        name,
+        issuer: options.issuers?.[name] ?? DEFAULT_ISSUERS[name],
+        tenantId: `demo-tenant-${name}`,
+        state,
+        key: () => {
+          key ??= createSigningKey(name, options.keys?.[name]);
+          return key;
+        },
+        lockout: new Lockout(state, this.policy),
+      });
+    }
+  }
+
+  /** Emulator time in epoch ms: the wall clock plus the offset moved by the control API. */
+  now(): number {
+    return this.#wallClock() + this.#offsetMs;
+  }
+
+  /** Moves the emulator clock forward (or back, with a negative value). */
+  advanceClock(seconds: number): void {
+    this.#offsetMs += seconds * 1000;
+  }
+
+  /** Keys generated and seed data stored; every request waits for this. */
+  ready(): Promise<void> {
+    this.#ready ??= this.#populate();
+    return this.#ready;
+  }
+
+  /** Restores the initial state: seed data, no faults, empty log, clock offset 0. Keys are kept. */
+  async reset(): Promise<void> {
+    await this.ready().catch(() => undefined);
+    for (const region of this.regions.values()) region.state.clear();
+    this.faults.clear();
+    this.recorder.clear();
+    this.#offsetMs = 0;
+    this.#ready = this.#populate();
+    await this.#ready;
+  }
+
+  async #populate(): Promise<void> {
+    await Promise.all([...this.regions.values()].map((r) => r.key()));
+    for (const region of this.regions.values()) {
+      if (this.options.demo !== false) {
+        this.addClient(region, demoClient(region.name));
+        for (const user of demoUsers(region.name)) await this.addUser(region, user);
+      }
+      const seed = this.options.seed?.[region.name];
+      for (const client of seed?.clients ?? []) this.addClient(region, client);
+      for (const user of seed?.users ?? []) await this.addUser(region, user);
+    }
+  }
+
+  /** Registers (or replaces) a client. */
+  addClient(region: Region, seed: ClientSeed): ClientRecord {
+    const record: ClientRecord = {
+      clientId: seed.client_id,
+      clientSecret: seed.client_secret,
+      resources: seed.resources ?? [],
+      appId: `app-${seed.client_id}`,
+      appName: seed.app_name ?? seed.client_id,
+    };
+    region.state.clients.set(record.clientId, record);
+    return record;
+  }
+
+  /**
+   * Stores a user (seed and control API: no complexity check). Fails with the conflicting field when an identifier
+   * is taken.
+   */
+  async addUser(region: Region, seed: UserSeed): Promise<UserRecord | { conflict: string }> {
+    const conflict = region.state.conflict({
+      ...(seed.username !== undefined ? { username: seed.username } : {}),
+      ...(seed.email !== undefined ? { email: seed.email } : {}),
+      ...(seed.phone_number !== undefined ? { phoneNumber: seed.phone_number } : {}),
+    });
+    if (conflict) return { conflict };
+    if (seed.user_id !== undefined && region.state.users.has(seed.user_id)) return { conflict: "user_id" };
+    const now = this.now();
+    const user: UserRecord = {
+      userId: seed.user_id ?? randomId(12, "usr_"),
+      roles: seed.roles ?? [],
+      status: "Active",
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (seed.username !== undefined) user.username = seed.username;
+    if (seed.email !== undefined) user.email = seed.email;
+    if (seed.phone_number !== undefined) user.phoneNumber = seed.phone_number;
+    if (seed.given_name !== undefined) user.givenName = seed.given_name;
+    if (seed.family_name !== undefined) user.familyName = seed.family_name;
+    if (seed.password !== undefined) {
+      user.password = {
+        hash: await hashPassword(seed.password, this.hashIterations),
+        temporary: seed.temporary ?? false,
+        expired: seed.expired ?? false,
+        setAt: now,
+      };
+    }
+    region.state.users.set(user.userId, user);
+    return user;
+  }
+
+  /** Sets a user's password (registration, update, reset). */
+  async setPassword(user: UserRecord, password: string, temporary: boolean): Promise<void> {
+    const now = this.now();
+    user.password = { hash: await hashPassword(password, this.hashIterations), temporary, expired: false, setAt: now };
+    user.updatedAt = now;
+  }
+
+  /**
+   * Checks a password for a user that may not exist. For an unknown user, a dummy hash is compared so that both
+   * cases cost the same work.
+   */
+  async checkPassword(user: UserRecord | undefined, password: string): Promise<boolean> {
+    if (user?.password) return verifyPassword(password, user.password.hash);
+    this.#dummyHash ??= hashPassword(randomId(16), this.hashIterations);
+    await verifyPassword(password, await this.#dummyHash);
+    return false;
+  }
+
+  /** Resolves a served region by its path segment. */
+  region(name: string): Region | undefined {
+    return this.regions.get(name as RegionName);
+  }
+}

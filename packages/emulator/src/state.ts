@@ -1,0 +1,120 @@
+/** In-memory state of one region's tenant: clients, users, sessions, refresh and reset tokens, lockout. */
+import type { PasswordHash } from "./crypto.js";
+import type { RegionName } from "./options.js";
+
+/** A client (application) registered in the tenant. */
+export interface ClientRecord {
+  clientId: string;
+  clientSecret: string;
+  resources: string[];
+  appId: string;
+  appName: string;
+}
+
+/** A stored password credential. */
+export interface PasswordRecord {
+  hash: PasswordHash;
+  /** Set with `force_replace: true`: must be replaced after login. */
+  temporary: boolean;
+  /** Forced expiry (seeded `expired: true`), on top of the time-based `passwordExpiresIn`. */
+  expired: boolean;
+  /** Emulator-clock epoch ms when the password was set. */
+  setAt: number;
+}
+
+/** A user of the tenant. */
+export interface UserRecord {
+  userId: string;
+  username?: string;
+  email?: string;
+  phoneNumber?: string;
+  givenName?: string;
+  familyName?: string;
+  roles: string[];
+  status: "Active" | "Disabled" | "Pending";
+  password?: PasswordRecord;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A backend (IDP) session. */
+export interface SessionRecord {
+  sessionId: string;
+  userId: string;
+  clientId: string;
+  createdAt: number;
+  expiresAt: number;
+  authTime: number;
+  amr: string[];
+}
+
+/** An opaque refresh token. */
+export interface RefreshRecord {
+  sessionId: string;
+  userId: string;
+  clientId: string;
+  resource?: string;
+  expiresAt: number;
+  /** Rotated away (used once) or revoked by logout. */
+  spent: boolean;
+}
+
+/** Counted password failures and suspension of one login identity. */
+export interface LockoutRecord {
+  failures: number[];
+  lockedUntil: number;
+}
+
+/** The identifier kinds of `username_type`. */
+export type UsernameType = "username" | "email" | "phone_number";
+
+/** Everything one region holds; reset by the control API. */
+export class RegionState {
+  readonly clients = new Map<string, ClientRecord>();
+  readonly users = new Map<string, UserRecord>();
+  readonly sessions = new Map<string, SessionRecord>();
+  readonly refreshTokens = new Map<string, RefreshRecord>();
+  /** Reset-token `jti` -> consumed flag and owner. */
+  readonly resetTokens = new Map<string, { userId: string; used: boolean }>();
+  readonly lockouts = new Map<string, LockoutRecord>();
+
+  constructor(readonly region: RegionName) {}
+
+  /** Finds a user by login identifier. Emails compare case-insensitively. */
+  findUser(identifier: string, type: UsernameType): UserRecord | undefined {
+    const wanted = type === "email" ? identifier.toLowerCase() : identifier;
+    for (const user of this.users.values()) {
+      if (type === "username" && user.username === wanted) return user;
+      if (type === "email" && user.email?.toLowerCase() === wanted) return user;
+      if (type === "phone_number" && user.phoneNumber === wanted) return user;
+    }
+    return undefined;
+  }
+
+  /** The identifier already used by another user, if any. */
+  conflict(candidate: { username?: string; email?: string; phoneNumber?: string }): string | undefined {
+    if (candidate.username !== undefined && this.findUser(candidate.username, "username")) return "username";
+    if (candidate.email !== undefined && this.findUser(candidate.email, "email")) return "email";
+    if (candidate.phoneNumber !== undefined && this.findUser(candidate.phoneNumber, "phone_number")) {
+      return "phone_number";
+    }
+    return undefined;
+  }
+
+  /** Revokes every refresh token of a session. */
+  revokeSessionTokens(sessionId: string): void {
+    for (const record of this.refreshTokens.values()) {
+      if (record.sessionId === sessionId) record.spent = true;
+    }
+  }
+
+  /** Empties the region. */
+  clear(): void {
+    this.clients.clear();
+    this.users.clear();
+    this.sessions.clear();
+    this.refreshTokens.clear();
+    this.resetTokens.clear();
+    this.lockouts.clear();
+  }
+}
