@@ -129,7 +129,12 @@ export class ClientTokenSource {
     return promise;
   }
 
-  async #fetch(key: string, resource: string | undefined, deadline: Deadline, reason: "missing" | "expired" | "rejected") {
+  async #fetch(
+    key: string,
+    resource: string | undefined,
+    deadline: Deadline,
+    reason: "missing" | "expired" | "rejected",
+  ) {
     this.#ctx.emit({ type: "token.refresh", reason, hasResource: resource !== undefined });
     const res = await send(this.#ctx, clientCredentialsRequest(this.#settings, resource), deadline);
     const nowMs = this.#ctx.now();

@@ -218,7 +218,9 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
         required(input?.username, "username");
         required(input?.password, "password");
         const route = "password.authenticate";
-        const res = await withDeadline(opts, (d) => callApi((t) => passwordAuthenticateRequest(config.root, t, input), d));
+        const res = await withDeadline(opts, (d) =>
+          callApi((t) => passwordAuthenticateRequest(config.root, t, input), d),
+        );
         return expectTokenSet(route, res);
       },
       async reset(input, opts) {
@@ -226,7 +228,8 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
         required(input?.newPassword, "newPassword");
         const route = "password.reset";
         const res = await withDeadline(opts, (d) => callApi((t) => passwordResetRequest(config.root, t, input), d));
-        if (res.status < 200 || res.status > 299) throw errorFromResponse(route, res.status, res.headers, res.text, now());
+        if (res.status < 200 || res.status > 299)
+          throw errorFromResponse(route, res.status, res.headers, res.text, now());
         const json = res.text ? parseSuccessJson(route, res.status, res.headers, res.text) : {};
         return typeof json.message === "string" ? { message: json.message } : {};
       },

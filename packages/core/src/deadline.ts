@@ -3,7 +3,7 @@
  * the call (on Workers a timer must belong to the request that uses it). `AbortSignal.any` and
  * `AbortSignal.timeout` are used when present, with small fallbacks for runtimes that lack them.
  */
-import { transmitError, type TransmitError } from "./errors.js";
+import { type TransmitError, transmitError } from "./errors.js";
 import type { RouteName } from "./types.js";
 
 /** A running deadline. Call `dispose()` when the call settles. */
@@ -40,7 +40,12 @@ export function anySignal(signals: readonly AbortSignal[]): { signal: AbortSigna
     s.addEventListener("abort", onAbort, { once: true });
     cleanups.push(() => s.removeEventListener("abort", onAbort));
   }
-  return { signal: controller.signal, dispose: () => cleanups.forEach((c) => c()) };
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
 }
 
 /** Starts a deadline of `timeoutMs` (clamped to >= 1 ms) bound to the optional caller signal. */

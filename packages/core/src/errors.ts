@@ -85,7 +85,12 @@ export class TransmitError extends Error {
 
   /** Safe, secret-free representation for logs. */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = { name: this.name, code: this.code, status: this.status, message: this.message };
+    const out: Record<string, unknown> = {
+      name: this.name,
+      code: this.code,
+      status: this.status,
+      message: this.message,
+    };
     if (this.route !== undefined) out.route = this.route;
     if (this.requestId !== undefined) out.requestId = this.requestId;
     if (this.retryAfter !== undefined) out.retryAfter = this.retryAfter;

@@ -3,7 +3,7 @@
  * success bodies become camelCase results, failures become a {@link TransmitError} with a stable code.
  */
 import { type ErrorBody, parseErrorBody, parseJsonObject } from "./error-body.js";
-import { type TransmitErrorCode, transmitError, type TransmitError } from "./errors.js";
+import { type TransmitError, type TransmitErrorCode, transmitError } from "./errors.js";
 import { createTokenSet } from "./token-set.js";
 import type { RouteName, TokenSet } from "./types.js";
 

@@ -25,7 +25,12 @@ export interface RetrySettings {
 }
 
 /** Defaults for {@link RetrySettings}. */
-export const DEFAULT_RETRY: RetrySettings = { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
+export const DEFAULT_RETRY: RetrySettings = {
+  maxRetries: 2,
+  baseDelayMs: 100,
+  maxDelayMs: 1000,
+  maxRetryAfterMs: 5000,
+};
 
 /** What the transport needs from the client. */
 export interface TransportContext {
@@ -95,7 +100,13 @@ export async function send(ctx: TransportContext, req: UpstreamRequest, deadline
       await sleep(delay, deadline, req.route);
       continue;
     }
-    ctx.emit({ type: "request.end", route: req.route, attempt, status: response.status, durationMs: Date.now() - started });
+    ctx.emit({
+      type: "request.end",
+      route: req.route,
+      attempt,
+      status: response.status,
+      durationMs: Date.now() - started,
+    });
 
     if (attempt >= maxAttempts || !RETRYABLE_STATUS.has(response.status)) return response;
     const retryAfter = parseRetryAfter(response.headers.get("retry-after"), ctx.now());

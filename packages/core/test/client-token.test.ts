@@ -102,15 +102,16 @@ describe("client token rejected by Transmit", () => {
     const calls = fake.to("/password/authenticate");
     expect(calls.map((c) => c.headers.authorization)).toEqual(["Bearer stale", "Bearer fresh"]);
     expect(fake.to("/oidc/token")).toHaveLength(2);
-    expect(events.filter((e) => e.type === "token.refresh").map((e) => e.type === "token.refresh" && e.reason)).toEqual([
-      "missing",
-      "rejected",
-    ]);
+    expect(events.filter((e) => e.type === "token.refresh").map((e) => e.type === "token.refresh" && e.reason)).toEqual(
+      ["missing", "rejected"],
+    );
     expect(await client.clientAccessToken()).toBe("fresh");
   });
 
   it("gives up with unauthorized_client after exactly one retry when the new token is rejected too", async () => {
-    const fake = new FakeFetch().on("/oidc/token", clientToken("t1"), clientToken("t2")).on("/session/logout", INVALID_TOKEN);
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken("t1"), clientToken("t2"))
+      .on("/session/logout", INVALID_TOKEN);
     const { client } = makeClient(fake);
     const error = (await caught(() => client.sessions.logout("s"))) as TransmitError;
     expect(error.code).toBe("unauthorized_client");
@@ -123,7 +124,9 @@ describe("client token rejected by Transmit", () => {
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", json({ message: "Unauthorized", error_code: 401 }, 401));
     const { client } = makeClient(fake);
-    const error = (await caught(() => client.passwords.authenticate({ username: "a", password: "b" }))) as TransmitError;
+    const error = (await caught(() =>
+      client.passwords.authenticate({ username: "a", password: "b" }),
+    )) as TransmitError;
     expect(error.code).toBe("invalid_credentials");
     expect(fake.to("/password/authenticate")).toHaveLength(1);
     expect(fake.to("/oidc/token")).toHaveLength(1);

@@ -14,26 +14,56 @@ async function authenticateAgainst(responder: Responder) {
 describe("error mapping of password authenticate", () => {
   const cases: [string, Responder, string, number][] = [
     ["401 without body", text("", 401), "invalid_credentials", 401],
-    ["401 {message, error_code: 401}", json({ message: "Unauthorized", error_code: 401 }, 401), "invalid_credentials", 401],
+    [
+      "401 {message, error_code: 401}",
+      json({ message: "Unauthorized", error_code: 401 }, 401),
+      "invalid_credentials",
+      401,
+    ],
     [
       "400 {error_code: 'auth_invalid_credentials'} (symbolic string code)",
       json({ error_code: "auth_invalid_credentials", message: "Invalid credentials" }, 400),
       "invalid_credentials",
       400,
     ],
-    ["404 user_not_found", json({ error_code: "user_not_found", message: "User not found" }, 404), "invalid_credentials", 404],
+    [
+      "404 user_not_found",
+      json({ error_code: "user_not_found", message: "User not found" }, 404),
+      "invalid_credentials",
+      404,
+    ],
     [
       "400 validation {message: string[], error_code: 400}",
       json({ message: ["username should not be empty"], error_code: 400 }, 400),
       "invalid_request",
       400,
     ],
-    ["400 {error_code: '400'} (numeric code as string)", json({ error_code: "400", message: "Bad" }, 400), "invalid_request", 400],
+    [
+      "400 {error_code: '400'} (numeric code as string)",
+      json({ error_code: "400", message: "Bad" }, 400),
+      "invalid_request",
+      400,
+    ],
     ["403 {error_code: 'auth_locked'}", json({ error_code: "auth_locked", message: "Locked" }, 403), "locked", 403],
     ["423 Locked", json({ message: "locked", error_code: 423 }, 423), "locked", 423],
-    ["403 other (fails closed as credentials)", json({ message: "Forbidden", error_code: 403 }, 403), "invalid_credentials", 403],
-    ["500 JSON", json({ message: "Something went wrong - Internal server error", error_code: 500 }, 500), "upstream_unavailable", 500],
-    ["502 HTML body", text("<html><body>Bad gateway</body></html>", 502, { "content-type": "text/html" }), "upstream_unavailable", 502],
+    [
+      "403 other (fails closed as credentials)",
+      json({ message: "Forbidden", error_code: 403 }, 403),
+      "invalid_credentials",
+      403,
+    ],
+    [
+      "500 JSON",
+      json({ message: "Something went wrong - Internal server error", error_code: 500 }, 500),
+      "upstream_unavailable",
+      500,
+    ],
+    [
+      "502 HTML body",
+      text("<html><body>Bad gateway</body></html>", 502, { "content-type": "text/html" }),
+      "upstream_unavailable",
+      502,
+    ],
     ["503 truncated JSON", text('{"message":"Serv', 503), "upstream_unavailable", 503],
     ["200 HTML body", text("<html>ok</html>", 200, { "content-type": "text/html" }), "invalid_response", 200],
     ["200 truncated JSON", text('{"access_token":"abc', 200), "invalid_response", 200],
@@ -101,7 +131,9 @@ describe("error mapping of other routes", () => {
     ]) {
       const fake = new FakeFetch().on("/oidc/token", responder).on("/password/authenticate", userTokens());
       const { client } = makeClient(fake);
-      const error = (await caught(() => client.passwords.authenticate({ username: "a", password: "b" }))) as TransmitError;
+      const error = (await caught(() =>
+        client.passwords.authenticate({ username: "a", password: "b" }),
+      )) as TransmitError;
       expect(error.code).toBe("unauthorized_client");
       expect(error.route).toBe("token");
       expect(fake.to("/password/authenticate")).toHaveLength(0);
@@ -128,7 +160,9 @@ describe("error mapping of other routes", () => {
     const { client } = makeClient(fake);
     const weak = (await caught(() => client.passwords.reset({ resetToken: "r", newPassword: "x" }))) as TransmitError;
     expect(weak.code).toBe("invalid_request");
-    const expired = (await caught(() => client.passwords.reset({ resetToken: "r", newPassword: "x" }))) as TransmitError;
+    const expired = (await caught(() =>
+      client.passwords.reset({ resetToken: "r", newPassword: "x" }),
+    )) as TransmitError;
     expect(expired.code).toBe("token_invalid");
   });
 });

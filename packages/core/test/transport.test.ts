@@ -82,7 +82,9 @@ describe("retry policy of the password POST (never retried once it may have reac
   });
 
   it("does not retry a 429 without Retry-After", async () => {
-    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", json({}, 429), userTokens());
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken())
+      .on("/password/authenticate", json({}, 429), userTokens());
     const { client } = makeClient(fake);
     expect(((await caught(() => client.passwords.authenticate(login))) as TransmitError).code).toBe("rate_limited");
     expect(fake.to("/password/authenticate")).toHaveLength(1);
@@ -228,7 +230,9 @@ describe("events", () => {
     const { client, events } = makeClient(fake);
     await client.passwords.authenticate(login);
     const summary = events.map((e: TransmitEvent) =>
-      e.type === "request.end" ? `${e.type}:${e.route}:${e.attempt}:${e.status}` : `${e.type}:${"route" in e ? e.route : e.reason}`,
+      e.type === "request.end"
+        ? `${e.type}:${e.route}:${e.attempt}:${e.status}`
+        : `${e.type}:${"route" in e ? e.route : e.reason}`,
     );
     expect(summary).toEqual([
       "token.refresh:missing",

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { CLIENT_ID, CLIENT_SECRET, clientToken, EU_ROOT, empty, FakeFetch, json, makeClient, userTokens } from "./helpers.js";
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  clientToken,
+  EU_ROOT,
+  empty,
+  FakeFetch,
+  json,
+  makeClient,
+  userTokens,
+} from "./helpers.js";
 
 describe("wire format", () => {
   it("fetches the client token with a form-encoded client_credentials POST to {root}/oidc/token", async () => {
@@ -151,9 +161,7 @@ describe("wire format", () => {
   });
 
   it("keeps a baseUrl path prefix (emulator regions) and honours tokenPath", async () => {
-    const fake = new FakeFetch()
-      .on("/cis/oidc/token", clientToken())
-      .on("/password/authenticate", userTokens());
+    const fake = new FakeFetch().on("/cis/oidc/token", clientToken()).on("/password/authenticate", userTokens());
     const { client } = makeClient(fake, {
       baseUrl: "http://127.0.0.1:4010/eu/",
       allowInsecureLoopback: true,

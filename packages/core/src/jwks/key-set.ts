@@ -3,7 +3,7 @@
  * `maxAgeMs`, refetched once on an unknown `kid` (at most once per `cooldownMs`), single-flight when the runtime
  * allows sharing a pending promise.
  */
-import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
+import { createLocalJWKSet, type JSONWebKeySet, type JWSHeaderParameters, errors as joseErrors } from "jose";
 import type { Deadline } from "../deadline.js";
 import { transmitError } from "../errors.js";
 import { errorFromResponse, parseSuccessJson } from "../responses.js";

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { createTransmitClient, TransmitError, type TransmitEvent } from "../src/index.js";
+import {
+  CLIENT_SECRET,
+  caught,
+  clientToken,
+  FakeFetch,
+  json,
+  makeClient,
+  networkError,
+  userTokens,
+} from "./helpers.js";
+
+const PASSWORD = "pw-SENTINEL-71c2";
+const CLIENT_TOKEN = "client-token-SENTINEL-5e1d";
+const ACCESS = "access-SENTINEL-aa01";
+const ID = "id-SENTINEL-bb02";
+const REFRESH = "refresh-SENTINEL-cc03";
+const SESSION = "session-SENTINEL-dd04";
+const RESET = "reset-SENTINEL-ee05";
+const SENTINELS = [PASSWORD, CLIENT_SECRET, CLIENT_TOKEN, ACCESS, ID, REFRESH, SESSION, RESET];
+
+function expectNoSentinel(value: string): void {
+  for (const sentinel of SENTINELS) expect(value).not.toContain(sentinel);
+}
+
+function serialise(value: unknown): string {
+  const error = value instanceof Error ? `${String(value)} ${value.message} ${value.stack ?? ""}` : "";
+  return `${JSON.stringify(value)} ${String(value)} ${error}`;
+}
+
+const sentinelTokens = userTokens({ access_token: ACCESS, id_token: ID, refresh_token: REFRESH, session_id: SESSION });
+
+describe("redaction", () => {
+  it("JSON.stringify and String of a TokenSet contain no token or session id, yet the values are readable", async () => {
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken(CLIENT_TOKEN))
+      .on("/password/authenticate", sentinelTokens);
+    const { client } = makeClient(fake);
+    const tokens = await client.passwords.authenticate({ username: "alice", password: PASSWORD });
+    expectNoSentinel(JSON.stringify(tokens));
+    expectNoSentinel(String(tokens));
+    expectNoSentinel(JSON.stringify({ nested: [tokens] }));
+    expect(JSON.parse(JSON.stringify(tokens))).toEqual({
+      tokenType: "Bearer",
+      expiresIn: 3600,
+      accessToken: "[REDACTED]",
+      idToken: "[REDACTED]",
+      refreshToken: "[REDACTED]",
+      sessionId: "[REDACTED]",
+    });
+    expect([tokens.accessToken, tokens.idToken, tokens.refreshToken, tokens.sessionId]).toEqual([
+      ACCESS,
+      ID,
+      REFRESH,
+      SESSION,
+    ]);
+    // A deliberate copy keeps the values (for storing them server-side).
+    expect({ ...tokens }.refreshToken).toBe(REFRESH);
+  });
+
+  it("errors never contain the reset token, password or secret in JSON, String, message or stack", async () => {
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken(CLIENT_TOKEN))
+      .on("/password/authenticate", json({ message: "temporary_password", error_code: 403, reset_token: RESET }, 403));
+    const { client } = makeClient(fake);
+    const error = (await caught(() =>
+      client.passwords.authenticate({ username: "alice", password: PASSWORD }),
+    )) as TransmitError;
+    expect(error.resetToken).toBe(RESET);
+    expect(Object.keys(error)).not.toContain("resetToken");
+    expectNoSentinel(serialise(error));
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({
+      name: "TransmitError",
+      code: "password_change_required",
+      status: 403,
+    });
+  });
+
+  it("errors of every failure kind and all events are free of sentinels", async () => {
+    const events: TransmitEvent[] = [];
+    const fake = new FakeFetch()
+      .on("/oidc/token", clientToken(CLIENT_TOKEN))
+      .on(
+        "/password/authenticate",
+        json({ message: `bad password ${PASSWORD}`, error_code: 401 }, 401),
+        networkError(),
+        json({ message: "Invalid token", error_code: 401 }, 401),
+        sentinelTokens,
+      )
+      .on("/token/refresh", json({ message: `refresh ${REFRESH} is invalid` }, 400));
+    const { client } = makeClient(fake, { onEvent: (e) => events.push(e) });
+    const errors = [
+      await caught(() => client.passwords.authenticate({ username: "alice", password: PASSWORD })),
+      await caught(() => client.passwords.authenticate({ username: "alice", password: PASSWORD })),
+      await caught(() => client.tokens.refresh(REFRESH)),
+      await caught(() => client.passwords.authenticate({ username: "alice", password: "" })),
+    ];
+    await client.passwords.authenticate({ username: "alice", password: PASSWORD });
+    for (const error of errors) expectNoSentinel(serialise(error));
+    expect(events.length).toBeGreaterThan(5);
+    expectNoSentinel(JSON.stringify(events));
+  });
+
+  it("configuration errors never echo the client secret", () => {
+    let thrown: unknown;
+    try {
+      createTransmitClient({ baseUrl: `http://${CLIENT_SECRET}.example`, clientId: "id", clientSecret: CLIENT_SECRET });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TransmitError);
+    expectNoSentinel(serialise(thrown));
+  });
+});

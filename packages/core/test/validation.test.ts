@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { createTransmitClient, type TransmitClientOptions, TransmitError } from "../src/index.js";
+import { caught, clientToken, FakeFetch, makeClient } from "./helpers.js";
+
+function configError(options: Partial<TransmitClientOptions>, fake = new FakeFetch()): TransmitError {
+  try {
+    createTransmitClient({
+      clientId: "id",
+      clientSecret: "secret",
+      fetch: fake.fetch,
+      ...options,
+    } as TransmitClientOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TransmitError);
+    expect(fake.calls).toHaveLength(0);
+    return error as TransmitError;
+  }
+  throw new Error("expected a configuration error");
+}
+
+describe("configuration validation (before any request)", () => {
+  it("rejects an unknown region", () => {
+    expect(configError({ region: "mars" as "eu" }).code).toBe("configuration");
+  });
+
+  it("requires a region or a baseUrl", () => {
+    expect(configError({}).code).toBe("configuration");
+  });
+
+  it("requires a client id and secret", () => {
+    expect(configError({ region: "eu", clientId: "" }).code).toBe("configuration");
+    expect(configError({ region: "eu", clientSecret: "" }).code).toBe("configuration");
+  });
+
+  it("rejects non-https base URLs, unless loopback is explicitly allowed", () => {
+    for (const baseUrl of [
+      "http://api.eu.transmitsecurity.io",
+      "http://127.0.0.1:4010/eu",
+      "ftp://example.com",
+      "not a url",
+      "https://user:pass@example.com",
+      "https://example.com/?x=1",
+    ]) {
+      expect(configError({ baseUrl }).code).toBe("configuration");
+    }
+    expect(configError({ baseUrl: "http://10.0.0.5:4010", allowInsecureLoopback: true }).code).toBe("configuration");
+    expect(configError({ baseUrl: "http://evil.example", allowInsecureLoopback: true }).code).toBe("configuration");
+    for (const baseUrl of ["http://127.0.0.1:4010/eu", "http://localhost:4010", "http://[::1]:4010/us"]) {
+      expect(
+        createTransmitClient({ baseUrl, clientId: "i", clientSecret: "s", allowInsecureLoopback: true }).root,
+      ).toBe(baseUrl);
+    }
+  });
+
+  it("applies the https rule to jwksUrl too", () => {
+    expect(configError({ region: "eu", jwksUrl: "http://keys.example/jwks" }).code).toBe("configuration");
+  });
+
+  it("rejects a non-positive timeout, a bad tokenPath and unsupported algorithms", () => {
+    expect(configError({ region: "eu", timeoutMs: 0 }).code).toBe("configuration");
+    expect(configError({ region: "eu", tokenPath: "oidc/token" }).code).toBe("configuration");
+    expect(configError({ region: "eu", algorithms: ["HS256" as "RS256"] }).code).toBe("configuration");
+  });
+
+  it("exposes the region's root and issuer defaults", () => {
+    const client = createTransmitClient({ region: "ca", clientId: "i", clientSecret: "s" });
+    expect(client.root).toBe("https://api.ca.transmitsecurity.io");
+    expect(client.region).toBe("ca");
+  });
+});
+
+describe("input validation (before any request)", () => {
+  const cases: [string, (c: ReturnType<typeof makeClient>["client"]) => Promise<unknown>][] = [
+    ["empty username", (c) => c.passwords.authenticate({ username: "", password: "pw" })],
+    ["empty password", (c) => c.passwords.authenticate({ username: "alice", password: "" })],
+    ["missing password", (c) => c.passwords.authenticate({ username: "alice" } as never)],
+    ["non-string username", (c) => c.passwords.authenticate({ username: 42, password: "pw" } as never)],
+    ["missing input", (c) => c.passwords.authenticate(undefined as never)],
+    ["empty reset token", (c) => c.passwords.reset({ resetToken: "", newPassword: "x" })],
+    ["empty new password", (c) => c.passwords.reset({ resetToken: "r", newPassword: "" })],
+    ["empty session id (authenticate)", (c) => c.sessions.authenticate({ sessionId: "" })],
+    ["empty session id (logout)", (c) => c.sessions.logout("")],
+    ["empty refresh token", (c) => c.tokens.refresh("")],
+  ];
+  for (const [name, call] of cases) {
+    it(`rejects ${name} with invalid_request and sends nothing`, async () => {
+      const fake = new FakeFetch().on("/oidc/token", clientToken());
+      const { client } = makeClient(fake);
+      const error = (await caught(() => call(client))) as TransmitError;
+      expect(error).toBeInstanceOf(TransmitError);
+      expect(error.code).toBe("invalid_request");
+      expect(fake.calls).toHaveLength(0);
+    });
+  }
+});
