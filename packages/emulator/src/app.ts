@@ -196,7 +196,7 @@ async function runRoute(
 
 /** Builds the Hono app of an engine. */
 export function createApp(engine: Engine): Hono {
-  const app = new Hono();
+  const app = new Hono({ strict: false });
   app.route("/__emulator", controlRoutes(engine));
   for (const route of ROUTES) {
     for (const path of route.paths) {

@@ -26,7 +26,7 @@ async function readJson(request: Request): Promise<{ value: Record<string, unkno
 
 /** Routes of the control API, mounted at `/__emulator`. */
 export function controlRoutes(engine: Engine): Hono {
-  const control = new Hono();
+  const control = new Hono({ strict: false });
   control.use(async (_c, next) => {
     await engine.ready();
     await next();
