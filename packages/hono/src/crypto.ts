@@ -1,0 +1,86 @@
+/**
+ * WebCrypto helpers shared by the stores, the limiter keys and events. Only `crypto.subtle` and
+ * `crypto.getRandomValues`, so the same code runs on Workers, Deno, Bun and Node >= 20.
+ */
+
+const encoder = new TextEncoder();
+
+/** Encodes bytes as unpadded base64url. */
+export function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Decodes unpadded base64url; returns `undefined` for anything else. */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+  try {
+    const binary = atob(b64);
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A random identifier of `bytes` bytes from the CSPRNG (default 32 = 256 bits), base64url. */
+export function randomId(bytes = 32): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** Byte length of a secret as UTF-8. */
+export function secretLength(secret: string): number {
+  return encoder.encode(secret).length;
+}
+
+/** Derives a 256-bit key for `usage` from a secret with HKDF-SHA-256; `info` separates purposes. */
+export async function deriveKey(
+  secret: string,
+  info: string,
+  algorithm: AesKeyGenParams | HmacImportParams,
+  usages: KeyUsage[],
+): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: encoder.encode("transmit-edge/hono"), info: encoder.encode(info) },
+    base,
+    algorithm,
+    false,
+    usages,
+  );
+}
+
+/**
+ * Keyed hash of a username, after normalisation (NFKC, trimmed, lower case), so the same person typing
+ * `Alice ` and `alice` shares one throttle counter and one event key.
+ */
+export class UserKeyHasher {
+  readonly #secret: string | undefined;
+  #key: Promise<CryptoKey> | undefined;
+
+  constructor(secret?: string) {
+    this.#secret = secret;
+  }
+
+  // Created on first use: workerd refuses random values and crypto work at module scope.
+  #getKey(): Promise<CryptoKey> {
+    this.#key ??= this.#secret
+      ? deriveKey(this.#secret, "user-key v1", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"])
+      : crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign"]);
+    return this.#key;
+  }
+
+  /** Returns the keyed hash of `username` (base64url, 128 bits). */
+  async hash(username: string): Promise<string> {
+    const sig = await crypto.subtle.sign("HMAC", await this.#getKey(), encoder.encode(normaliseUsername(username)));
+    return toBase64Url(new Uint8Array(sig).subarray(0, 16));
+  }
+}
+
+/** Normalisation used for throttling and event keys only (the username is forwarded upstream unchanged). */
+export function normaliseUsername(username: string): string {
+  return username.normalize("NFKC").trim().toLowerCase();
+}

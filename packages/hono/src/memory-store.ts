@@ -1,0 +1,72 @@
+/**
+ * Server-side session store in memory: the cookie holds only a random handle (256 bits from the CSPRNG).
+ * Good for a single process (Node, Bun, Deno) and tests; records die with the process.
+ */
+import { randomId } from "./crypto.js";
+import type { SessionRecord, SessionStore } from "./types.js";
+
+/** Options of {@link memorySessionStore}. */
+export interface MemorySessionStoreOptions {
+  /** Most records kept; the ones closest to expiry are dropped first beyond it. Default 10,000. */
+  maxEntries?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+/**
+ * A {@link SessionStore} that keeps records in a `Map` keyed by a random handle. The handle carries no
+ * information; expired records are pruned on access.
+ *
+ * @example
+ * ```ts
+ * const sessions = memorySessionStore();
+ * app.route("/auth", passwordLogin({ client, sessions }));
+ * app.use("/api/*", requireSession({ sessions, client }));
+ * ```
+ */
+export function memorySessionStore(options: MemorySessionStoreOptions = {}): SessionStore {
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const records = new Map<string, SessionRecord>();
+
+  const expired = (r: SessionRecord) => {
+    const t = now() / 1000;
+    return r.expiresAt <= t || r.lastSeenAt + r.idleTimeout <= t;
+  };
+
+  function makeRoom() {
+    if (records.size < maxEntries) return;
+    for (const [handle, r] of records) if (expired(r)) records.delete(handle);
+    while (records.size >= maxEntries) {
+      const first = records.keys().next();
+      if (first.done) break;
+      records.delete(first.value);
+    }
+  }
+
+  return {
+    async create(record) {
+      makeRoom();
+      const handle = randomId(32);
+      records.set(handle, structuredClone(record));
+      return handle;
+    },
+    async get(value) {
+      const record = records.get(value);
+      if (!record) return undefined;
+      if (expired(record)) {
+        records.delete(value);
+        return undefined;
+      }
+      return structuredClone(record);
+    },
+    async set(value, record) {
+      // Never resurrect a record deleted meanwhile (logout racing a refresh).
+      if (records.has(value)) records.set(value, structuredClone(record));
+      return value;
+    },
+    async delete(value) {
+      records.delete(value);
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    environment: "node",
+    include: ["test/*.test.ts", "test/node/**/*.test.ts"],
+  },
+});
