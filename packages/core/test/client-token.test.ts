@@ -32,6 +32,14 @@ describe("client access token cache", () => {
     expect(fake.to("/oidc/token")).toHaveLength(2);
   });
 
+  it("by default shares a pending fetch, except on Cloudflare Workers where only values are shared", async () => {
+    const onWorkers = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
+    const fake = new FakeFetch().on("/oidc/token", clientToken());
+    const { client } = makeClient(fake);
+    await Promise.all([client.clientAccessToken(), client.clientAccessToken()]);
+    expect(fake.to("/oidc/token")).toHaveLength(onWorkers ? 2 : 1);
+  });
+
   it("fetches a new token once the cached one is within 60 s of expiry", async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken("t1", 3600), clientToken("t2", 3600));
     const { client, clock } = makeClient(fake);

@@ -1,0 +1,19 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { clientToken, FakeFetch, makeClient, userTokens } from "./helpers.js";
+
+describe("password passthrough (property)", () => {
+  it("sends any non-empty password byte for byte, whatever its length or characters", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
+    const { client } = makeClient(fake);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", minLength: 1, maxLength: 300 }), async (password) => {
+        await client.passwords.authenticate({ username: "alice", password });
+        const sent = fake.calls.at(-1)?.body ?? "";
+        const encoded = new TextEncoder().encode(JSON.parse(sent).password);
+        expect(encoded).toEqual(new TextEncoder().encode(password));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
