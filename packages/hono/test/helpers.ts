@@ -161,7 +161,10 @@ export function setup(options: SetupOptions = {}): Setup {
       ...options.login,
     }),
   );
-  app.use("/api/*", requireSession({ sessions, client: fake, now, ...options.guard }));
+  const onEvent = (e: AuthEvent) => {
+    events.push(e);
+  };
+  app.use("/api/*", requireSession({ sessions, client: fake, now, onEvent, ...options.guard }));
   app.get("/api/me", (c) => c.json({ userId: c.var.session.userId, region: c.var.session.region }));
   return { app, fake, clock, now, events, sessions, limiter };
 }
