@@ -6,8 +6,8 @@
  * shared between concurrent callers of one client only when `shareInFlight` is on, because on Workers a request
  * must never await a promise created by another request.
  */
-import type { Deadline } from "./deadline.js";
-import { transmitError } from "./errors.js";
+import { type Deadline, untilDeadline } from "./deadline.js";
+import { TransmitError, transmitError } from "./errors.js";
 import { errorFromResponse, parseSuccessJson } from "./responses.js";
 import { send, type TransportContext, type UpstreamRequest, type UpstreamResponse } from "./transport.js";
 import type { TokenCache, TransmitEvent } from "./types.js";
@@ -123,7 +123,15 @@ export class ClientTokenSource {
   ): Promise<string> {
     if (!this.#settings.shareInFlight) return this.#fetch(key, resource, deadline, reason);
     const pending = this.#inFlight.get(key);
-    if (pending) return pending;
+    if (pending) {
+      // Join the pending fetch within our own deadline; if it died with its starter's deadline, fetch ourselves.
+      return untilDeadline(pending, deadline, "token").catch((error: unknown) => {
+        const starterGaveUp = error instanceof TransmitError && (error.code === "timeout" || error.code === "aborted");
+        if (!starterGaveUp || deadline.signal.aborted) throw error;
+        if (this.#inFlight.get(key) === pending) this.#inFlight.delete(key);
+        return this.#fetchShared(key, resource, deadline, reason);
+      });
+    }
     const promise = this.#fetch(key, resource, deadline, reason).finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, promise);
     return promise;

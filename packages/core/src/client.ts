@@ -107,6 +107,8 @@ function isCloudflareWorkers(): boolean {
   return typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
 }
 
+const USERNAME_TYPES: readonly unknown[] = ["username", "email", "phone_number"];
+
 const required = (value: unknown, field: string): void => {
   if (typeof value !== "string" || value.length === 0) {
     throw transmitError("invalid_request", {}, `${field} must be a non-empty string`);
@@ -217,6 +219,9 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       async authenticate(input, opts) {
         required(input?.username, "username");
         required(input?.password, "password");
+        if (input.usernameType !== undefined && !USERNAME_TYPES.includes(input.usernameType)) {
+          throw transmitError("invalid_request", {}, "usernameType must be username, email or phone_number");
+        }
         const route = "password.authenticate";
         const res = await withDeadline(opts, (d) =>
           callApi((t) => passwordAuthenticateRequest(config.root, t, input), d),

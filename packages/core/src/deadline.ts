@@ -50,7 +50,8 @@ export function anySignal(signals: readonly AbortSignal[]): { signal: AbortSigna
 
 /** Starts a deadline of `timeoutMs` (clamped to >= 1 ms) bound to the optional caller signal. */
 export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
-  const ms = Math.max(1, Math.floor(timeoutMs));
+  // setTimeout-based timers overflow above 2^31-1 ms (about 24.8 days).
+  const ms = Math.min(2_147_483_647, Math.max(1, Math.floor(timeoutMs)));
   const startedAt = Date.now();
   const timer = timeoutSignal(ms);
   const combined = callerSignal ? anySignal([callerSignal, timer.signal]) : { signal: timer.signal, dispose: () => {} };
@@ -82,5 +83,27 @@ export function sleep(ms: number, deadline: Deadline, route: RouteName): Promise
       resolve();
     }, ms);
     deadline.signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Waits for `promise` (possibly started by another call) but no longer than this call's own deadline, so a shared
+ * fetch never holds a caller past its own timeout or abort.
+ */
+export function untilDeadline<T>(promise: Promise<T>, deadline: Deadline, route: RouteName): Promise<T> {
+  if (deadline.signal.aborted) return Promise.reject(deadline.error(route));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(deadline.error(route));
+    deadline.signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        deadline.signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        deadline.signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
   });
 }

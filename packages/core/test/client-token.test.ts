@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryTokenCache, type TokenCache, TransmitError } from "../src/index.js";
-import { caught, clientToken, FakeFetch, json, makeClient, userTokens } from "./helpers.js";
+import { caught, clientToken, FakeFetch, gate, json, makeClient, userTokens } from "./helpers.js";
 
 const INVALID_TOKEN = json({ message: "Invalid token", error_code: 401 }, 401);
 
@@ -38,6 +38,35 @@ describe("client access token cache", () => {
     const { client } = makeClient(fake);
     await Promise.all([client.clientAccessToken(), client.clientAccessToken()]);
     expect(fake.to("/oidc/token")).toHaveLength(onWorkers ? 2 : 1);
+  });
+
+  it("bounds a caller that joins a shared token fetch by its own deadline", async () => {
+    const slow = gate(clientToken("t"));
+    const fake = new FakeFetch().on("/oidc/token", slow.responder);
+    const { client } = makeClient(fake, { shareInFlight: true });
+    const starter = client.clientAccessToken({ timeoutMs: 5000 });
+    const joiner = (await caught(() => client.clientAccessToken({ timeoutMs: 20 }))) as TransmitError;
+    expect(joiner.code).toBe("timeout");
+    slow.release();
+    expect(await starter).toBe("t");
+    expect(fake.to("/oidc/token")).toHaveLength(1);
+  });
+
+  it("lets a joiner fetch for itself when the starter of a shared token fetch aborts", async () => {
+    const slow = gate(clientToken("t"));
+    const fake = new FakeFetch().on("/oidc/token", slow.responder, clientToken("own"));
+    const { client } = makeClient(fake, { shareInFlight: true });
+    const controller = new AbortController();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const starter = client.clientAccessToken({ signal: controller.signal });
+    await tick();
+    expect(fake.to("/oidc/token")).toHaveLength(1);
+    const joiner = client.clientAccessToken();
+    await tick();
+    controller.abort();
+    expect(((await caught(() => starter)) as TransmitError).code).toBe("aborted");
+    expect(await joiner).toBe("own");
+    expect(fake.to("/oidc/token")).toHaveLength(2);
   });
 
   it("fetches a new token once the cached one is within 60 s of expiry", async () => {

@@ -193,3 +193,19 @@ export async function signToken(
     .setExpirationTime(iat + (options.expiresInSec ?? 3600))
     .sign(key.privateKey);
 }
+
+/** A responder that waits until `release()` is called (or the request aborts). */
+export function gate(responder: Responder): { responder: Responder; release: () => void } {
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return {
+    release: () => open(),
+    responder: (call) =>
+      new Promise<Response>((resolve, reject) => {
+        call.signal?.addEventListener("abort", () => reject(call.signal?.reason), { once: true });
+        opened.then(() => resolve(responder(call)), reject);
+      }),
+  };
+}

@@ -55,8 +55,16 @@ describe("redaction", () => {
       REFRESH,
       SESSION,
     ]);
-    // A deliberate copy keeps the values (for storing them server-side).
+    // A deliberate copy keeps the values (for storing them server-side, e.g. in Durable Object storage).
     expect({ ...tokens }.refreshToken).toBe(REFRESH);
+    expect(structuredClone(tokens)).toEqual({
+      accessToken: ACCESS,
+      idToken: ID,
+      refreshToken: REFRESH,
+      tokenType: "Bearer",
+      expiresIn: 3600,
+      sessionId: SESSION,
+    });
   });
 
   it("errors never contain the reset token, password or secret in JSON, String, message or stack", async () => {

@@ -75,6 +75,10 @@ describe("input validation (before any request)", () => {
     ["empty password", (c) => c.passwords.authenticate({ username: "alice", password: "" })],
     ["missing password", (c) => c.passwords.authenticate({ username: "alice" } as never)],
     ["non-string username", (c) => c.passwords.authenticate({ username: 42, password: "pw" } as never)],
+    [
+      "unknown usernameType",
+      (c) => c.passwords.authenticate({ username: "a", password: "b", usernameType: "id" } as never),
+    ],
     ["missing input", (c) => c.passwords.authenticate(undefined as never)],
     ["empty reset token", (c) => c.passwords.reset({ resetToken: "", newPassword: "x" })],
     ["empty new password", (c) => c.passwords.reset({ resetToken: "r", newPassword: "" })],

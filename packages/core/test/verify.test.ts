@@ -51,6 +51,14 @@ describe("token verification", () => {
     expect(fake.calls).toHaveLength(1);
   });
 
+  it("shares one JWKS fetch between concurrent verifications when in-flight sharing is on", async () => {
+    const fake = new FakeFetch().on("/cis/oidc/jwks", jwks(keyA));
+    const { client, clock } = makeClient(fake, { shareInFlight: true });
+    const jwt = await signToken(keyA, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms });
+    await Promise.all([1, 2, 3, 4].map(() => client.tokens.verifyIdToken(jwt)));
+    expect(fake.calls).toHaveLength(1);
+  });
+
   it("rejects a wrong issuer, a wrong audience and an expired token with token_invalid", async () => {
     const { client, clock } = setup(jwks(keyA));
     const bad = [
@@ -138,6 +146,15 @@ describe("token verification", () => {
     const { client, clock } = setup(text("down", 500));
     const jwt = await signToken(keyA, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms });
     expect(((await caught(() => client.tokens.verifyIdToken(jwt))) as TransmitError).code).toBe("upstream_unavailable");
+  });
+
+  it("keeps using cached keys when a scheduled JWKS refresh fails", async () => {
+    const { client, clock, fake } = setup(jwks(keyA), text("down", 500));
+    const jwt = await signToken(keyA, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms + 700_000 });
+    await client.tokens.verifyIdToken(await signToken(keyA, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms }));
+    clock.advance(700);
+    expect((await client.tokens.verifyIdToken(jwt)).iss).toBe(ISSUER);
+    expect(fake.calls.length).toBeGreaterThan(1);
   });
 
   it("requires an issuer for the sandbox and uses an explicit issuer and jwksUrl when given", async () => {

@@ -4,8 +4,8 @@
  * allows sharing a pending promise.
  */
 import { createLocalJWKSet, type JSONWebKeySet, type JWSHeaderParameters, errors as joseErrors } from "jose";
-import type { Deadline } from "../deadline.js";
-import { transmitError } from "../errors.js";
+import { type Deadline, untilDeadline } from "../deadline.js";
+import { TransmitError, transmitError } from "../errors.js";
 import { errorFromResponse, parseSuccessJson } from "../responses.js";
 import { send, type TransportContext } from "../transport.js";
 
@@ -34,7 +34,14 @@ export class RemoteKeySet {
 
   /** Resolves the verification key for a JWS header, refetching once on an unknown `kid`. */
   async getKey(header: JWSHeaderParameters, token: Parameters<LocalKeySet>[1], deadline: Deadline): Promise<Key> {
-    if (!this.#local || this.#ctx.now() - this.#fetchedAt > JWKS_MAX_AGE_MS) await this.#reload(deadline);
+    if (!this.#local) {
+      await this.#reload(deadline);
+    } else if (this.#ctx.now() - this.#fetchedAt > JWKS_MAX_AGE_MS) {
+      // Stale keys are better than none when Transmit's JWKS is briefly unavailable.
+      await this.#reload(deadline).catch(() => {
+        this.#fetchedAt = this.#ctx.now() - JWKS_MAX_AGE_MS + JWKS_COOLDOWN_MS; // try again after the cooldown
+      });
+    }
     try {
       return await (this.#local as LocalKeySet)(header, token);
     } catch (error) {
@@ -47,10 +54,21 @@ export class RemoteKeySet {
 
   #reload(deadline: Deadline): Promise<void> {
     if (!this.#shareInFlight) return this.#fetch(deadline);
-    this.#pending ??= this.#fetch(deadline).finally(() => {
-      this.#pending = undefined;
+    const pending = this.#pending;
+    if (!pending) {
+      const started: Promise<void> = this.#fetch(deadline).finally(() => {
+        if (this.#pending === started) this.#pending = undefined;
+      });
+      this.#pending = started;
+      return started;
+    }
+    // Wait within our own deadline; if the fetch died with its starter's deadline, fetch ourselves.
+    return untilDeadline(pending, deadline, "jwks").catch((error: unknown) => {
+      const starterGaveUp = error instanceof TransmitError && (error.code === "timeout" || error.code === "aborted");
+      if (!starterGaveUp || deadline.signal.aborted) throw error;
+      if (this.#pending === pending) this.#pending = undefined;
+      return this.#reload(deadline);
     });
-    return this.#pending;
   }
 
   async #fetch(deadline: Deadline): Promise<void> {

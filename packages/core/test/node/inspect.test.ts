@@ -15,17 +15,15 @@ const SENTINELS = [
 
 describe("console output (util.inspect)", () => {
   it("prints TokenSets and errors without tokens, reset tokens, passwords or the client secret", async () => {
-    const fake = new FakeFetch()
-      .on("/oidc/token", clientToken("client-token-SENTINEL"))
-      .on(
-        "/password/authenticate",
-        userTokens({
-          access_token: "access-SENTINEL",
-          refresh_token: "refresh-SENTINEL",
-          session_id: "session-SENTINEL",
-        }),
-        json({ message: "password_expired", error_code: 403, reset_token: "reset-SENTINEL" }, 403),
-      );
+    const fake = new FakeFetch().on("/oidc/token", clientToken("client-token-SENTINEL")).on(
+      "/password/authenticate",
+      userTokens({
+        access_token: "access-SENTINEL",
+        refresh_token: "refresh-SENTINEL",
+        session_id: "session-SENTINEL",
+      }),
+      json({ message: "password_expired", error_code: 403, reset_token: "reset-SENTINEL" }, 403),
+    );
     const { client } = makeClient(fake);
     const tokens = await client.passwords.authenticate({ username: "a", password: "pw-SENTINEL" });
     const error = (await caught(() =>
