@@ -12,6 +12,8 @@ export interface ErrorBody {
   code?: string;
   /** `reset_token` of a forced-change 403. */
   resetToken?: string;
+  /** True when `message` was an array: the NestJS-style validation shape (`BadRequestHttpError`). */
+  validation?: boolean;
 }
 
 /** Parses JSON text leniently: returns `undefined` for non-JSON, truncated JSON or non-object values. */
@@ -43,6 +45,7 @@ export function parseErrorBody(text: string): ErrorBody {
     ? asString(rawMessage[0])
     : (asString(rawMessage) ?? asString(json.error_description));
   if (message !== undefined) out.message = message;
+  if (Array.isArray(rawMessage)) out.validation = true;
   const code = asString(json.error_code) ?? asString(json.error) ?? asString(json.ts_error_code);
   if (code !== undefined) out.code = code;
   const resetToken = asString(json.reset_token);

@@ -28,7 +28,7 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
 const LOCKED = /auth_locked|locked|suspended/i;
 const CHANGE_REQUIRED = /^(temporary_password|password_expired)$/i;
 const SESSION_NOT_FOUND = /session not found|session_not_found/i;
-const BAD_CREDENTIALS = /auth_invalid_credentials|user_not_found|invalid_credentials/i;
+const INVALID_INPUT = /system_invalid_input|validation/i;
 
 function codeFor(route: RouteName, status: number, body: ErrorBody): TransmitErrorCode {
   const text = `${body.code ?? ""} ${body.message ?? ""}`;
@@ -44,9 +44,9 @@ function codeFor(route: RouteName, status: number, body: ErrorBody): TransmitErr
   }
   switch (route) {
     case "password.authenticate":
-      // Any other 4xx is a generic authentication failure (fail closed, no user enumeration), except
-      // validation errors that do not mention credentials.
-      if (status === 400 && !BAD_CREDENTIALS.test(text)) return "invalid_request";
+      // Undocumented (transmit-api.md 3.3): a wrong password may come as 400 or 401. Every 4xx is a generic
+      // credentials failure (fail closed, no user enumeration) except recognisable input-validation errors.
+      if (status === 400 && (body.validation === true || INVALID_INPUT.test(text))) return "invalid_request";
       return "invalid_credentials";
     case "session.authenticate":
     case "session.logout":

@@ -39,8 +39,14 @@ describe("error mapping of password authenticate", () => {
       400,
     ],
     [
-      "400 {error_code: '400'} (numeric code as string)",
-      json({ error_code: "400", message: "Bad" }, 400),
+      "400 {error_code: '400', message} (code as string, e.g. a wrong password)",
+      json({ error_code: "400", message: "Wrong username or password" }, 400),
+      "invalid_credentials",
+      400,
+    ],
+    [
+      "400 {error_code: 'system_invalid_input'}",
+      json({ error_code: "system_invalid_input", message: "Invalid input" }, 400),
       "invalid_request",
       400,
     ],
