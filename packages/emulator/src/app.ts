@@ -169,7 +169,7 @@ async function runRoute(
   };
   if (fault) {
     entry.fault = describeFault(fault);
-    if (fault.latency_ms) await Promise.race([sleep(fault.latency_ms), hangUntilAborted(signals)]);
+    if (fault.latency_ms) await sleep(fault.latency_ms, signals);
     if (fault.hang) await hangUntilAborted(signals);
     if (fault.drop === "before") throw new EmulatedNetworkError("before");
     if (fault.status !== undefined) return finish(faultResponse(fault));
@@ -207,10 +207,12 @@ export function createApp(engine: Engine): Hono {
     }
   }
   app.notFound(() => engine.failures.respond("not_found"));
-  app.onError((error) => {
-    // Dropped connections and aborted (hanging) calls must reach the caller of fetch as rejections.
-    if (error instanceof EmulatedNetworkError || (error as { name?: string }).name === "AbortError") throw error;
-    if (error === engine.closing.signal.reason) throw error;
+  app.onError((error, c) => {
+    // Dropped connections and calls released by an abort (the caller's signal or close()) must reach the caller of
+    // fetch as rejections, as a real network failure or abort would.
+    const signal = c.req.raw.signal;
+    if (error instanceof EmulatedNetworkError || (signal.aborted && error === signal.reason)) throw error;
+    if (error === engine.closing.signal.reason || error.name === "AbortError") throw error;
     return jsonResponse({ message: "Something went wrong - Internal server error", error_code: 500 }, 500);
   });
   return app;

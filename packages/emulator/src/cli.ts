@@ -132,7 +132,21 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  let server: EmulatorServer;
+  // Signal handlers go in before anything is printed: a supervisor may signal as soon as it reads "ready".
+  let stopRequested = false;
+  let server: EmulatorServer | undefined;
+  let stopped: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => {
+    stopped = resolve;
+  });
+  const stop = () => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    stopRequested = true;
+    if (server) void server.close().then(() => stopped(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   try {
     server = await startEmulatorServer({
       port: options.port,
@@ -142,8 +156,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       ...(options.seed ? { seed: options.seed } : {}),
     });
   } catch (error) {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
     process.stderr.write(`transmit-emulator: cannot start: ${(error as Error).message}\n`);
     return 1;
+  }
+  if (stopRequested) {
+    await server.close();
+    return 0;
   }
   if (options.json) {
     process.stdout.write(
@@ -152,13 +172,5 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   } else {
     process.stdout.write(`${describe(server.info(), server.url)}\nready\n`);
   }
-  return new Promise<number>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void server.close().then(() => resolve(0));
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  return done;
 }

@@ -124,19 +124,28 @@ export function isEmulatedDrop(error: unknown): error is EmulatedNetworkError {
   return error instanceof EmulatedNetworkError;
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or rejects with the reason of the first signal that aborts before; cleans up either way. */
+export function sleep(ms: number, signals: AbortSignal[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    const aborted = signals.find((s) => s.aborted);
+    if (aborted) return reject(aborted.reason);
+    const listeners: [AbortSignal, () => void][] = [];
+    const cleanup = () => {
+      for (const [s, l] of listeners) s.removeEventListener("abort", l);
+    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      cleanup();
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
+    for (const signal of signals) {
+      const listener = () => {
+        clearTimeout(timer);
+        cleanup();
+        reject(signal.reason);
+      };
+      listeners.push([signal, listener]);
+      signal.addEventListener("abort", listener, { once: true });
+    }
   });
 }
 

@@ -72,6 +72,13 @@ describe("injected faults", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  it("latency: a caller that aborts during the delay is released at once", async () => {
+    await fault({ route: "password.authenticate", latency_ms: 5_000 });
+    const started = performance.now();
+    await expect(right(AbortSignal.timeout(50))).rejects.toMatchObject({ name: "TimeoutError" });
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it("applies only to the given region", async () => {
     await fault({ route: "oidc.token", region: "us", status: 503 });
     expect((await emulator.fetch(tokenRequest("eu"))).status).toBe(200);
