@@ -3,7 +3,7 @@
  * session, the region stored in it (session affinity: refresh, logout and session calls go to the issuing region).
  */
 import type { Context } from "hono";
-import type { ClientSource, LoginClient, RegionalClient } from "./types.js";
+import type { ClientSource, LoginClient, RegionalClient } from "./types.ts";
 
 function isRegional(x: LoginClient | RegionalClient): x is RegionalClient {
   return typeof (x as RegionalClient).region === "string" && typeof (x as RegionalClient).client === "object";

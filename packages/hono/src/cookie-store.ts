@@ -3,8 +3,8 @@
  * secrets of >= 32 bytes through HKDF; the first secret seals, every secret opens (rotation: prepend the new
  * secret, drop the old one after the absolute session lifetime).
  */
-import { deriveKey, fromBase64Url, secretLength, toBase64Url } from "./crypto.js";
-import type { SessionRecord, SessionStore } from "./types.js";
+import { deriveKey, fromBase64Url, secretLength, toBase64Url } from "./crypto.ts";
+import type { SessionRecord, SessionStore } from "./types.ts";
 
 /** Largest cookie value we produce; the whole `Set-Cookie` line (name + attributes) must stay below 4096 bytes. */
 export const MAX_SEALED_LENGTH = 3800;

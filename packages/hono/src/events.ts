@@ -3,8 +3,8 @@
  * so a username with CR, LF or ANSI escapes cannot forge log lines.
  */
 import type { Context } from "hono";
-import { randomId } from "./crypto.js";
-import type { AuthEvent, AuthEventType, EventSink } from "./types.js";
+import { randomId } from "./crypto.ts";
+import type { AuthEvent, AuthEventType, EventSink } from "./types.ts";
 
 /** Fields a route supplies for one event. */
 export interface EventFields {

@@ -4,14 +4,14 @@
  * `c.var.session`. Anything else gets one generic 401.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { checkClientSource, resolveClient } from "./client-source.js";
-import { emit } from "./events.js";
-import { challengeFor } from "./options.js";
-import { problemForError } from "./problem.js";
-import { fail, failWithError, type ReplyOptions } from "./reply.js";
-import { type CookieOptions, cookieConfig, cookieLine, readCookie } from "./session-cookie.js";
-import { DEFAULT_CLAIMS, keepClaims, refreshSession, seconds, sessionOf, usable } from "./session-logic.js";
-import type { ClientSource, EventSink, Session, SessionRecord, SessionStore } from "./types.js";
+import { checkClientSource, resolveClient } from "./client-source.ts";
+import { emit } from "./events.ts";
+import { challengeFor } from "./options.ts";
+import { problemForError } from "./problem.ts";
+import { fail, failWithError, type ReplyOptions } from "./reply.ts";
+import { type CookieOptions, cookieConfig, cookieLine, readCookie } from "./session-cookie.ts";
+import { DEFAULT_CLAIMS, keepClaims, refreshSession, seconds, sessionOf, usable } from "./session-logic.ts";
+import type { ClientSource, EventSink, Session, SessionRecord, SessionStore } from "./types.ts";
 
 /** Options of {@link requireSession}. */
 export interface RequireSessionOptions {

@@ -3,7 +3,7 @@
  * body size limit, method checks. Each is a plain function or Hono middleware so the router reads top-down.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { problemResponse } from "./problem.js";
+import { problemResponse } from "./problem.ts";
 
 /** HSTS of one year (hono's `secureHeaders` defaults to 180 days, below the checklist's minimum). */
 export const HSTS = "max-age=31536000; includeSubDomains";

@@ -11,21 +11,21 @@
  * @packageDocumentation
  */
 
-export type { GetIp, IpSource } from "./client-ip.js";
-export type { CookieSessionStoreOptions, RevocationList } from "./cookie-store.js";
-export { cookieSessionStore } from "./cookie-store.js";
-export { jsonLines } from "./events.js";
-export type { RequireSessionOptions } from "./guard.js";
-export { requireSession } from "./guard.js";
-export type { LimitRule, MemoryLimiterOptions } from "./limiter.js";
-export { memoryLimiter } from "./limiter.js";
-export type { MemorySessionStoreOptions } from "./memory-store.js";
-export { memorySessionStore } from "./memory-store.js";
-export type { PageRenderer, PageState, PasswordLoginOptions } from "./options.js";
-export type { ProblemKind } from "./problem.js";
-export { problemType } from "./problem.js";
-export { passwordLogin } from "./router.js";
-export type { CookieOptions } from "./session-cookie.js";
+export type { GetIp, IpSource } from "./client-ip.ts";
+export type { CookieSessionStoreOptions, RevocationList } from "./cookie-store.ts";
+export { cookieSessionStore } from "./cookie-store.ts";
+export { jsonLines } from "./events.ts";
+export type { RequireSessionOptions } from "./guard.ts";
+export { requireSession } from "./guard.ts";
+export type { LimitRule, MemoryLimiterOptions } from "./limiter.ts";
+export { memoryLimiter } from "./limiter.ts";
+export type { MemorySessionStoreOptions } from "./memory-store.ts";
+export { memorySessionStore } from "./memory-store.ts";
+export type { PageRenderer, PageState, PasswordLoginOptions } from "./options.ts";
+export type { ProblemKind } from "./problem.ts";
+export { problemType } from "./problem.ts";
+export { passwordLogin } from "./router.ts";
+export type { CookieOptions } from "./session-cookie.ts";
 export type {
   AuthEvent,
   AuthEventType,
@@ -42,4 +42,4 @@ export type {
   SessionRecord,
   SessionStore,
   TokenSetLike,
-} from "./types.js";
+} from "./types.ts";

@@ -6,8 +6,8 @@
 import { sValidator } from "@hono/standard-validator";
 import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { mediaType } from "./http-policy.js";
-import { problemResponse } from "./problem.js";
+import { mediaType } from "./http-policy.ts";
+import { problemResponse } from "./problem.ts";
 
 /** Longest username accepted (email addresses are at most 254; phone numbers and usernames are shorter). */
 export const MAX_USERNAME = 320;

@@ -2,7 +2,7 @@
  * In-memory sliding-window limiter. Per process or isolate: on Workers use Durable Objects (per account) and the
  * Rate Limiting binding (per IP) behind the same {@link Limiter} interface.
  */
-import type { Limiter, LimitKey, LimitResult } from "./types.js";
+import type { Limiter, LimitKey, LimitResult } from "./types.ts";
 
 /** One window: at most `limit` events per `windowMs`. */
 export interface LimitRule {

@@ -3,17 +3,17 @@
  * cookie value every time: fixation defence).
  */
 import type { Context } from "hono";
-import { clientIp } from "./client-ip.js";
-import { resolveClient } from "./client-source.js";
-import { randomId } from "./crypto.js";
-import { emit } from "./events.js";
-import { bodyKind, type LoginInput, type PasswordInput, safeReturnTo, validInput } from "./input.js";
-import type { ResolvedOptions } from "./options.js";
-import { isTransmitError, problemForError } from "./problem.js";
-import { fail, failWithError, ok, seeOther } from "./reply.js";
-import { clearCookieLine, cookieLine, readCookie } from "./session-cookie.js";
-import { keepClaims, publicView, seconds, usable, withTokens } from "./session-logic.js";
-import type { LoginClient, RegionalClient, SessionRecord, SessionStore, TokenSetLike } from "./types.js";
+import { clientIp } from "./client-ip.ts";
+import { resolveClient } from "./client-source.ts";
+import { randomId } from "./crypto.ts";
+import { emit } from "./events.ts";
+import { bodyKind, type LoginInput, type PasswordInput, safeReturnTo, validInput } from "./input.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { isTransmitError, problemForError } from "./problem.ts";
+import { fail, failWithError, ok, seeOther } from "./reply.ts";
+import { clearCookieLine, cookieLine, readCookie } from "./session-cookie.ts";
+import { keepClaims, publicView, seconds, usable, withTokens } from "./session-logic.ts";
+import type { LoginClient, RegionalClient, SessionRecord, SessionStore, TokenSetLike } from "./types.ts";
 
 const MAX_USER_AGENT = 512;
 

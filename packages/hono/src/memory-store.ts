@@ -2,8 +2,8 @@
  * Server-side session store in memory: the cookie holds only a random handle (256 bits from the CSPRNG).
  * Good for a single process (Node, Bun, Deno) and tests; records die with the process.
  */
-import { randomId } from "./crypto.js";
-import type { SessionRecord, SessionStore } from "./types.js";
+import { randomId } from "./crypto.ts";
+import type { SessionRecord, SessionStore } from "./types.ts";
 
 /** Options of {@link memorySessionStore}. */
 export interface MemorySessionStoreOptions {

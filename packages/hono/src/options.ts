@@ -2,14 +2,14 @@
  * Options of {@link passwordLogin} and their resolution (validated once, when the factory is called).
  */
 import type { Context } from "hono";
-import { defaultIpSource, type GetIp, type IpSource } from "./client-ip.js";
-import { checkClientSource } from "./client-source.js";
-import { secretLength, UserKeyHasher } from "./crypto.js";
-import { originAllowlist, PAGE_CSP } from "./http-policy.js";
-import type { ProblemKind } from "./problem.js";
-import { type CookieConfig, type CookieOptions, cookieConfig } from "./session-cookie.js";
-import { DEFAULT_CLAIMS } from "./session-logic.js";
-import type { ClientSource, EventSink, Limiter, SessionStore } from "./types.js";
+import { defaultIpSource, type GetIp, type IpSource } from "./client-ip.ts";
+import { checkClientSource } from "./client-source.ts";
+import { secretLength, UserKeyHasher } from "./crypto.ts";
+import { originAllowlist, PAGE_CSP } from "./http-policy.ts";
+import type { ProblemKind } from "./problem.ts";
+import { type CookieConfig, type CookieOptions, cookieConfig } from "./session-cookie.ts";
+import { DEFAULT_CLAIMS } from "./session-logic.ts";
+import type { ClientSource, EventSink, Limiter, SessionStore } from "./types.ts";
 
 /** What a page renderer is asked to show for a form post. */
 export interface PageState {

@@ -2,9 +2,9 @@
  * Turning decisions into responses: a problem (or the renderer's page for form posts), with its auth event.
  */
 import type { Context } from "hono";
-import { emit } from "./events.js";
-import { bodyKind } from "./input.js";
-import type { PageState, ResolvedOptions } from "./options.js";
+import { emit } from "./events.ts";
+import { bodyKind } from "./input.ts";
+import type { PageState, ResolvedOptions } from "./options.ts";
 import {
   isTransmitError,
   type ProblemExtras,
@@ -12,9 +12,9 @@ import {
   problemForError,
   problemResponse,
   problemStatus,
-} from "./problem.js";
-import { withCookies } from "./session-cookie.js";
-import type { AuthEvent, AuthEventType } from "./types.js";
+} from "./problem.ts";
+import { withCookies } from "./session-cookie.ts";
+import type { AuthEvent, AuthEventType } from "./types.ts";
 
 /** Longest upstream `Retry-After` passed on, in seconds. */
 const MAX_UPSTREAM_RETRY_AFTER = 60;

@@ -7,14 +7,14 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { cors, credentialsInQuery, limitBody, methodNotAllowed, sameOriginOk, securityHeaders } from "./http-policy.js";
-import { bodyKind, loginSchema, passwordSchema, validateBody } from "./input.js";
-import { changePassword, login } from "./login-routes.js";
-import { type PasswordLoginOptions, type ResolvedOptions, resolveOptions } from "./options.js";
-import { problemResponse } from "./problem.js";
-import { fail, failWithError } from "./reply.js";
-import { currentSession, logout, refresh } from "./session-routes.js";
-import type { AuthEventType } from "./types.js";
+import { cors, credentialsInQuery, limitBody, methodNotAllowed, sameOriginOk, securityHeaders } from "./http-policy.ts";
+import { bodyKind, loginSchema, passwordSchema, validateBody } from "./input.ts";
+import { changePassword, login } from "./login-routes.ts";
+import { type PasswordLoginOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import { problemResponse } from "./problem.ts";
+import { fail, failWithError } from "./reply.ts";
+import { currentSession, logout, refresh } from "./session-routes.ts";
+import type { AuthEventType } from "./types.ts";
 
 /** Checks every unsafe request before its handler runs. `needsBody`: only JSON or a urlencoded form. */
 function unsafeRequest(o: ResolvedOptions, type: AuthEventType, needsBody: boolean): MiddlewareHandler {

@@ -3,8 +3,8 @@
  * single-flight refresh.
  */
 import type { Context } from "hono";
-import { resolveClient } from "./client-source.js";
-import type { Claims, ClientSource, Session, SessionRecord, SessionStore, TokenSetLike } from "./types.js";
+import { resolveClient } from "./client-source.ts";
+import type { Claims, ClientSource, Session, SessionRecord, SessionStore, TokenSetLike } from "./types.ts";
 
 /** Claims kept from the ID token by default: identity and authentication facts, nothing bulky. */
 export const DEFAULT_CLAIMS: readonly string[] = [

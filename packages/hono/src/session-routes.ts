@@ -3,14 +3,14 @@
  * it.
  */
 import type { Context } from "hono";
-import { resolveClient } from "./client-source.js";
-import { emit } from "./events.js";
-import type { ResolvedOptions } from "./options.js";
-import { problemForError } from "./problem.js";
-import { fail, failWithError, ok } from "./reply.js";
-import { clearCookieLine, cookieLine, readCookie } from "./session-cookie.js";
-import { publicView, refreshSession, seconds, usable } from "./session-logic.js";
-import type { AuthEventType, SessionRecord, SessionStore } from "./types.js";
+import { resolveClient } from "./client-source.ts";
+import { emit } from "./events.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { problemForError } from "./problem.ts";
+import { fail, failWithError, ok } from "./reply.ts";
+import { clearCookieLine, cookieLine, readCookie } from "./session-cookie.ts";
+import { publicView, refreshSession, seconds, usable } from "./session-logic.ts";
+import type { AuthEventType, SessionRecord, SessionStore } from "./types.ts";
 
 interface Loaded {
   store: SessionStore;

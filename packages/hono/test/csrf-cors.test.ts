@@ -1,6 +1,6 @@
 // Checklist section D: CSRF and CORS.
 import { describe, expect, it } from "vitest";
-import { CLIENT_IP, ORIGIN, setup, signIn, withCookie } from "./helpers.js";
+import { CLIENT_IP, ORIGIN, setup, signIn, withCookie } from "./helpers.ts";
 
 const CROSS_SITE: [string, Record<string, string>][] = [
   ["foreign Origin", { origin: "https://evil.example" }],
@@ -85,7 +85,7 @@ describe("D. CSRF and CORS", () => {
     expect(ok.headers.get("access-control-allow-origin")).toBe("https://partner.example");
     expect(ok.headers.get("access-control-allow-credentials")).toBe("true");
     expect(s.fake.calls).toHaveLength(0);
-    const { passwordLogin, memorySessionStore } = await import("../src/index.js");
+    const { passwordLogin, memorySessionStore } = await import("../src/index.ts");
     expect(() => passwordLogin({ client: s.fake, sessions: memorySessionStore(), allowedOrigins: ["*"] })).toThrow(
       /allowedOrigins/,
     );

@@ -1,7 +1,7 @@
 // Checklist section E: headers, errors and upstream faults (router side; retries live in core).
 import { describe, expect, it } from "vitest";
-import type { PageRenderer } from "../src/index.js";
-import { ORIGIN, browser, loginForm, loginJson, setup, signIn, upstream, withCookie } from "./helpers.js";
+import type { PageRenderer } from "../src/index.ts";
+import { browser, loginForm, loginJson, ORIGIN, setup, signIn, upstream, withCookie } from "./helpers.ts";
 
 function expectSecurityHeaders(res: Response) {
   const hsts = res.headers.get("strict-transport-security") ?? "";
@@ -34,7 +34,10 @@ describe("E. headers, errors, upstream faults", () => {
 
   it("E01 HTML pages from a renderer get a strict CSP", async () => {
     const render: PageRenderer = (_c, state) =>
-      new Response(`<!doctype html><p>${state.error}</p>`, { status: state.status, headers: { "content-type": "text/html" } });
+      new Response(`<!doctype html><p>${state.error}</p>`, {
+        status: state.status,
+        headers: { "content-type": "text/html" },
+      });
     const s = setup({ login: { render } });
     const res = await loginForm(s.app, { username: "alice", password: "bad" });
     expect(res.status).toBe(401);

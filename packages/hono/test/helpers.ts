@@ -5,18 +5,18 @@ import {
   type AuthEvent,
   type CallOptions,
   type Claims,
+  cookieSessionStore,
   type Limiter,
   type LoginClient,
-  type PasswordLoginOptions,
-  type RequireSessionOptions,
-  type SessionStore,
-  type TokenSetLike,
-  cookieSessionStore,
   memoryLimiter,
   memorySessionStore,
+  type PasswordLoginOptions,
   passwordLogin,
+  type RequireSessionOptions,
   requireSession,
-} from "../src/index.js";
+  type SessionStore,
+  type TokenSetLike,
+} from "../src/index.ts";
 
 export const ORIGIN = "https://app.example";
 export const SECRET = "test-secret-0123456789-abcdefghijklmnop";
@@ -171,7 +171,13 @@ export function setup(options: SetupOptions = {}): Setup {
 
 /** Headers of a same-origin browser request from the test client IP. */
 export function browser(extra: Record<string, string> = {}): Record<string, string> {
-  return { origin: ORIGIN, "sec-fetch-site": "same-origin", "cf-connecting-ip": CLIENT_IP, "user-agent": "TestAgent/1.0", ...extra };
+  return {
+    origin: ORIGIN,
+    "sec-fetch-site": "same-origin",
+    "cf-connecting-ip": CLIENT_IP,
+    "user-agent": "TestAgent/1.0",
+    ...extra,
+  };
 }
 
 /** `POST /auth/login` with a JSON body. */

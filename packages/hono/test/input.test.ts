@@ -1,6 +1,6 @@
 // Checklist section B: input validation.
 import { describe, expect, it } from "vitest";
-import { ORIGIN, browser, loginForm, loginJson, setup } from "./helpers.js";
+import { browser, loginForm, loginJson, ORIGIN, setup } from "./helpers.ts";
 
 describe("B. input validation", () => {
   it("B01 accepts JSON and same-origin forms; other content types get 415 without an upstream call", async () => {
@@ -9,7 +9,11 @@ describe("B. input validation", () => {
     const form = await loginForm(s.app, { username: "bob", password: "pw-bob", returnTo: "/account?tab=1" });
     expect(form.status).toBe(303);
     expect(form.headers.get("location")).toBe("/account?tab=1");
-    const crossSiteForm = await loginForm(s.app, { username: "bob", password: "pw-bob" }, { origin: "https://evil.example", "sec-fetch-site": "cross-site" });
+    const crossSiteForm = await loginForm(
+      s.app,
+      { username: "bob", password: "pw-bob" },
+      { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+    );
     expect(crossSiteForm.status).toBe(403);
     expect(s.fake.count("authenticate")).toBe(2);
     for (const type of ["text/plain", "multipart/form-data; boundary=x", "application/xml", "application/json-seq"]) {
@@ -89,24 +93,34 @@ describe("B. input validation", () => {
 
   it("B03 unknown fields are never forwarded upstream", async () => {
     const s = setup();
-    await loginJson(s.app, { username: "alice", password: "pw-alice", resource: "https://evil", orgId: "x", claims: {} });
+    await loginJson(s.app, {
+      username: "alice",
+      password: "pw-alice",
+      resource: "https://evil",
+      orgId: "x",
+      claims: {},
+    });
     const input = s.fake.calls[0]?.args[0] as Record<string, unknown>;
     expect(Object.keys(input).sort()).toEqual(["clientAttributes", "password", "username"]);
   });
 
   it("B04 the password reaches upstream byte for byte, 64+ characters included", async () => {
     const s = setup();
-    const password = "  Ｐässwörd\u0301 with spaces, tabs\t and emoji 🙂 and more than sixty-four characters in total!  ";
+    const password =
+      "  Ｐässwörd\u0301 with spaces, tabs\t and emoji 🙂 and more than sixty-four characters in total!  ";
     expect(password.length).toBeGreaterThan(64);
     await loginJson(s.app, { username: "alice", password });
     await loginForm(s.app, { username: "alice", password });
-    const sent = s.fake.calls.filter((c) => c.method === "authenticate").map((c) => (c.args[0] as { password: string }).password);
+    const sent = s.fake.calls
+      .filter((c) => c.method === "authenticate")
+      .map((c) => (c.args[0] as { password: string }).password);
     expect(sent).toEqual([password, password]);
   });
 
   it("B05 __proto__ and constructor keys cause no pollution and are not forwarded", async () => {
     const s = setup();
-    const raw = '{"username":"alice","password":"pw-alice","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}';
+    const raw =
+      '{"username":"alice","password":"pw-alice","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}';
     const res = await loginJson(s.app, raw);
     expect(res.status).toBe(200);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -1,17 +1,17 @@
 // Checklist section C: session cookie and lifecycle, for both stores.
 import { describe, expect, it } from "vitest";
 import {
-  ORIGIN,
-  SECRET,
   browser,
   headerNames,
   loginJson,
+  ORIGIN,
+  SECRET,
   sessionCookie,
   setCookies,
   setup,
   signIn,
   withCookie,
-} from "./helpers.js";
+} from "./helpers.ts";
 
 for (const store of ["memory", "cookie"] as const) {
   describe(`C. session cookie and lifecycle (${store} store)`, () => {
@@ -40,7 +40,8 @@ for (const store of ["memory", "cookie"] as const) {
         const value = v.split("=")[1] as string;
         expect(value).not.toContain("alice");
         expect(value).not.toContain("user-");
-        if (store === "memory") expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
+        if (store === "memory")
+          expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
         else expect(atobSafe(value)).not.toContain("alice");
       }
     });
@@ -86,7 +87,7 @@ for (const store of ["memory", "cookie"] as const) {
         `__Host-session=${"x".repeat(5000)}`,
         "__Host-session=v1.AAAA",
         `__Host-session=${flipped}`,
-        "session=" + value,
+        `session=${value}`,
       ];
       const bodies = new Set<string>();
       const names = new Set<string>();
@@ -208,7 +209,7 @@ function atobSafe(value: string): string {
 
 describe("C. cookie store specifics", () => {
   it("C02 sealed with a key from a >= 32-byte secret: short or missing secrets are refused at creation", async () => {
-    const { cookieSessionStore } = await import("../src/index.js");
+    const { cookieSessionStore } = await import("../src/index.ts");
     expect(() => cookieSessionStore({ secrets: [] })).toThrow(/secrets/);
     expect(() => cookieSessionStore({ secrets: ["short"] })).toThrow(/secrets\[0\]/);
     expect(() => cookieSessionStore({ secrets: [undefined as unknown as string] })).toThrow(/32 bytes/);
@@ -216,7 +217,7 @@ describe("C. cookie store specifics", () => {
   });
 
   it("C02 key rotation: the first secret seals, every secret opens", async () => {
-    const { cookieSessionStore } = await import("../src/index.js");
+    const { cookieSessionStore } = await import("../src/index.ts");
     const old = cookieSessionStore({ secrets: [SECRET] });
     const record = {
       kind: "session" as const,
