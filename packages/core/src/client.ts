@@ -134,7 +134,8 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
   const onEvent = options.onEvent;
   const shareInFlight = options.shareInFlight ?? !isCloudflareWorkers();
   const ctx: TransportContext = {
-    // Look the global up per call and call it unbound-free: Workers throw "Illegal invocation" otherwise.
+    // Look the global up on every call and call it as a plain function: a detached `fetch` reference throws
+    // "Illegal invocation" on Workers, and tests may replace the global after the client is created.
     fetch: userFetch ?? ((input, init) => globalThis.fetch(input, init)),
     now,
     emit: (event) => {
@@ -144,7 +145,12 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
         // Observability must not break logins.
       }
     },
-    retry: { ...DEFAULT_RETRY, ...options.retry },
+    retry: {
+      maxRetries: options.retry?.maxRetries ?? DEFAULT_RETRY.maxRetries,
+      baseDelayMs: options.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+      maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs,
+    },
     random: options.random ?? Math.random,
   };
   const clientTokens = new ClientTokenSource(

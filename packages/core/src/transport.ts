@@ -9,7 +9,7 @@
  */
 import { type Deadline, sleep } from "./deadline.js";
 import { transmitError } from "./errors.js";
-import { parseRetryAfter } from "./responses.js";
+import { parseRetryAfter, requestIdOf } from "./responses.js";
 import type { RouteName, TransmitEvent } from "./types.js";
 
 /** Backoff settings for idempotent requests. */
@@ -100,12 +100,14 @@ export async function send(ctx: TransportContext, req: UpstreamRequest, deadline
       await sleep(delay, deadline, req.route);
       continue;
     }
+    const requestId = requestIdOf(response.headers);
     ctx.emit({
       type: "request.end",
       route: req.route,
       attempt,
       status: response.status,
       durationMs: Date.now() - started,
+      ...(requestId !== undefined && { requestId }),
     });
 
     if (attempt >= maxAttempts || !RETRYABLE_STATUS.has(response.status)) return response;

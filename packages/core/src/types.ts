@@ -153,6 +153,8 @@ export type TransmitEvent =
       durationMs: number;
       /** Set when the attempt failed without a response (`timeout`, `aborted`, `network`). */
       failure?: "timeout" | "aborted" | "network";
+      /** Upstream request id (`x-request-id`), when sent. */
+      requestId?: string;
     }
   | { type: "retry"; route: RouteName; attempt: number; delayMs: number; reason: string }
   | { type: "token.refresh"; reason: "missing" | "expired" | "rejected"; hasResource: boolean };

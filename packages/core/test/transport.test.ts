@@ -244,6 +244,20 @@ describe("events", () => {
     for (const e of events) if (e.type === "request.end") expect(e.durationMs).toBeGreaterThan(-1);
   });
 
+  it("carries the upstream request id in request.end events", async () => {
+    const fake = new FakeFetch().on(
+      "/oidc/token",
+      json({ access_token: "t", expires_in: 3600 }, 200, { "x-request-id": "rq-7" }),
+    );
+    const { client, events } = makeClient(fake);
+    await client.clientAccessToken();
+    expect(events.find((e) => e.type === "request.end")).toMatchObject({
+      route: "token",
+      status: 200,
+      requestId: "rq-7",
+    });
+  });
+
   it("ignores exceptions thrown by onEvent", async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken("t"));
     const { client } = makeClient(fake, {
