@@ -7,8 +7,8 @@
  * must never await a promise created by another request.
  */
 import { type Deadline, untilDeadline } from "./deadline.js";
-import { TransmitError, transmitError } from "./errors.js";
-import { errorFromResponse, parseSuccessJson } from "./responses.js";
+import { TransmitError } from "./errors.js";
+import { errorFromResponse, parseSuccessJson, tokenSetFromJson } from "./responses.js";
 import { send, type TransportContext, type UpstreamRequest, type UpstreamResponse } from "./transport.js";
 import type { TokenCache, TransmitEvent } from "./types.js";
 
@@ -58,15 +58,13 @@ export function processClientCredentialsResponse(
   nowMs: number,
 ): { accessToken: string; expiresIn: number } {
   if (res.status !== 200) throw errorFromResponse("token", res.status, res.headers, res.text, nowMs);
-  const json = parseSuccessJson("token", res.status, res.headers, res.text);
-  const expiresIn = typeof json.expires_in === "string" ? Number(json.expires_in) : json.expires_in;
-  if (typeof json.access_token !== "string" || json.access_token.length === 0) {
-    throw transmitError("invalid_response", { status: res.status, route: "token" }, "access_token missing");
-  }
-  if (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw transmitError("invalid_response", { status: res.status, route: "token" }, "expires_in missing or invalid");
-  }
-  return { accessToken: json.access_token, expiresIn };
+  const { accessToken, expiresIn } = tokenSetFromJson(
+    "token",
+    res.status,
+    res.headers,
+    parseSuccessJson("token", res.status, res.headers, res.text),
+  );
+  return { accessToken, expiresIn };
 }
 
 /** Supplies cached client access tokens. One instance per client. */

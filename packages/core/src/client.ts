@@ -13,7 +13,7 @@ import {
   refreshRequest,
   sessionAuthenticateRequest,
 } from "./requests.js";
-import { errorFromResponse, parseSuccessJson, tokenSetFromJson } from "./responses.js";
+import { ensureSuccess, parseSuccessJson, processTokenResponse } from "./responses.js";
 import { createMemoryTokenCache } from "./token-cache.js";
 import { DEFAULT_RETRY, type RetrySettings, send, type TransportContext, type UpstreamResponse } from "./transport.js";
 import type {
@@ -192,11 +192,6 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
     return retried;
   }
 
-  function expectTokenSet(route: RouteName, res: UpstreamResponse): TokenSet {
-    if (res.status < 200 || res.status > 299) throw errorFromResponse(route, res.status, res.headers, res.text, now());
-    return tokenSetFromJson(route, res.status, res.headers, parseSuccessJson(route, res.status, res.headers, res.text));
-  }
-
   async function verify(jwt: string, audience: string | string[] | undefined, opts: RequestOptions | undefined) {
     const issuer = config.issuer;
     if (issuer === undefined) {
@@ -232,15 +227,14 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
         const res = await withDeadline(opts, (d) =>
           callApi((t) => passwordAuthenticateRequest(config.root, t, input), d),
         );
-        return expectTokenSet(route, res);
+        return processTokenResponse(route, res, now());
       },
       async reset(input, opts) {
         required(input?.resetToken, "resetToken");
         required(input?.newPassword, "newPassword");
         const route = "password.reset";
         const res = await withDeadline(opts, (d) => callApi((t) => passwordResetRequest(config.root, t, input), d));
-        if (res.status < 200 || res.status > 299)
-          throw errorFromResponse(route, res.status, res.headers, res.text, now());
+        ensureSuccess(route, res, now());
         const json = res.text ? parseSuccessJson(route, res.status, res.headers, res.text) : {};
         return typeof json.message === "string" ? { message: json.message } : {};
       },
@@ -251,21 +245,19 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
         const res = await withDeadline(opts, (d) =>
           callApi((t) => sessionAuthenticateRequest(config.root, t, input), d),
         );
-        return expectTokenSet("session.authenticate", res);
+        return processTokenResponse("session.authenticate", res, now());
       },
       async logout(sessionId, opts) {
         required(sessionId, "sessionId");
         const res = await withDeadline(opts, (d) => callApi((t) => logoutRequest(config.root, t, sessionId), d));
-        if (res.status < 200 || res.status > 299) {
-          throw errorFromResponse("session.logout", res.status, res.headers, res.text, now());
-        }
+        ensureSuccess("session.logout", res, now());
       },
     },
     tokens: {
       async refresh(refreshToken, opts) {
         required(refreshToken, "refreshToken");
         const res = await withDeadline(opts, (d) => callApi((t) => refreshRequest(config.root, t, refreshToken), d));
-        return expectTokenSet("token.refresh", res);
+        return processTokenResponse("token.refresh", res, now());
       },
       verifyIdToken: (jwt, opts) => verify(jwt, config.clientId, opts),
       verifyAccessToken: (jwt, opts) => verify(jwt, opts?.audience, opts),

@@ -5,6 +5,7 @@
 import { type ErrorBody, parseErrorBody, parseJsonObject } from "./error-body.js";
 import { type TransmitError, type TransmitErrorCode, transmitError } from "./errors.js";
 import { createTokenSet } from "./token-set.js";
+import type { UpstreamResponse } from "./transport.js";
 import type { RouteName, TokenSet } from "./types.js";
 
 /** Reads the upstream request id from the usual headers. */
@@ -126,4 +127,15 @@ export function tokenSetFromJson(
     ...(typeof refresh_token === "string" && refresh_token && { refreshToken: refresh_token }),
     ...(typeof session_id === "string" && session_id && { sessionId: session_id }),
   });
+}
+
+/** Throws the mapped {@link TransmitError} unless the response is a 2xx. */
+export function ensureSuccess(route: RouteName, res: UpstreamResponse, nowMs: number): void {
+  if (res.status < 200 || res.status > 299) throw errorFromResponse(route, res.status, res.headers, res.text, nowMs);
+}
+
+/** Processes a user-token response (password, session authenticate, refresh) into a {@link TokenSet}. */
+export function processTokenResponse(route: RouteName, res: UpstreamResponse, nowMs: number): TokenSet {
+  ensureSuccess(route, res, nowMs);
+  return tokenSetFromJson(route, res.status, res.headers, parseSuccessJson(route, res.status, res.headers, res.text));
 }
