@@ -8,7 +8,7 @@ export { createTransmitClient, type TransmitClient, type TransmitClientOptions }
 export { TransmitError, type TransmitErrorCode, type TransmitErrorInit } from "./errors.js";
 export type { TokenAlgorithm } from "./jwks/verify.js";
 export { type NearestRegionOptions, nearestRegion, type RegionHint } from "./nearest-region.js";
-export { productionRegions, type RegionInfo, regions } from "./regions.js";
+export { isRegionName, productionRegions, type RegionInfo, regions } from "./regions.js";
 export { createMemoryTokenCache, type MemoryTokenCacheOptions } from "./token-cache.js";
 export { redactTokenSet } from "./token-set.js";
 export type { RetrySettings } from "./transport.js";

@@ -61,7 +61,15 @@ export const regions: Readonly<Record<RegionName, RegionInfo>> = Object.freeze({
 /** The production regions, the default candidates of {@link nearestRegion}. */
 export const productionRegions: readonly RegionName[] = Object.freeze(["us", "eu", "ca", "au"]);
 
-/** Type guard for region names. */
+/**
+ * Type guard for region names, e.g. to validate configuration.
+ *
+ * @example
+ * ```ts
+ * isRegionName("eu"); // true
+ * isRegionName("mars"); // false
+ * ```
+ */
 export function isRegionName(value: unknown): value is RegionName {
   return typeof value === "string" && Object.hasOwn(regions, value);
 }

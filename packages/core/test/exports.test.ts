@@ -7,6 +7,7 @@ describe("public surface", () => {
       "TransmitError",
       "createMemoryTokenCache",
       "createTransmitClient",
+      "isRegionName",
       "nearestRegion",
       "productionRegions",
       "redactTokenSet",
@@ -26,5 +27,7 @@ describe("public surface", () => {
     expect(core.regions.au.issuer).toBe("https://au.userid.security");
     expect(core.regions.sandbox.issuer).toBeUndefined();
     expect(core.regions.sandbox.root).toBe("https://api.sbx.transmitsecurity.io");
+    expect(core.isRegionName("au")).toBe(true);
+    expect(core.isRegionName("toString")).toBe(false);
   });
 });
