@@ -98,7 +98,11 @@ export class ClientTokenSource {
     const cached = await this.#read(key);
     // Another caller may already have stored a newer token.
     if (cached && cached.t !== rejected && cached.e > this.#ctx.now()) return cached.t;
-    await this.#settings.cache.delete?.(key);
+    try {
+      await this.#settings.cache.delete?.(key);
+    } catch {
+      // The new token overwrites the entry anyway.
+    }
     return this.#fetchShared(key, resource, deadline, "rejected");
   }
 
@@ -130,7 +134,9 @@ export class ClientTokenSource {
         return this.#fetchShared(key, resource, deadline, reason);
       });
     }
-    const promise = this.#fetch(key, resource, deadline, reason).finally(() => this.#inFlight.delete(key));
+    const promise = this.#fetch(key, resource, deadline, reason).finally(() => {
+      if (this.#inFlight.get(key) === promise) this.#inFlight.delete(key);
+    });
     this.#inFlight.set(key, promise);
     return promise;
   }

@@ -113,11 +113,11 @@ export async function send(ctx: TransportContext, req: UpstreamRequest, deadline
     if (attempt >= maxAttempts || !RETRYABLE_STATUS.has(response.status)) return response;
     const retryAfter = parseRetryAfter(response.headers.get("retry-after"), ctx.now());
     let delay: number | undefined;
-    if (retryAfter !== undefined && (response.status === 429 || response.status === 503) && !usedRetryAfter) {
-      const ms = retryAfter * 1000;
-      if (ms <= ctx.retry.maxRetryAfterMs) delay = ms;
+    if (retryAfter !== undefined && (response.status === 429 || response.status === 503)) {
+      // Transmit said when to come back: honour it once, whatever the policy, if the wait is reasonable.
+      if (!usedRetryAfter && retryAfter * 1000 <= ctx.retry.maxRetryAfterMs) delay = retryAfter * 1000;
       usedRetryAfter = true;
-    } else if (req.retry === "idempotent" && retryAfter === undefined) {
+    } else if (req.retry === "idempotent") {
       delay = backoffMs(ctx, attempt - 1);
     }
     if (delay === undefined || delay >= deadline.remainingMs()) return response;

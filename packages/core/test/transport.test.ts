@@ -137,6 +137,13 @@ describe("retry policy of idempotent requests (backoff with full jitter)", () =>
     expect(fake.to("/session/logout")).toHaveLength(2);
   });
 
+  it("retries the client token fetch after a 502 that carries Retry-After", async () => {
+    const fake = new FakeFetch().on("/oidc/token", text("", 502, { "retry-after": "0" }), clientToken("t"));
+    const { client } = makeClient(fake);
+    expect(await client.clientAccessToken()).toBe("t");
+    expect(fake.to("/oidc/token")).toHaveLength(2);
+  });
+
   it("does not retry a 4xx", async () => {
     const fake = new FakeFetch().on("/oidc/token", json({ error: "invalid_client" }, 400));
     const { client } = makeClient(fake);
