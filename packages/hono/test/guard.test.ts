@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { memorySessionStore, requireSession, type Session } from "../src/index.ts";
-import { FakeClient, ORIGIN, sessionCookie, setup, signIn, upstream, withCookie } from "./helpers.ts";
+import { FakeClient, ORIGIN, optionsOf, sessionCookie, setup, signIn, upstream, withCookie } from "./helpers.ts";
 
 describe("requireSession", () => {
   it("sets a typed c.var.session with user, claims and region", async () => {
@@ -73,7 +73,7 @@ describe("requireSession", () => {
     const ok = await app.request(`${ORIGIN}/api/me`, { headers: { authorization: "Bearer at.carol.1" } });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ userId: "user-carol", source: "bearer" });
-    expect((fake.calls[0]?.args[1] as { audience?: string }).audience).toBe("my-api");
+    expect(optionsOf(fake.calls[0])?.audience).toBe("my-api");
     const bad = await app.request(`${ORIGIN}/api/me`, { headers: { authorization: "Bearer forged" } });
     expect(bad.status).toBe(401);
     expect(bad.headers.get("www-authenticate")).toContain("Bearer");

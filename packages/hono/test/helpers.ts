@@ -240,3 +240,13 @@ export function withCookie(
 export function headerNames(res: Response): string[] {
   return [...res.headers.keys()].sort();
 }
+
+/** The password a recorded authenticate call carried. */
+export function passwordOf(call: Call | undefined): string | undefined {
+  return (call?.args[0] as { password?: string } | undefined)?.password;
+}
+
+/** The per-call options a recorded call carried. */
+export function optionsOf(call: Call | undefined): { timeoutMs?: number; audience?: string } | undefined {
+  return call?.args[1] as { timeoutMs?: number; audience?: string } | undefined;
+}
