@@ -153,7 +153,11 @@ export function sleep(ms: number, signals: AbortSignal[] = []): Promise<void> {
 export function hangUntilAborted(signals: AbortSignal[]): Promise<never> {
   return new Promise((_, reject) => {
     const listeners: [AbortSignal, () => void][] = [];
+    // A real pending request keeps the process alive (its socket); so does a hanging emulated one. Without this, a
+    // caller waiting on an unref'd timer (Node's AbortSignal.timeout) would see the process exit instead of a timeout.
+    const keepAlive = setInterval(() => undefined, 60_000);
     const done = (signal: AbortSignal) => {
+      clearInterval(keepAlive);
       for (const [s, l] of listeners) s.removeEventListener("abort", l);
       reject(signal.reason);
     };
