@@ -6,11 +6,11 @@
  * shared between concurrent callers of one client only when `shareInFlight` is on, because on Workers a request
  * must never await a promise created by another request.
  */
-import { type Deadline, untilDeadline } from "./deadline.js";
-import { TransmitError } from "./errors.js";
-import { errorFromResponse, parseSuccessJson, tokenSetFromJson } from "./responses.js";
-import { send, type TransportContext, type UpstreamRequest, type UpstreamResponse } from "./transport.js";
-import type { TokenCache, TransmitEvent } from "./types.js";
+import { type Deadline, untilDeadline } from "./deadline.ts";
+import { TransmitError } from "./errors.ts";
+import { errorFromResponse, parseSuccessJson, tokenSetFromJson } from "./responses.ts";
+import { send, type TransportContext, type UpstreamRequest, type UpstreamResponse } from "./transport.ts";
+import type { TokenCache, TransmitEvent } from "./types.ts";
 
 /** Refresh this long before `exp` (at most half the lifetime) so a token never expires in flight. */
 export const CLIENT_TOKEN_SKEW_MS = 60_000;

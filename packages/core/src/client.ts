@@ -1,21 +1,21 @@
 /** `createTransmitClient`: the public client, wiring config, transport, client token, requests and responses. */
-import { ClientTokenSource } from "./client-token.js";
-import { type ConfigInput, resolveConfig } from "./config.js";
-import { type Deadline, startDeadline } from "./deadline.js";
-import { isInvalidClientTokenBody, parseErrorBody } from "./error-body.js";
-import { transmitError } from "./errors.js";
-import { RemoteKeySet } from "./jwks/key-set.js";
-import { verifyJwt } from "./jwks/verify.js";
+import { ClientTokenSource } from "./client-token.ts";
+import { type ConfigInput, resolveConfig } from "./config.ts";
+import { type Deadline, startDeadline } from "./deadline.ts";
+import { isInvalidClientTokenBody, parseErrorBody } from "./error-body.ts";
+import { transmitError } from "./errors.ts";
+import { RemoteKeySet } from "./jwks/key-set.ts";
+import { verifyJwt } from "./jwks/verify.ts";
 import {
   logoutRequest,
   passwordAuthenticateRequest,
   passwordResetRequest,
   refreshRequest,
   sessionAuthenticateRequest,
-} from "./requests.js";
-import { ensureSuccess, parseSuccessJson, processTokenResponse } from "./responses.js";
-import { createMemoryTokenCache } from "./token-cache.js";
-import { DEFAULT_RETRY, type RetrySettings, send, type TransportContext, type UpstreamResponse } from "./transport.js";
+} from "./requests.ts";
+import { ensureSuccess, parseSuccessJson, processTokenResponse } from "./responses.ts";
+import { createMemoryTokenCache } from "./token-cache.ts";
+import { DEFAULT_RETRY, type RetrySettings, send, type TransportContext, type UpstreamResponse } from "./transport.ts";
 import type {
   PasswordAuthenticateInput,
   PasswordResetInput,
@@ -29,7 +29,7 @@ import type {
   TransmitEvent,
   VerifiedClaims,
   VerifyAccessTokenOptions,
-} from "./types.js";
+} from "./types.ts";
 
 /** Options of {@link createTransmitClient}. */
 export interface TransmitClientOptions extends ConfigInput {

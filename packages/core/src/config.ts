@@ -1,8 +1,8 @@
 /** Validation of client options: everything is checked when the client is created, before any request. */
-import { transmitError } from "./errors.js";
-import type { TokenAlgorithm } from "./jwks/verify.js";
-import { isRegionName, regions } from "./regions.js";
-import type { RegionName } from "./types.js";
+import { transmitError } from "./errors.ts";
+import type { TokenAlgorithm } from "./jwks/verify.ts";
+import { isRegionName, regions } from "./regions.ts";
+import type { RegionName } from "./types.ts";
 
 /** Validated, normalised configuration. */
 export interface ResolvedConfig {

@@ -3,8 +3,8 @@
  * the call (on Workers a timer must belong to the request that uses it). `AbortSignal.any` and
  * `AbortSignal.timeout` are used when present, with small fallbacks for runtimes that lack them.
  */
-import { type TransmitError, transmitError } from "./errors.js";
-import type { RouteName } from "./types.js";
+import { type TransmitError, transmitError } from "./errors.ts";
+import type { RouteName } from "./types.ts";
 
 /** A running deadline. Call `dispose()` when the call settles. */
 export interface Deadline {

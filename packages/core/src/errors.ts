@@ -1,4 +1,4 @@
-import type { RouteName } from "./types.js";
+import type { RouteName } from "./types.ts";
 
 /** Stable error codes of {@link TransmitError}. New codes may be added in minor versions. */
 export type TransmitErrorCode =

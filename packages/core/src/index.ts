@@ -4,14 +4,14 @@
  *
  * @packageDocumentation
  */
-export { createTransmitClient, type TransmitClient, type TransmitClientOptions } from "./client.js";
-export { TransmitError, type TransmitErrorCode, type TransmitErrorInit } from "./errors.js";
-export type { TokenAlgorithm } from "./jwks/verify.js";
-export { type NearestRegionOptions, nearestRegion, type RegionHint } from "./nearest-region.js";
-export { isRegionName, productionRegions, type RegionInfo, regions } from "./regions.js";
-export { createMemoryTokenCache, type MemoryTokenCacheOptions } from "./token-cache.js";
-export { redactTokenSet } from "./token-set.js";
-export type { RetrySettings } from "./transport.js";
+export { createTransmitClient, type TransmitClient, type TransmitClientOptions } from "./client.ts";
+export { TransmitError, type TransmitErrorCode, type TransmitErrorInit } from "./errors.ts";
+export type { TokenAlgorithm } from "./jwks/verify.ts";
+export { type NearestRegionOptions, nearestRegion, type RegionHint } from "./nearest-region.ts";
+export { isRegionName, productionRegions, type RegionInfo, regions } from "./regions.ts";
+export { createMemoryTokenCache, type MemoryTokenCacheOptions } from "./token-cache.ts";
+export { redactTokenSet } from "./token-set.ts";
+export type { RetrySettings } from "./transport.ts";
 export type {
   ClaimsRequest,
   ClientAttributes,
@@ -27,4 +27,4 @@ export type {
   TransmitEvent,
   VerifiedClaims,
   VerifyAccessTokenOptions,
-} from "./types.js";
+} from "./types.ts";

@@ -2,8 +2,8 @@
  * Region choice for a login: data residency first (a country with its own Transmit region goes there), then the
  * nearest candidate by great-circle distance, then a continent table. Accepts Workers' `request.cf` as is.
  */
-import { isRegionName, productionRegions, regions } from "./regions.js";
-import type { RegionName } from "./types.js";
+import { isRegionName, productionRegions, regions } from "./regions.ts";
+import type { RegionName } from "./types.ts";
 
 /**
  * Where a request comes from. Shaped so that Workers' `IncomingRequestCfProperties` (`request.cf`, with

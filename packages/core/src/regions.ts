@@ -2,7 +2,7 @@
  * Transmit's regions (transmit-api.md sections 1 and 5.3). Locations are approximate and only used to pick the
  * nearest region; Transmit does not publish data-centre locations.
  */
-import type { RegionName } from "./types.js";
+import type { RegionName } from "./types.ts";
 
 /** Static facts about one Transmit region. */
 export interface RegionInfo {

@@ -2,14 +2,14 @@
  * Request builders for the CIS backend endpoints: camelCase input -> Transmit's snake_case JSON, bearer client
  * token, retry policy per route (security-checklist E03).
  */
-import type { UpstreamRequest } from "./transport.js";
+import type { UpstreamRequest } from "./transport.ts";
 import type {
   ClientAttributes,
   PasswordAuthenticateInput,
   PasswordResetInput,
   RouteName,
   SessionAuthenticateInput,
-} from "./types.js";
+} from "./types.ts";
 
 /** Drops `undefined` values so they are not sent. */
 function compact(body: Record<string, unknown>): Record<string, unknown> {

@@ -2,11 +2,11 @@
  * Response processing, separate from transport so it can be tested with hand-made `Response` objects:
  * success bodies become camelCase results, failures become a {@link TransmitError} with a stable code.
  */
-import { type ErrorBody, parseErrorBody, parseJsonObject } from "./error-body.js";
-import { type TransmitError, type TransmitErrorCode, transmitError } from "./errors.js";
-import { createTokenSet } from "./token-set.js";
-import type { UpstreamResponse } from "./transport.js";
-import type { RouteName, TokenSet } from "./types.js";
+import { type ErrorBody, parseErrorBody, parseJsonObject } from "./error-body.ts";
+import { type TransmitError, type TransmitErrorCode, transmitError } from "./errors.ts";
+import { createTokenSet } from "./token-set.ts";
+import type { UpstreamResponse } from "./transport.ts";
+import type { RouteName, TokenSet } from "./types.ts";
 
 /** Reads the upstream request id from the usual headers. */
 export function requestIdOf(headers: Headers): string | undefined {

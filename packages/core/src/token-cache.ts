@@ -1,5 +1,5 @@
 /** The default in-memory {@link TokenCache}. */
-import type { TokenCache } from "./types.js";
+import type { TokenCache } from "./types.ts";
 
 /** Options of {@link createMemoryTokenCache}. */
 export interface MemoryTokenCacheOptions {

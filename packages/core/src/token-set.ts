@@ -3,7 +3,7 @@
  * Node, Bun and Deno print `[REDACTED]` instead of tokens and the session id. The properties themselves are plain
  * enumerable data, so `{ ...tokenSet }` and `structuredClone` still copy the values for deliberate storage.
  */
-import type { TokenSet } from "./types.js";
+import type { TokenSet } from "./types.ts";
 
 const REDACTED = "[REDACTED]";
 const SECRET_FIELDS = ["accessToken", "idToken", "refreshToken", "sessionId"] as const;

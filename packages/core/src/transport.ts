@@ -7,10 +7,10 @@
  * - `"idempotent"` requests (client token, JWKS, logout) also retry network errors, 5xx and 429 with capped
  *   exponential backoff and full jitter, within the deadline.
  */
-import { type Deadline, sleep } from "./deadline.js";
-import { transmitError } from "./errors.js";
-import { parseRetryAfter, requestIdOf } from "./responses.js";
-import type { RouteName, TransmitEvent } from "./types.js";
+import { type Deadline, sleep } from "./deadline.ts";
+import { transmitError } from "./errors.ts";
+import { parseRetryAfter, requestIdOf } from "./responses.ts";
+import type { RouteName, TransmitEvent } from "./types.ts";
 
 /** Backoff settings for idempotent requests. */
 export interface RetrySettings {

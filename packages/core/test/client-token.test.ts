@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryTokenCache, type TokenCache, TransmitError } from "../src/index.js";
-import { caught, clientToken, FakeFetch, gate, json, makeClient, userTokens } from "./helpers.js";
+import { createMemoryTokenCache, type TokenCache, TransmitError } from "../src/index.ts";
+import { caught, clientToken, FakeFetch, gate, json, makeClient, userTokens } from "./helpers.ts";
 
 const INVALID_TOKEN = json({ message: "Invalid token", error_code: 401 }, 401);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { TransmitError } from "../src/index.js";
-import { errorFromResponse, parseRetryAfter, tokenSetFromJson } from "../src/responses.js";
-import { caught, clientToken, FakeFetch, json, makeClient, type Responder, text, userTokens } from "./helpers.js";
+import { TransmitError } from "../src/index.ts";
+import { errorFromResponse, parseRetryAfter, tokenSetFromJson } from "../src/responses.ts";
+import { caught, clientToken, FakeFetch, json, makeClient, type Responder, text, userTokens } from "./helpers.ts";
 
 async function authenticateAgainst(responder: Responder) {
   const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", responder);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import * as core from "../src/index.js";
+import * as core from "../src/index.ts";
 
 describe("public surface", () => {
   it("exports exactly the documented runtime values", () => {

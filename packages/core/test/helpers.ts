@@ -1,7 +1,7 @@
 // Shared test doubles: a recording fake fetch with per-route responder queues, a controllable clock, and an RSA
 // key set generated at runtime with jose (no key material is committed).
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { createTransmitClient, type TransmitClientOptions, type TransmitEvent } from "../src/index.js";
+import { createTransmitClient, type TransmitClientOptions, type TransmitEvent } from "../src/index.ts";
 
 /** One request seen by the fake fetch. */
 export interface RecordedCall {

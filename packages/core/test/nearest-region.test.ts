@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nearestRegion, type RegionName } from "../src/index.js";
+import { nearestRegion, type RegionName } from "../src/index.ts";
 
 // Coordinates as Workers' request.cf gives them (strings), with the country and continent codes it sends.
 const cities: [string, { latitude: string; longitude: string; country: string; continent: string }, RegionName][] = [

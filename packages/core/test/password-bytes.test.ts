@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clientToken, FakeFetch, makeClient, userTokens } from "./helpers.js";
+import { clientToken, FakeFetch, makeClient, userTokens } from "./helpers.ts";
 
 describe("password passthrough (property)", () => {
   it("sends any non-empty password byte for byte, whatever its length or characters", async () => {

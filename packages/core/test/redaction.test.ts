@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTransmitClient, TransmitError, type TransmitEvent } from "../src/index.js";
+import { createTransmitClient, TransmitError, type TransmitEvent } from "../src/index.ts";
 import {
   CLIENT_SECRET,
   caught,
@@ -9,7 +9,7 @@ import {
   makeClient,
   networkError,
   userTokens,
-} from "./helpers.js";
+} from "./helpers.ts";
 
 const PASSWORD = "pw-SENTINEL-71c2";
 const CLIENT_TOKEN = "client-token-SENTINEL-5e1d";

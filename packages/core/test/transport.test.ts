@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { anySignal } from "../src/deadline.js";
-import type { TransmitError, TransmitEvent } from "../src/index.js";
+import { anySignal } from "../src/deadline.ts";
+import type { TransmitError, TransmitEvent } from "../src/index.ts";
 import {
   caught,
   clientToken,
@@ -12,7 +12,7 @@ import {
   networkError,
   text,
   userTokens,
-} from "./helpers.js";
+} from "./helpers.ts";
 
 const login = { username: "alice", password: "pw" };
 

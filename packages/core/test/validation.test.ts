@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTransmitClient, type TransmitClientOptions, TransmitError } from "../src/index.js";
-import { caught, clientToken, FakeFetch, makeClient } from "./helpers.js";
+import { createTransmitClient, type TransmitClientOptions, TransmitError } from "../src/index.ts";
+import { caught, clientToken, FakeFetch, makeClient } from "./helpers.ts";
 
 function configError(options: Partial<TransmitClientOptions>, fake = new FakeFetch()): TransmitError {
   try {

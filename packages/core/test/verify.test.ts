@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { TransmitError } from "../src/index.js";
+import type { TransmitError } from "../src/index.ts";
 import {
   CLIENT_ID,
   caught,
@@ -12,7 +12,7 @@ import {
   signToken,
   type TestKey,
   text,
-} from "./helpers.js";
+} from "./helpers.ts";
 
 const ISSUER = "https://eu.userid.security";
 

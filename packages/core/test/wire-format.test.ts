@@ -9,7 +9,7 @@ import {
   json,
   makeClient,
   userTokens,
-} from "./helpers.js";
+} from "./helpers.ts";
 
 describe("wire format", () => {
   it("fetches the client token with a form-encoded client_credentials POST to {root}/oidc/token", async () => {

@@ -4,10 +4,10 @@
  * allows sharing a pending promise.
  */
 import { createLocalJWKSet, type JSONWebKeySet, type JWSHeaderParameters, errors as joseErrors } from "jose";
-import { type Deadline, untilDeadline } from "../deadline.js";
-import { TransmitError, transmitError } from "../errors.js";
-import { errorFromResponse, parseSuccessJson } from "../responses.js";
-import { send, type TransportContext } from "../transport.js";
+import { type Deadline, untilDeadline } from "../deadline.ts";
+import { TransmitError, transmitError } from "../errors.ts";
+import { errorFromResponse, parseSuccessJson } from "../responses.ts";
+import { send, type TransportContext } from "../transport.ts";
 
 /** Minimum time between two fetches triggered by an unknown `kid`. */
 export const JWKS_COOLDOWN_MS = 30_000;

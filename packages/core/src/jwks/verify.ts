@@ -1,9 +1,9 @@
 /** JWT verification against a {@link RemoteKeySet}: signature, algorithm allow-list, `iss`, `aud`, `exp`. */
 import { errors as joseErrors, jwtVerify } from "jose";
-import type { Deadline } from "../deadline.js";
-import { TransmitError, transmitError } from "../errors.js";
-import type { VerifiedClaims } from "../types.js";
-import type { RemoteKeySet } from "./key-set.js";
+import type { Deadline } from "../deadline.ts";
+import { TransmitError, transmitError } from "../errors.ts";
+import type { VerifiedClaims } from "../types.ts";
+import type { RemoteKeySet } from "./key-set.ts";
 
 /** Signature algorithms accepted for Transmit tokens. `none` and HMAC are never accepted. */
 export type TokenAlgorithm = "RS256" | "PS256";

@@ -1,8 +1,8 @@
 // Node-only: console.log / util.inspect output of returned and thrown objects carries no secret.
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import type { TransmitError } from "../../src/index.js";
-import { CLIENT_SECRET, caught, clientToken, FakeFetch, json, makeClient, userTokens } from "../helpers.js";
+import type { TransmitError } from "../../src/index.ts";
+import { CLIENT_SECRET, caught, clientToken, FakeFetch, json, makeClient, userTokens } from "../helpers.ts";
 
 const SENTINELS = [
   "access-SENTINEL",

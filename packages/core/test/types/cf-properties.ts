@@ -2,7 +2,7 @@
 // without a cast. The Workers types are imported here only, as a module, so no Workers globals leak into the
 // package's own types.
 import type { IncomingRequestCfProperties, Request as WorkersRequest } from "@cloudflare/workers-types/index.ts";
-import { nearestRegion, type RegionName } from "../../src/index.js";
+import { nearestRegion, type RegionName } from "../../src/index.ts";
 
 export function routeFromCf(cf: IncomingRequestCfProperties): RegionName {
   return nearestRegion(cf, ["us", "eu"]);
