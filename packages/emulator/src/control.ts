@@ -5,10 +5,12 @@
 import { Hono } from "hono";
 import { readLimitedText } from "./body.js";
 import type { Engine } from "./engine.js";
-import { jsonResponse } from "./failures.js";
+import { checkFailureOverrides, jsonResponse } from "./failures.js";
 import { checkFault } from "./faults.js";
 import { regionInfo } from "./info.js";
 import { parseJsonObject } from "./input.js";
+import type { FailureOverride } from "./options.js";
+import { checkPolicy } from "./policy.js";
 import { checkClientSeed, checkUserSeed } from "./seed.js";
 
 const CONTROL_MAX_BODY = 1024 * 1024;
@@ -80,6 +82,26 @@ export function controlRoutes(engine: Engine): Hono {
     if (typeof seconds !== "number" || !Number.isFinite(seconds)) return invalid(["advance_seconds must be a number"]);
     engine.advanceClock(seconds);
     return clock();
+  });
+
+  control.get("/policy", () => jsonResponse({ policy: engine.policy }));
+  control.put("/policy", async (c) => {
+    const read = await readJson(c.req.raw);
+    if ("error" in read) return read.error;
+    const errors = checkPolicy(read.value);
+    if (errors.length > 0) return invalid(errors);
+    Object.assign(engine.policy, read.value);
+    return jsonResponse({ policy: engine.policy });
+  });
+
+  control.get("/failures", () => jsonResponse({ failures: engine.failures.describe() }));
+  control.put("/failures", async (c) => {
+    const read = await readJson(c.req.raw);
+    if ("error" in read) return read.error;
+    const errors = checkFailureOverrides(read.value);
+    if (errors.length > 0) return invalid(errors);
+    engine.failures.set({ ...engine.options.failures, ...(read.value as Record<string, FailureOverride>) });
+    return jsonResponse({ failures: engine.failures.describe() });
   });
 
   control.post("/:region/clients", async (c) => {

@@ -8,7 +8,7 @@ import {
   verifyPassword,
 } from "./crypto.js";
 import { demoClient, demoUsers } from "./demo.js";
-import { FailureResponder } from "./failures.js";
+import { checkFailureOverrides, FailureResponder } from "./failures.js";
 import { FaultTable } from "./faults.js";
 import {
   ALL_REGIONS,
@@ -20,8 +20,9 @@ import {
   type RegionName,
   type UserSeed,
 } from "./options.js";
-import { Lockout } from "./policy.js";
+import { checkPolicy, Lockout } from "./policy.js";
 import { Recorder } from "./recorder.js";
+import { checkSeed } from "./seed.js";
 import { type ClientRecord, RegionState, type UserRecord } from "./state.js";
 import type { RegionRuntime } from "./tokens.js";
 
@@ -52,6 +53,19 @@ export class Engine {
   readonly #wallClock: () => number;
 
   constructor(readonly options: EmulatorOptions = {}) {
+    const problems = [
+      ...(options.policy ? checkPolicy(options.policy).map((m) => `policy: ${m}`) : []),
+      ...(options.failures ? checkFailureOverrides(options.failures).map((m) => `failures: ${m}`) : []),
+      ...(options.seed ? checkSeed(options.seed).errors.map((m) => `seed: ${m}`) : []),
+    ];
+    for (const [name, value] of [
+      ["hashIterations", options.hashIterations],
+      ["maxBodyBytes", options.maxBodyBytes],
+    ] as const) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 1))
+        problems.push(`${name} must be a positive integer`);
+    }
+    if (problems.length > 0) throw new TypeError(`Invalid emulator options: ${problems.join("; ")}`);
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.failures = new FailureResponder(options.failures);
     this.hashIterations = options.hashIterations ?? DEFAULT_HASH_ITERATIONS;
@@ -100,12 +114,20 @@ export class Engine {
     this.faults.clear();
     this.recorder.clear();
     this.#offsetMs = 0;
+    // Policy and failure answers changed through the control API go back to the configured ones. The policy object is
+    // updated in place: each region's lockout holds it.
+    for (const key of Object.keys(this.policy)) delete (this.policy as unknown as Record<string, unknown>)[key];
+    Object.assign(this.policy, DEFAULT_POLICY, this.options.policy);
+    this.failures.set(this.options.failures ?? {});
     this.#ready = this.#populate();
     await this.#ready;
   }
 
   async #populate(): Promise<void> {
     await Promise.all([...this.regions.values()].map((r) => r.key()));
+    // Made up front so the first unknown-user login costs the same as any other.
+    this.#dummyHash ??= hashPassword(randomId(16), this.hashIterations);
+    await this.#dummyHash;
     for (const region of this.regions.values()) {
       if (this.options.demo !== false) {
         this.addClient(region, demoClient(region.name));

@@ -69,10 +69,29 @@ export const FAILURE_DEFAULTS: Readonly<Record<FailureKind, FailureDefault>> = {
 
 /** Builds failure responses, applying the configured overrides. */
 export class FailureResponder {
-  readonly #overrides: Partial<Record<FailureKind, FailureOverride>>;
+  #overrides: Partial<Record<FailureKind, FailureOverride>>;
 
   constructor(overrides: Partial<Record<FailureKind, FailureOverride>> = {}) {
-    this.#overrides = overrides;
+    this.#overrides = { ...overrides };
+  }
+
+  /** Replaces the overrides (control API `PUT /__emulator/failures`, and reset). */
+  set(overrides: Partial<Record<FailureKind, FailureOverride>>): void {
+    this.#overrides = { ...overrides };
+  }
+
+  /** The effective status of each kind and whether its body is overridden. */
+  describe(): Record<string, { status: number; body: unknown }> {
+    const out: Record<string, { status: number; body: unknown }> = {};
+    for (const kind of Object.keys(FAILURE_DEFAULTS) as FailureKind[]) {
+      const override = this.#overrides[kind];
+      const body = override?.body;
+      out[kind] = {
+        status: override?.status ?? FAILURE_DEFAULTS[kind].status,
+        body: body === undefined ? "default" : typeof body === "function" ? "function" : body,
+      };
+    }
+    return out;
   }
 
   /** The JSON response for a failure. */
@@ -93,6 +112,27 @@ export class FailureResponder {
     }
     return jsonResponse(body, status);
   }
+}
+
+/** Messages for an invalid failure-override map (unknown kinds, bad statuses). */
+export function checkFailureOverrides(value: unknown): string[] {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return ["failures must be an object keyed by kind"];
+  const errors: string[] = [];
+  for (const [kind, override] of Object.entries(value)) {
+    if (!(kind in FAILURE_DEFAULTS)) {
+      errors.push(`unknown failure kind "${kind}" (expected ${Object.keys(FAILURE_DEFAULTS).join(", ")})`);
+      continue;
+    }
+    if (!override || typeof override !== "object" || Array.isArray(override)) {
+      errors.push(`${kind} must be an object {status?, body?}`);
+      continue;
+    }
+    const status = (override as { status?: unknown }).status;
+    if (status !== undefined && (!Number.isInteger(status) || (status as number) < 200 || (status as number) > 599)) {
+      errors.push(`${kind}.status must be an integer between 200 and 599`);
+    }
+  }
+  return errors;
 }
 
 /** A JSON response with the given status. */

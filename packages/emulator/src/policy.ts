@@ -1,10 +1,26 @@
 /** Password policy: complexity, lockout and expiry, driven by the emulator clock. */
-import type { PasswordPolicy } from "./options.js";
+import { DEFAULT_POLICY, type PasswordPolicy } from "./options.js";
 import type { LockoutRecord, PasswordRecord, RegionState } from "./state.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+
+const BOOLEAN_FIELDS = new Set(["ignoreExpiration"]);
+
+/** Messages for an invalid partial policy (unknown fields, wrong types, negative numbers). */
+export function checkPolicy(value: unknown): string[] {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return ["policy must be an object"];
+  const errors: string[] = [];
+  for (const [name, v] of Object.entries(value)) {
+    if (!(name in DEFAULT_POLICY)) {
+      errors.push(`unknown policy field "${name}" (expected ${Object.keys(DEFAULT_POLICY).join(", ")})`);
+    } else if (BOOLEAN_FIELDS.has(name) ? typeof v !== "boolean" : typeof v !== "number" || !(v >= 0)) {
+      errors.push(`${name} must be ${BOOLEAN_FIELDS.has(name) ? "a boolean" : "a number >= 0"}`);
+    }
+  }
+  return errors;
+}
 
 /** Messages for each policy rule the password breaks (empty when it complies). */
 export function complexityErrors(password: string, policy: PasswordPolicy): string[] {

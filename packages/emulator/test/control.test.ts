@@ -120,6 +120,55 @@ describe("control API", () => {
     expect((await control("/clock", { advance_seconds: "soon" })).status).toBe(400);
   });
 
+  it("changes the password policy at runtime, until reset", async () => {
+    const res = await emulator.fetch(
+      new Request(`${ORIGIN}/__emulator/policy`, { method: "PUT", body: JSON.stringify({ maxPasswordFailures: 2 }) }),
+    );
+    expect(res.status).toBe(200);
+    expect(((await json(res)).policy as Record<string, unknown>).maxPasswordFailures).toBe(2);
+    const token = await clientToken(emulator);
+    for (let i = 0; i < 2; i++) await login(emulator, token, { username: "alice", password: "bad" });
+    expect((await login(emulator, token, { username: "alice", password: PASSWORD })).status).toBe(403);
+    await control("/reset", {});
+    expect(((await json(await control("/policy"))).policy as Record<string, unknown>).maxPasswordFailures).toBe(5);
+    const bad = await emulator.fetch(
+      new Request(`${ORIGIN}/__emulator/policy`, {
+        method: "PUT",
+        body: JSON.stringify({ maxPasswordFailures: "x", nope: 1 }),
+      }),
+    );
+    expect(bad.status).toBe(400);
+  });
+
+  it("changes failure answers at runtime, until reset", async () => {
+    const custom = { status: 400, body: { error_code: "auth_invalid_credentials", message: "Invalid credentials" } };
+    const res = await emulator.fetch(
+      new Request(`${ORIGIN}/__emulator/failures`, {
+        method: "PUT",
+        body: JSON.stringify({ invalid_credentials: custom }),
+      }),
+    );
+    expect(res.status).toBe(200);
+    const token = await clientToken(emulator);
+    const wrong = await login(emulator, token, { username: "alice", password: "bad" });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toEqual(custom.body);
+    await control("/reset", {});
+    const fresh = await clientToken(emulator);
+    expect((await login(emulator, fresh, { username: "alice", password: "bad" })).status).toBe(401);
+    const bad = await emulator.fetch(
+      new Request(`${ORIGIN}/__emulator/failures`, { method: "PUT", body: JSON.stringify({ no_such_kind: {} }) }),
+    );
+    expect(bad.status).toBe(400);
+  });
+
+  it("rejects invalid options when the emulator is created", () => {
+    expect(() => makeEmulator({ failures: { nope: {} } as never })).toThrow(/unknown failure kind/);
+    expect(() => makeEmulator({ policy: { maxPasswordFailures: -1 } })).toThrow(/maxPasswordFailures/);
+    expect(() => makeEmulator({ seed: { eu: { users: [{ password: "x" }] } } })).toThrow(/seed/);
+    expect(() => makeEmulator({ regions: ["mars" as never] })).toThrow(/Unknown region/);
+  });
+
   it("seeds clients and users from the seed option", async () => {
     const seeded = makeEmulator({
       regions: ["ca"],
