@@ -4,6 +4,7 @@
  * `c.var.session`. Anything else gets one generic 401.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { onWorkers } from "./client-ip.ts";
 import { checkClientSource, resolveClient } from "./client-source.ts";
 import { emit } from "./events.ts";
 import { challengeFor } from "./options.ts";
@@ -37,6 +38,8 @@ export interface RequireSessionOptions {
   timeoutMs?: number;
   /** Realm in `WWW-Authenticate`. */
   realm?: string;
+  /** Share a pending refresh between concurrent requests. Default true, except on Workers (see `passwordLogin`). */
+  singleFlight?: boolean;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -68,6 +71,7 @@ export function requireSession(options: RequireSessionOptions): MiddlewareHandle
   const refreshBefore = options.refreshBefore ?? 60;
   const touchInterval = options.touchInterval ?? 60;
   const keepAccessToken = options.keepAccessToken ?? true;
+  const sharePromise = options.singleFlight ?? !onWorkers();
   const reply: ReplyOptions = {
     onEvent: options.onEvent,
     now,
@@ -123,25 +127,24 @@ export function requireSession(options: RequireSessionOptions): MiddlewareHandle
     const expiresAt = record.accessTokenExpiresAt ?? Number.POSITIVE_INFINITY;
     if (client && record.refreshToken && expiresAt - t <= refreshBefore) {
       try {
-        const done = await refreshSession(
-          c,
-          { store, client, now, keepAccessToken, timeoutMs: options.timeoutMs },
-          value,
-          {
-            ...record,
-            lastSeenAt: t,
-          },
-        );
+        const deps = { store, client, now, keepAccessToken, timeoutMs: options.timeoutMs, sharePromise };
+        const done = await refreshSession(c, deps, value, {
+          ...record,
+          lastSeenAt: t,
+        });
         value = done.value;
         record = done.record;
         await emit(options.onEvent, c, now, { type: "refresh", outcome: "success", status: 200, ...tags });
       } catch (e) {
-        if (problemForError(e) === "unauthorized" || problemForError(e) === "invalid_credentials") {
-          await store.delete(value).catch(() => {});
-          return denied(c, "refresh_rejected", tags);
+        // While the current access token is valid, keep going: a concurrent request elsewhere may have rotated the
+        // refresh token (cookie store), or Transmit is briefly unavailable.
+        if (expiresAt <= t) {
+          if (problemForError(e) === "unauthorized" || problemForError(e) === "invalid_credentials") {
+            await store.delete(value).catch(() => {});
+            return denied(c, "refresh_rejected", tags);
+          }
+          return failWithError(c, reply, e, { type: "guard", ...tags });
         }
-        // Upstream trouble: keep going while the current access token is still valid.
-        if (expiresAt <= t) return failWithError(c, reply, e, { type: "guard", ...tags });
       }
     } else if (t - record.lastSeenAt >= touchInterval) {
       record = { ...record, lastSeenAt: t };

@@ -17,6 +17,7 @@ export { cookieSessionStore } from "./cookie-store.ts";
 export { jsonLines } from "./events.ts";
 export type { RequireSessionOptions } from "./guard.ts";
 export { requireSession } from "./guard.ts";
+export { securityHeaders } from "./http-policy.ts";
 export type { LimitRule, MemoryLimiterOptions } from "./limiter.ts";
 export { memoryLimiter } from "./limiter.ts";
 export type { MemorySessionStoreOptions } from "./memory-store.ts";

@@ -2,7 +2,7 @@
  * Options of {@link passwordLogin} and their resolution (validated once, when the factory is called).
  */
 import type { Context } from "hono";
-import { defaultIpSource, type GetIp, type IpSource } from "./client-ip.ts";
+import { defaultIpSource, type GetIp, type IpSource, onWorkers } from "./client-ip.ts";
 import { checkClientSource } from "./client-source.ts";
 import { secretLength, UserKeyHasher } from "./crypto.ts";
 import { originAllowlist, PAGE_CSP } from "./http-policy.ts";
@@ -70,6 +70,11 @@ export interface PasswordLoginOptions {
   timeoutMs?: number;
   /** Realm in `WWW-Authenticate`. Default `"transmit-edge"`. */
   realm?: string;
+  /**
+   * Let concurrent refreshes of one session share a pending upstream call. Default true, except on Workers, where
+   * a request must not await another request's promise (finished results are still shared there).
+   */
+  singleFlight?: boolean;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -96,6 +101,7 @@ export interface ResolvedOptions {
   onEvent?: EventSink;
   timeoutMs?: number;
   challenge: string;
+  singleFlight: boolean;
   now: () => number;
 }
 
@@ -148,6 +154,7 @@ export function resolveOptions(options: PasswordLoginOptions): ResolvedOptions {
     onEvent: options.onEvent,
     timeoutMs: options.timeoutMs,
     challenge: challengeFor(options.realm),
+    singleFlight: options.singleFlight ?? !onWorkers(),
     now: options.now ?? Date.now,
   };
 }

@@ -88,6 +88,8 @@ export interface RefreshDeps {
   now: () => number;
   keepAccessToken: boolean;
   timeoutMs?: number;
+  /** Share one in-flight refresh promise between concurrent requests (not on Workers: see below). */
+  sharePromise: boolean;
 }
 
 /** Result of a refresh: the cookie value to send and the new record. */
@@ -96,13 +98,29 @@ export interface Refreshed {
   record: SessionRecord;
 }
 
-// Refreshes in flight, by record id. One process shares one upstream call; across isolates a consistent store
-// (Durable Object) catches the loser of a race through the re-read below.
+/** How long a finished refresh answers for the refresh token it replaced (requests sent with the old cookie). */
+const RECENT_MS = 30_000;
+const MAX_RECENT = 1000;
+
+// Refreshes in flight, by record id. Workers must not await a promise created by another request, so there only
+// finished results are shared (`recent`); a consistent store (Durable Object) catches the rest through the re-read
+// in runRefresh.
 const inflight = new Map<string, Promise<Refreshed>>();
+const recent = new Map<string, { result: Refreshed; until: number }>();
+
+const recentKey = (record: SessionRecord) => `${record.id}\u0000${record.refreshToken ?? ""}`;
+
+function remember(key: string, result: Refreshed, now: number): void {
+  if (recent.size >= MAX_RECENT) {
+    for (const [k, v] of recent) if (v.until <= now) recent.delete(k);
+    if (recent.size >= MAX_RECENT) recent.delete(recent.keys().next().value as string);
+  }
+  recent.set(key, { result, until: now + RECENT_MS });
+}
 
 /**
  * Rotates the session's tokens with `tokens.refresh` in the session's own region. Concurrent callers with the same
- * session share one upstream call.
+ * session share one upstream call; callers still holding the replaced refresh token get the fresh result.
  */
 export function refreshSession(
   c: Context,
@@ -110,16 +128,28 @@ export function refreshSession(
   value: string,
   record: SessionRecord,
 ): Promise<Refreshed> {
-  const running = inflight.get(record.id);
-  if (running) return running;
-  const started = runRefresh(c, deps, value, record).finally(() => inflight.delete(record.id));
-  inflight.set(record.id, started);
-  return started;
+  const key = recentKey(record);
+  const t = deps.now();
+  const done = recent.get(key);
+  if (done && done.until > t) return Promise.resolve(done.result);
+  if (deps.sharePromise) {
+    const running = inflight.get(key);
+    if (running) return running;
+  }
+  const started = runRefresh(c, deps, value, record).then((result) => {
+    remember(key, result, deps.now());
+    return result;
+  });
+  if (!deps.sharePromise) return started;
+  const tracked = started.finally(() => inflight.delete(key));
+  inflight.set(key, tracked);
+  return tracked;
 }
 
 async function runRefresh(c: Context, deps: RefreshDeps, value: string, record: SessionRecord): Promise<Refreshed> {
-  if (!record.refreshToken)
+  if (!record.refreshToken) {
     throw Object.assign(new Error("No refresh token"), { name: "TransmitError", code: "token_invalid" });
+  }
   const { client } = await resolveClient(deps.client, c, record.region);
   try {
     const options = deps.timeoutMs === undefined ? undefined : { timeoutMs: deps.timeoutMs };

@@ -69,7 +69,14 @@ export async function refresh(c: Context, o: ResolvedOptions): Promise<Response>
   try {
     const done = await refreshSession(
       c,
-      { store, client: o.client, now: o.now, keepAccessToken: o.keepAccessToken, timeoutMs: o.timeoutMs },
+      {
+        store,
+        client: o.client,
+        now: o.now,
+        keepAccessToken: o.keepAccessToken,
+        timeoutMs: o.timeoutMs,
+        sharePromise: o.singleFlight,
+      },
       value,
       { ...record, lastSeenAt: seconds(o.now) },
     );

@@ -46,6 +46,10 @@ describe("requireSession", () => {
     const s = setup({ login: { idleTimeout: 7200 } });
     const cookie = await signIn(s, "alice");
     s.clock.t += 3_590_000;
+    // Still-valid access token: a rejected rotation (a race elsewhere) does not sign the user out yet.
+    s.fake.failNext.refresh = [upstream("token_invalid")];
+    expect((await withCookie(s.app, "/api/me", cookie)).status).toBe(200);
+    s.clock.t += 20_000;
     s.fake.failNext.refresh = [upstream("token_invalid")];
     const res = await withCookie(s.app, "/api/me", cookie);
     expect(res.status).toBe(401);
@@ -92,6 +96,20 @@ describe("requireSession", () => {
   it("refuses invalid options when created", () => {
     expect(() => requireSession({ sessions: undefined as never })).toThrow(/sessions/);
     expect(() => requireSession({ sessions: memorySessionStore(), bearer: true })).toThrow(/client/);
+  });
+});
+
+describe("refresh without shared promises (the Workers default)", () => {
+  it("C11 requests that still carry the replaced cookie reuse the finished refresh", async () => {
+    const s = setup({ store: "cookie", login: { idleTimeout: 7200 }, guard: { singleFlight: false } });
+    const cookie = await signIn(s, "alice");
+    s.clock.t += 3_550_000;
+    const first = await withCookie(s.app, "/api/me", cookie);
+    const second = await withCookie(s.app, "/api/me", cookie);
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(sessionCookie(second)).toBe(sessionCookie(first));
+    expect(s.fake.count("refresh")).toBe(1);
   });
 });
 

@@ -155,6 +155,7 @@ export function setup(options: SetupOptions = {}): Setup {
       limiter,
       now,
       ip: "cf-connecting-ip",
+      singleFlight: true,
       onEvent: (e) => {
         events.push(e);
       },
@@ -164,7 +165,7 @@ export function setup(options: SetupOptions = {}): Setup {
   const onEvent = (e: AuthEvent) => {
     events.push(e);
   };
-  app.use("/api/*", requireSession({ sessions, client: fake, now, onEvent, ...options.guard }));
+  app.use("/api/*", requireSession({ sessions, client: fake, now, onEvent, singleFlight: true, ...options.guard }));
   app.get("/api/me", (c) => c.json({ userId: c.var.session.userId, region: c.var.session.region }));
   return { app, fake, clock, now, events, sessions, limiter };
 }
