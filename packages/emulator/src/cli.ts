@@ -165,6 +165,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     await server.close();
     return 0;
   }
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(options.host)) {
+    process.stderr.write(
+      `transmit-emulator: warning: listening on ${options.host}, not loopback; the demo credentials and control API are open to that network\n`,
+    );
+  }
   if (options.json) {
     process.stdout.write(
       `${JSON.stringify({ ready: true, url: server.url, port: server.port, regions: server.info() })}\n`,

@@ -143,6 +143,14 @@ describe("transmit-emulator CLI", () => {
     expect(b.stderr).toMatch(/eu\.users\[0\]/);
   });
 
+  it("exits 1 with a message when the port is taken", async () => {
+    const { url } = await start(["--regions", "eu"]);
+    const port = new URL(url).port;
+    const { code, stderr } = await run(["--port", port, "--regions", "eu"]).exit;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/EADDRINUSE/);
+  });
+
   it("--help prints usage and exits 0", async () => {
     const { code, stdout } = await run(["--help"]).exit;
     expect(code).toBe(0);
