@@ -1,0 +1,82 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Limiter, LimitResult } from "@transmit-edge/hono";
+
+const STAMPS = "failures";
+
+/**
+ * Failed-login counter of one account (one object per keyed hash of the normalised username): a sliding window of
+ * failure times kept in storage, so it holds across isolates and locations (checklist A04, C07).
+ */
+export class AccountThrottle extends DurableObject {
+  async check(nowMs: number, limit: number, windowMs: number): Promise<LimitResult> {
+    return verdict(await this.recent(nowMs, windowMs), nowMs, limit, windowMs, 0);
+  }
+
+  async hit(nowMs: number, limit: number, windowMs: number): Promise<LimitResult> {
+    const stamps = await this.recent(nowMs, windowMs);
+    stamps.push(nowMs);
+    await this.ctx.storage.put(STAMPS, stamps);
+    // Forget the account once its window has passed.
+    await this.ctx.storage.setAlarm(nowMs + windowMs);
+    return verdict(stamps, nowMs, limit, windowMs, 1);
+  }
+
+  async clear(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  override async alarm(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+  }
+
+  private async recent(nowMs: number, windowMs: number): Promise<number[]> {
+    const stamps = (await this.ctx.storage.get<number[]>(STAMPS)) ?? [];
+    return stamps.filter((t) => t > nowMs - windowMs);
+  }
+}
+
+/**
+ * `allowed` when the window holds fewer than `limit` failures (for `check`), or at most `limit` including the one
+ * just counted (for `hit`); otherwise the seconds until the oldest failure that matters leaves the window.
+ */
+function verdict(stamps: number[], nowMs: number, limit: number, windowMs: number, counted: 0 | 1): LimitResult {
+  if (stamps.length - counted < limit) return { allowed: true };
+  const oldest = stamps[stamps.length - limit] ?? nowMs;
+  return { allowed: false, retryAfter: Math.max(1, Math.ceil((oldest + windowMs - nowMs) / 1000)) };
+}
+
+/** Settings of {@link edgeLimiter}. */
+export interface EdgeLimiterOptions {
+  accounts: DurableObjectNamespace<AccountThrottle>;
+  /** Workers Rate Limiting binding: per location, eventually consistent; a cheap first layer per IP. */
+  ips?: RateLimit;
+  /** Failed logins per account and window. Default 10 per hour. */
+  account?: { limit: number; windowMs: number };
+  /** Seconds to announce in `Retry-After` when the per-IP binding refuses (its period). Default 60. */
+  ipRetryAfter?: number;
+  now?: () => number;
+}
+
+/** The router's {@link Limiter}: per-account counters in Durable Objects, per-IP limits with the binding. */
+export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
+  const { limit, windowMs } = options.account ?? { limit: 10, windowMs: 3_600_000 };
+  const now = options.now ?? Date.now;
+  const account = (key: string) => options.accounts.get(options.accounts.idFromName(key));
+  const ipRetryAfter = options.ipRetryAfter ?? 60;
+  return {
+    async check(k) {
+      if (k.scope === "account") return account(k.key).check(now(), limit, windowMs);
+      return { allowed: true };
+    },
+    async hit(k) {
+      if (k.scope === "account") return account(k.key).hit(now(), limit, windowMs);
+      if (!options.ips) return { allowed: true };
+      const { success } = await options.ips.limit({ key: k.key });
+      return success ? { allowed: true } : { allowed: false, retryAfter: ipRetryAfter };
+    },
+    async reset(k) {
+      if (k.scope === "account") await account(k.key).clear();
+    },
+  };
+}

@@ -1,0 +1,206 @@
+/** @jsxImportSource hono/jsx */
+import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
+import {
+  jsonLines,
+  type PageState,
+  type ProblemKind,
+  passwordLogin,
+  requireSession,
+  type Session,
+  securityHeaders,
+} from "@transmit-edge/hono";
+import { type Context, Hono } from "hono";
+import { edgeLimiter } from "./account-throttle.ts";
+import { durableTokenCache } from "./client-token-cache.ts";
+import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
+import { HomePage, LoginPage, PAGE_CSP, PasswordChangePage, STYLES } from "./pages.tsx";
+import { durableSessionStore } from "./session-object.ts";
+
+type AppEnv = { Bindings: Env; Variables: { transmitRegion?: RoutableRegion } };
+
+/** Test seams; production uses the defaults. */
+export interface AppOptions {
+  /** Clock in ms for sessions and throttles (tests move it to prove idle/absolute expiry and window resets). */
+  now?: () => number;
+  /** Upstream fetch for the Transmit clients. Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Where auth events go. Default: one JSON line per event on `console.log` (no secrets in events). */
+  log?: (line: string) => void;
+}
+
+/** What a person reads on the login page for each problem; never which part of the credentials was wrong. */
+const MESSAGES: Partial<Record<ProblemKind, string>> = {
+  invalid_credentials: "Wrong username or password.",
+  invalid_request: "Enter your username and password.",
+  too_many_requests: "Too many attempts. Wait a moment and try again.",
+  password_rejected: "That password does not meet the password rules. Choose another one.",
+  upstream_error: "Sign-in is unavailable right now. Try again shortly.",
+  upstream_unavailable: "Sign-in is unavailable right now. Try again shortly.",
+  upstream_timeout: "Sign-in took too long. Try again.",
+  forbidden_origin: "This form must be sent from this site.",
+  payload_too_large: "That input is too long.",
+};
+
+async function renderPage(c: Context, state: PageState): Promise<Response> {
+  const error = state.error ? (MESSAGES[state.error] ?? "Sign-in failed. Try again.") : undefined;
+  const page =
+    state.step === "password" ? (
+      <PasswordChangePage error={error} />
+    ) : (
+      <LoginPage error={error} returnTo={state.returnTo} />
+    );
+  const res = await c.html(page, state.status as 200);
+  if (state.retryAfter) res.headers.set("Retry-After", String(state.retryAfter));
+  return res;
+}
+
+/** The part of a Worker module that serves requests. */
+export interface EdgeLoginWorker {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
+}
+
+/**
+ * The edge-login Worker: pages, the `/auth` login router on the nearest Transmit region, sessions and throttles in
+ * Durable Objects. The Hono app is built once per isolate from `env` (secrets live there), then reused.
+ */
+export function createWorker(options: AppOptions = {}): EdgeLoginWorker {
+  const apps = new WeakMap<object, Hono<AppEnv>>();
+  return {
+    async fetch(request, env, ctx) {
+      let app = apps.get(env);
+      if (!app) {
+        try {
+          app = buildApp(readConfig(env as unknown as Record<string, unknown>), env, options);
+        } catch (error) {
+          if (!(error instanceof ConfigurationError)) throw error;
+          // Fail closed (checklist G01): a generic 500 for the caller, the missing key names (never values) in the
+          // log. Not cached, so fixing the secrets takes effect without a redeploy of code.
+          console.error(JSON.stringify({ type: "configuration", outcome: "error", missing: error.keys }));
+          return misconfigured();
+        }
+        apps.set(env, app);
+      }
+      return app.fetch(request, env, ctx);
+    },
+  };
+}
+
+function misconfigured(): Response {
+  const body = JSON.stringify({ type: "urn:transmit-edge:problem:server_error", title: "Server error", status: 500 });
+  return new Response(body, {
+    status: 500,
+    headers: {
+      "Content-Type": "application/problem+json; charset=utf-8",
+      "Cache-Control": "no-store",
+      "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+      "X-Frame-Options": "DENY",
+      "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    },
+  });
+}
+
+function displayName(session: Session): string {
+  const claims = session.claims ?? {};
+  for (const key of ["email", "username", "name", "sub"]) {
+    const value = claims[key];
+    if (typeof value === "string" && value) return value;
+  }
+  return session.userId ?? "signed-in user";
+}
+
+function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<AppEnv> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const onEvent = jsonLines(log);
+  const clients: Partial<Record<RoutableRegion, TransmitClient>> = {};
+
+  function clientFor(region: RoutableRegion): TransmitClient {
+    const existing = clients[region];
+    if (existing) return existing;
+    const cfg = config.regions[region];
+    // A session from a region whose credentials were removed since: fail closed.
+    if (!cfg) throw new ConfigurationError([`TRANSMIT_${region.toUpperCase()}_CLIENT_ID`]);
+    const client = createTransmitClient({
+      region,
+      ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}),
+      clientId: cfg.clientId,
+      clientSecret: cfg.clientSecret,
+      allowInsecureLoopback: config.allowInsecureLoopback,
+      // Shared across isolates by value, never as a promise of another request.
+      tokenCache: durableTokenCache(env.CLIENT_TOKENS, `${region}:${cfg.clientId}`),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    clients[region] = client;
+    return client;
+  }
+
+  const sessions = durableSessionStore(env.SESSIONS, now);
+  // New logins go to the nearest configured region; calls on an existing session go to the region stored in it.
+  const client = (c: Context<AppEnv>, stored?: string) => {
+    const region = (stored as RoutableRegion | undefined) ?? c.get("transmitRegion") ?? chooseRegion(c.req.raw, config);
+    return { client: clientFor(region), region };
+  };
+  const guard = requireSession({ sessions, client, onEvent, now });
+
+  const app = new Hono<AppEnv>();
+  app.use(securityHeaders(PAGE_CSP));
+
+  // The region is chosen from the original request: the router may rebuild the request (body limit), and a rebuilt
+  // Request has no `cf`.
+  app.use("/auth/login", async (c, next) => {
+    const region = c.req.method === "POST" ? chooseRegion(c.req.raw, config) : undefined;
+    if (region) c.set("transmitRegion", region);
+    await next();
+    if (region) c.res.headers.set("X-Transmit-Region", region);
+  });
+  app.route(
+    "/auth",
+    passwordLogin({
+      client,
+      sessions,
+      limiter: edgeLimiter({ accounts: env.ACCOUNT_THROTTLE, ips: env.IP_RATE_LIMITER, now }),
+      // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
+      ip: "cf-connecting-ip",
+      userKeySecret: config.sessionSecret,
+      render: renderPage,
+      onEvent,
+      now,
+    }),
+  );
+
+  app.get("/styles.css", (c) =>
+    c.body(STYLES, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }),
+  );
+  app.get("/login", (c) => c.html(<LoginPage returnTo={safeReturnTo(c.req.query("returnTo"))} />));
+  app.get("/password", (c) => c.html(<PasswordChangePage />));
+  app.get("/", async (c) => {
+    let session: Session | undefined;
+    await guard(c, async () => {
+      session = c.var.session;
+    });
+    if (!session) return c.redirect("/login", 303);
+    return c.html(
+      <HomePage
+        user={displayName(session)}
+        region={session.region ?? "?"}
+        expiresAt={(session.expiresAt ?? 0) * 1000}
+      />,
+    );
+  });
+  // A small guarded JSON API, as another app behind the guard would have.
+  app.use("/api/*", guard);
+  app.get("/api/me", (c) => {
+    const s = c.var.session;
+    return c.json({ userId: s.userId, region: s.region, claims: s.claims, expiresAt: s.expiresAt });
+  });
+  app.notFound((c) => c.json({ type: "urn:transmit-edge:problem:not_found", title: "Not found", status: 404 }, 404));
+  return app;
+}
+
+/** Only same-origin absolute paths survive as a return target. */
+function safeReturnTo(value: string | undefined): string | undefined {
+  if (!value?.startsWith("/") || value.startsWith("//") || value.includes("\\")) return undefined;
+  return value.length <= 512 ? value : undefined;
+}

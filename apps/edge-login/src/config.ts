@@ -1,0 +1,106 @@
+import { isRegionName, nearestRegion, type RegionHint, type RegionName } from "@transmit-edge/core";
+
+/** The Transmit regions a Worker can route to (the sandbox is a test environment, not a location). */
+export const ROUTABLE_REGIONS = ["us", "eu", "ca", "au"] as const satisfies readonly RegionName[];
+export type RoutableRegion = (typeof ROUTABLE_REGIONS)[number];
+
+/** Credentials and API root of one configured region. */
+export interface RegionConfig {
+  region: RoutableRegion;
+  clientId: string;
+  clientSecret: string;
+  baseUrl?: string;
+}
+
+/** The Worker's configuration, read once per isolate from `env`. */
+export interface WorkerConfig {
+  regions: Partial<Record<RoutableRegion, RegionConfig>>;
+  candidates: RoutableRegion[];
+  countryOverrides: Record<string, RegionName>;
+  allowRegionOverride: boolean;
+  allowInsecureLoopback: boolean;
+  sessionSecret: string;
+}
+
+/** A configuration problem, with the names (never the values) of what is missing or wrong. */
+export class ConfigurationError extends Error {
+  constructor(readonly keys: string[]) {
+    super(`edge-login is not configured: missing or invalid ${keys.join(", ")}`);
+    this.name = "ConfigurationError";
+  }
+}
+
+type EnvLike = Record<string, unknown>;
+
+function text(env: EnvLike, key: string): string | undefined {
+  const v = env[key];
+  return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
+}
+
+/** Parses `"CH=eu, GB=eu"` into `{ CH: "eu", GB: "eu" }`; bad pairs are reported by key name. */
+function parseOverrides(raw: string | undefined, bad: string[]): Record<string, RegionName> {
+  const out: Record<string, RegionName> = {};
+  for (const pair of (raw ?? "").split(",")) {
+    if (!pair.trim()) continue;
+    const [country, region] = pair.split("=").map((s) => s.trim());
+    if (!country || !/^[A-Za-z]{2}$/.test(country) || !isRegionName(region?.toLowerCase())) {
+      bad.push("REGION_OVERRIDES");
+      continue;
+    }
+    out[country.toUpperCase()] = region!.toLowerCase() as RegionName;
+  }
+  return out;
+}
+
+/**
+ * Reads `TRANSMIT_<REGION>_CLIENT_ID` / `_CLIENT_SECRET` (+ optional `_BASE_URL`) for every routable region.
+ * A region with neither id nor secret is simply not a candidate; one with only half of them is a mistake.
+ * Throws {@link ConfigurationError} naming the missing keys when nothing usable is configured.
+ */
+export function readConfig(env: EnvLike): WorkerConfig {
+  const missing: string[] = [];
+  const regions: WorkerConfig["regions"] = {};
+  for (const region of ROUTABLE_REGIONS) {
+    const prefix = `TRANSMIT_${region.toUpperCase()}_`;
+    const clientId = text(env, `${prefix}CLIENT_ID`);
+    const clientSecret = text(env, `${prefix}CLIENT_SECRET`);
+    if (!clientId && !clientSecret) continue;
+    if (!clientId || !clientSecret) {
+      missing.push(clientId ? `${prefix}CLIENT_SECRET` : `${prefix}CLIENT_ID`);
+      continue;
+    }
+    const baseUrl = text(env, `${prefix}BASE_URL`);
+    regions[region] = { region, clientId, clientSecret, ...(baseUrl ? { baseUrl } : {}) };
+  }
+  const candidates = ROUTABLE_REGIONS.filter((r) => regions[r]);
+  if (candidates.length === 0 && missing.length === 0) {
+    missing.push(...ROUTABLE_REGIONS.map((r) => `TRANSMIT_${r.toUpperCase()}_CLIENT_ID/_CLIENT_SECRET`));
+  }
+  const sessionSecret = text(env, "SESSION_SECRET");
+  // 32 bytes of entropy at least: the session keys are derived from it.
+  if (!sessionSecret || sessionSecret.length < 32) missing.push("SESSION_SECRET");
+  const countryOverrides = parseOverrides(text(env, "REGION_OVERRIDES"), missing);
+  if (missing.length > 0) throw new ConfigurationError(missing);
+  return {
+    regions,
+    candidates,
+    countryOverrides,
+    allowRegionOverride: text(env, "ALLOW_REGION_OVERRIDE") === "true",
+    allowInsecureLoopback: text(env, "ALLOW_INSECURE_LOOPBACK") === "true",
+    sessionSecret: sessionSecret!,
+  };
+}
+
+/**
+ * The region for a new login: `nearestRegion(request.cf, configured)`. Only `request.cf` and the configuration
+ * decide; the `X-Debug-Country` header is read only when `ALLOW_REGION_OVERRIDE=true` (local development).
+ */
+export function chooseRegion(request: Request, config: WorkerConfig): RoutableRegion {
+  const cf = (request as { cf?: RegionHint }).cf;
+  let hint: RegionHint | undefined = cf;
+  if (config.allowRegionOverride) {
+    const debug = request.headers.get("x-debug-country");
+    if (debug && /^[A-Za-z]{2}$/.test(debug)) hint = { country: debug.toUpperCase() };
+  }
+  return nearestRegion(hint, config.candidates, { countryOverrides: config.countryOverrides }) as RoutableRegion;
+}

@@ -1,0 +1,97 @@
+import { env } from "cloudflare:workers";
+import { createEmulator, type Emulator } from "@transmit-edge/emulator";
+import { createWorker } from "../src/app.tsx";
+
+export const ORIGIN = "https://login.example.com";
+export const ALICE = { username: "alice", password: "Correct-Horse-7!" };
+
+/** Request `cf` objects of a few cities, shaped as Cloudflare sends them (coordinates are strings). */
+export const CITIES = {
+  frankfurt: { country: "DE", continent: "EU", latitude: "50.11090", longitude: "8.68210", city: "Frankfurt" },
+  toronto: { country: "CA", continent: "NA", latitude: "43.65107", longitude: "-79.34702", city: "Toronto" },
+  sydney: { country: "AU", continent: "OC", latitude: "-33.86882", longitude: "151.20929", city: "Sydney" },
+  newYork: { country: "US", continent: "NA", latitude: "40.71280", longitude: "-74.00600", city: "New York" },
+  saoPaulo: { country: "BR", continent: "SA", latitude: "-23.55052", longitude: "-46.63331", city: "Sao Paulo" },
+  tokyo: { country: "JP", continent: "AS", latitude: "35.67620", longitude: "139.65030", city: "Tokyo" },
+} as const;
+
+export interface Harness {
+  emulator: Emulator;
+  env: Env;
+  clock: { now: number; advance(seconds: number): void };
+  logs: string[];
+  /** Upstream calls by route name (all regions). */
+  calls(route?: string, region?: string): number;
+  fetch(path: string, init?: RequestInit & { cf?: Record<string, unknown>; ip?: string }): Promise<Response>;
+}
+
+/** A Worker wired to an in-isolate emulator serving the four regions, with an injected clock. */
+export async function harness(overrides: Record<string, string> = {}): Promise<Harness> {
+  const emulator = createEmulator({ regions: ["us", "eu", "ca", "au"] });
+  await emulator.ready();
+  const clock = {
+    now: Date.now(),
+    advance(seconds: number) {
+      this.now += seconds * 1000;
+      emulator.advanceClock(seconds);
+    },
+  };
+  const vars: Record<string, string> = { ALLOW_INSECURE_LOOPBACK: "true" };
+  // A client of its own per harness: client tokens cached in the Durable Object by an earlier test (signed by an
+  // earlier emulator's keys) must not leak into this one.
+  const suffix = crypto.randomUUID().slice(0, 8);
+  for (const r of ["us", "eu", "ca", "au"] as const) {
+    const R = r.toUpperCase();
+    emulator.addClient(r, { client_id: `test-client-${r}-${suffix}`, client_secret: `test-secret-${r}-${suffix}` });
+    vars[`TRANSMIT_${R}_CLIENT_ID`] = `test-client-${r}-${suffix}`;
+    vars[`TRANSMIT_${R}_CLIENT_SECRET`] = `test-secret-${r}-${suffix}`;
+    vars[`TRANSMIT_${R}_BASE_URL`] = `http://127.0.0.1:4010/${r}`;
+  }
+  const testEnv = { ...env, ...vars, ...overrides } as unknown as Env;
+  const logs: string[] = [];
+  const worker = createWorker({
+    now: () => clock.now,
+    fetch: (input, init) => emulator.fetch(new Request(input, init)),
+    log: (line) => logs.push(line),
+  });
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  return {
+    emulator,
+    env: testEnv,
+    clock,
+    logs,
+    calls: (route, region) =>
+      emulator.requests({ ...(route ? { route } : {}), ...(region ? { region } : {}) } as never).length,
+    fetch(path, init = {}) {
+      const { cf, ip, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", ip ?? "203.0.113.7");
+      const request = new Request(new URL(path, ORIGIN), {
+        ...rest,
+        headers,
+        cf: cf ?? CITIES.frankfurt,
+      } as RequestInit);
+      return worker.fetch(request, testEnv, ctx);
+    },
+  };
+}
+
+/** JSON login as a browser script on the same origin would send it. */
+export function login(
+  h: Harness,
+  body: unknown,
+  init: RequestInit & { cf?: Record<string, unknown>; ip?: string } = {},
+) {
+  return h.fetch("/auth/login", {
+    method: "POST",
+    ...init,
+    headers: { "content-type": "application/json", origin: ORIGIN, ...(init.headers as Record<string, string>) },
+    body: JSON.stringify(body),
+  });
+}
+
+/** `name=value` of the session cookie in a response, or undefined. */
+export function sessionCookie(res: Response): string | undefined {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith("__Host-"));
+  return line?.split(";")[0];
+}

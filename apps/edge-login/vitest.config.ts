@@ -1,0 +1,19 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Every test runs inside workerd with the Worker's real Durable Objects and Rate Limiting binding (miniflare).
+// The Transmit emulator runs in the same isolate (it is runtime-agnostic), so no test leaves the process.
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        // Test-only values; real deployments set these with `wrangler secret put`.
+        bindings: { SESSION_SECRET: "test-session-secret-0123456789abcdefghijklmnop" },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+  },
+});
