@@ -8,4 +8,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
+  // Keep `node:` specifiers: Deno and Bun resolve them, bare "http" only works on Node.
+  removeNodeProtocol: false,
 });
