@@ -10,10 +10,23 @@ import type { Context } from "hono";
  * - `"conninfo"`: the socket's peer address from `getIp` (e.g. `getConnInfo` of your runtime's Hono adapter);
  * - `{ trustedProxies, header }`: the peer address from `getIp`; when it is a trusted proxy, the right-most
  *   untrusted address in `header` (default `X-Forwarded-For`). Entries are IPs or IPv4 CIDR ranges.
+ *
+ * @example
+ * ```ts
+ * passwordLogin({ client, sessions, ip: { trustedProxies: ["10.0.0.0/8"] }, getIp });
+ * ```
  */
 export type IpSource = "cf-connecting-ip" | "conninfo" | { trustedProxies: readonly string[]; header?: string };
 
-/** Reads the socket peer address, e.g. `(c) => getConnInfo(c).remote.address` from `hono/bun` or `@hono/node-server/conninfo`. */
+/**
+ * Reads the socket peer address, e.g. `(c) => getConnInfo(c).remote.address` from `hono/bun` or `@hono/node-server/conninfo`.
+ *
+ * @example
+ * ```ts
+ * import { getConnInfo } from "hono/bun";
+ * const getIp: GetIp = (c) => getConnInfo(c).remote.address;
+ * ```
+ */
 export type GetIp = (c: Context) => string | undefined;
 
 const IP_CHARS = /^[0-9A-Fa-f:.]{2,45}$/;

@@ -13,7 +13,14 @@ const IV_BYTES = 12;
 const VERSION = "v1";
 const AAD = new TextEncoder().encode("transmit-edge session v1");
 
-/** Options of {@link cookieSessionStore}. */
+/**
+ * Options of {@link cookieSessionStore}.
+ *
+ * @example
+ * ```ts
+ * cookieSessionStore({ secrets: [env.SESSION_SECRET, env.SESSION_SECRET_PREVIOUS] });
+ * ```
+ */
 export interface CookieSessionStoreOptions {
   /**
    * Secrets of at least 32 bytes each. The first one encrypts; all of them decrypt (key rotation).
@@ -30,7 +37,14 @@ export interface CookieSessionStoreOptions {
   now?: () => number;
 }
 
-/** Remembers revoked sealed-session ids until they would have expired anyway. */
+/**
+ * Remembers revoked sealed-session ids until they would have expired anyway.
+ *
+ * @example
+ * ```ts
+ * const revoked: RevocationList = { has: (id) => kv.has(id), add: (id, until) => kv.set(id, until) };
+ * ```
+ */
 export interface RevocationList {
   has(id: string): Promise<boolean> | boolean;
   add(id: string, expiresAt: number): Promise<void> | void;

@@ -14,7 +14,14 @@ import { type CookieOptions, cookieConfig, cookieLine, readCookie } from "./sess
 import { DEFAULT_CLAIMS, keepClaims, refreshSession, seconds, sessionOf, usable } from "./session-logic.ts";
 import type { ClientSource, EventSink, Session, SessionRecord, SessionStore } from "./types.ts";
 
-/** Options of {@link requireSession}. */
+/**
+ * Options of {@link requireSession}.
+ *
+ * @example
+ * ```ts
+ * app.use("/api/*", requireSession({ sessions, client, bearer: { audience: "https://api.example.com" } }));
+ * ```
+ */
 export interface RequireSessionOptions {
   /** The same store (or store resolver) given to `passwordLogin`. */
   sessions: SessionStore | ((c: Context) => SessionStore);

@@ -4,7 +4,14 @@
  */
 import type { Limiter, LimitKey, LimitResult } from "./types.ts";
 
-/** One window: at most `limit` events per `windowMs`. */
+/**
+ * One window: at most `limit` events per `windowMs`.
+ *
+ * @example
+ * ```ts
+ * memoryLimiter({ account: { limit: 5, windowMs: 15 * 60_000 } satisfies LimitRule });
+ * ```
+ */
 export interface LimitRule {
   /** Events allowed in the window. */
   limit: number;
@@ -12,7 +19,14 @@ export interface LimitRule {
   windowMs: number;
 }
 
-/** Options of {@link memoryLimiter}. */
+/**
+ * Options of {@link memoryLimiter}.
+ *
+ * @example
+ * ```ts
+ * memoryLimiter({ ip: { limit: 20, windowMs: 60_000 }, account: { limit: 10, windowMs: 3_600_000 } });
+ * ```
+ */
 export interface MemoryLimiterOptions {
   /** Attempts per client IP. Default 30 per minute. */
   ip?: LimitRule;

@@ -5,7 +5,14 @@
 import { randomId } from "./crypto.ts";
 import type { SessionRecord, SessionStore } from "./types.ts";
 
-/** Options of {@link memorySessionStore}. */
+/**
+ * Options of {@link memorySessionStore}.
+ *
+ * @example
+ * ```ts
+ * memorySessionStore({ maxEntries: 50_000 });
+ * ```
+ */
 export interface MemorySessionStoreOptions {
   /** Most records kept; the ones closest to expiry are dropped first beyond it. Default 10,000. */
   maxEntries?: number;

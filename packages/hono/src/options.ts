@@ -11,7 +11,14 @@ import { type CookieConfig, type CookieOptions, cookieConfig } from "./session-c
 import { DEFAULT_CLAIMS } from "./session-logic.ts";
 import type { ClientSource, EventSink, Limiter, SessionStore } from "./types.ts";
 
-/** What a page renderer is asked to show for a form post. */
+/**
+ * What a page renderer is asked to show for a form post.
+ *
+ * @example
+ * ```ts
+ * const render: PageRenderer = (c, state) => c.html(loginPage(state), state.status);
+ * ```
+ */
 export interface PageState {
   /** `login` (the sign-in form) or `password` (the forced password change form). */
   step: "login" | "password";
@@ -25,10 +32,25 @@ export interface PageState {
   retryAfter?: number;
 }
 
-/** Renders the HTML login page (or its password-change step) for form posts that did not succeed. */
+/**
+ * Renders the HTML login page (or its password-change step) for form posts that did not succeed.
+ *
+ * @example
+ * ```ts
+ * passwordLogin({ client, sessions, render: (c, state) => c.html(loginPage(state), state.status) });
+ * ```
+ */
 export type PageRenderer = (c: Context, state: PageState) => Response | Promise<Response>;
 
-/** Options of {@link passwordLogin}. */
+/**
+ * Options of {@link passwordLogin}.
+ *
+ * @example
+ * ```ts
+ * const options: PasswordLoginOptions = { client, sessions: memorySessionStore(), limiter: memoryLimiter() };
+ * app.route("/auth", passwordLogin(options));
+ * ```
+ */
 export interface PasswordLoginOptions {
   /** A core Transmit client, or `(c, region?) => client` (`{ client, region }` to record the region). */
   client: ClientSource;

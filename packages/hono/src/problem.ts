@@ -4,7 +4,14 @@
  * byte for byte.
  */
 
-/** Stable problem kinds; the `type` URI is `urn:transmit-edge:problem:<kind>`. */
+/**
+ * Stable problem kinds; the `type` URI is `urn:transmit-edge:problem:<kind>`.
+ *
+ * @example
+ * ```ts
+ * const kind: ProblemKind = "invalid_credentials"; // type urn:transmit-edge:problem:invalid_credentials
+ * ```
+ */
 export type ProblemKind =
   | "invalid_request"
   | "credentials_in_query"
@@ -45,7 +52,14 @@ const SPECS: Record<ProblemKind, ProblemSpec> = {
   server_error: { status: 500, title: "Server error" },
 };
 
-/** The `type` URI of a problem kind. */
+/**
+ * The `type` URI of a problem kind, for matching error responses.
+ *
+ * @example
+ * ```ts
+ * if (body.type === problemType("too_many_requests")) showRetryLater(res.headers.get("Retry-After"));
+ * ```
+ */
 export const problemType = (kind: ProblemKind): string => `urn:transmit-edge:problem:${kind}`;
 
 /** HTTP status of a problem kind. */

@@ -5,7 +5,14 @@
 import type { Context } from "hono";
 import { generateCookie, getCookie } from "hono/cookie";
 
-/** Options for the cookies the router sets. */
+/**
+ * Options for the cookies the router sets.
+ *
+ * @example
+ * ```ts
+ * passwordLogin({ client, sessions, cookie: { name: "sid", sameSite: "Strict" } }); // cookie __Host-sid
+ * ```
+ */
 export interface CookieOptions {
   /** Name after the `__Host-` prefix. Default `"session"` (cookie `__Host-session`). */
   name?: string;

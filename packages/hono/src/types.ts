@@ -5,7 +5,14 @@
  */
 import type { Context } from "hono";
 
-/** Tokens as returned by the core client (`TokenSet` of `@transmit-edge/core`). */
+/**
+ * Tokens as returned by the core client (`TokenSet` of `@transmit-edge/core`).
+ *
+ * @example
+ * ```ts
+ * const tokens: TokenSetLike = await client.passwords.authenticate({ username, password });
+ * ```
+ */
 export interface TokenSetLike {
   accessToken: string;
   idToken?: string;
@@ -15,10 +22,24 @@ export interface TokenSetLike {
   sessionId?: string;
 }
 
-/** Claims of a verified JWT. */
+/**
+ * Claims of a verified JWT.
+ *
+ * @example
+ * ```ts
+ * const claims: Claims = await client.tokens.verifyIdToken(idToken);
+ * ```
+ */
 export type Claims = Record<string, unknown>;
 
-/** Per-call options the core client accepts as the last argument. */
+/**
+ * Per-call options the core client accepts as the last argument.
+ *
+ * @example
+ * ```ts
+ * await client.tokens.refresh(refreshToken, { timeoutMs: 3000 } satisfies CallOptions);
+ * ```
+ */
 export interface CallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -56,7 +77,14 @@ export interface LoginClient {
   };
 }
 
-/** A client together with the region it talks to (stored in the session for later calls). */
+/**
+ * A client together with the region it talks to (stored in the session for later calls).
+ *
+ * @example
+ * ```ts
+ * passwordLogin({ client: (c, region) => ({ client: clients[region ?? "eu"], region: region ?? "eu" }), sessions });
+ * ```
+ */
 export interface RegionalClient {
   client: LoginClient;
   region: string;
@@ -78,6 +106,12 @@ export type ClientSource =
 /**
  * What a store keeps for one signed-in user, or for a pending forced password change (`kind: "pending"`).
  * Times are seconds since the epoch. Tokens stay server-side (or sealed inside an encrypted cookie).
+ *
+ * @example
+ * ```ts
+ * const record = await sessions.get(cookieValue);
+ * if (record?.kind === "session") console.log(record.userId, record.region);
+ * ```
  */
 export interface SessionRecord {
   /** `"session"` for a signed-in user, `"pending"` for a password change waiting for the new password. */
@@ -140,7 +174,14 @@ export interface SessionStore {
   delete(value: string): Promise<void>;
 }
 
-/** Which counter a limiter call is about. */
+/**
+ * Which counter a limiter call is about.
+ *
+ * @example
+ * ```ts
+ * await limiter.hit({ scope: "ip", key: "192.0.2.1" });
+ * ```
+ */
 export interface LimitKey {
   /** `"ip"`: every attempt from one client IP; `"account"`: failures for one keyed-hash username. */
   scope: "ip" | "account";
@@ -148,7 +189,14 @@ export interface LimitKey {
   key: string;
 }
 
-/** Result of a limiter call. */
+/**
+ * Result of a limiter call.
+ *
+ * @example
+ * ```ts
+ * const { allowed, retryAfter } = await limiter.check({ scope: "account", key: userKey });
+ * ```
+ */
 export interface LimitResult {
   /** Whether another attempt may go ahead. */
   allowed: boolean;
@@ -174,11 +222,23 @@ export interface Limiter {
   reset?(key: LimitKey): Promise<void>;
 }
 
-/** Kind of auth decision an {@link AuthEvent} reports. */
+/**
+ * Kind of auth decision an {@link AuthEvent} reports.
+ *
+ * @example
+ * ```ts
+ * passwordLogin({ client, sessions, onEvent: (e) => e.type === "login" && metrics.count(e.outcome) });
+ * ```
+ */
 export type AuthEventType = "login" | "logout" | "refresh" | "session" | "password_change" | "guard";
 
 /**
  * One structured event per auth decision. Never holds a password, token, session id, reset token or username.
+ *
+ * @example
+ * ```ts
+ * passwordLogin({ client, sessions, onEvent: (e: AuthEvent) => console.log(JSON.stringify(e)) });
+ * ```
  */
 export interface AuthEvent {
   type: AuthEventType;
@@ -200,10 +260,24 @@ export interface AuthEvent {
   detail?: string;
 }
 
-/** Receives auth events. Errors it throws are ignored. */
+/**
+ * Receives auth events. Errors it throws are ignored.
+ *
+ * @example
+ * ```ts
+ * const sink: EventSink = (event) => queue.push(event);
+ * ```
+ */
 export type EventSink = (event: AuthEvent) => void | Promise<void>;
 
-/** The signed-in user, as `c.var.session`. */
+/**
+ * The signed-in user, as `c.var.session`.
+ *
+ * @example
+ * ```ts
+ * app.get("/api/me", (c) => c.json({ user: c.var.session.userId, region: c.var.session.region }));
+ * ```
+ */
 export interface Session {
   /** Transmit user id (`sub`). */
   userId: string;

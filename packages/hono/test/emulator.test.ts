@@ -65,8 +65,9 @@ async function post(w: World, path: string, body: unknown, cookie?: string): Pro
 
 describe("against the emulator", () => {
   let w: World;
-  beforeEach(() => {
+  beforeEach(async () => {
     w = build();
+    await w.emulator.ready(); // key generation is not part of any deadline below
   });
   afterEach(() => {
     w.emulator.close();
