@@ -149,12 +149,13 @@ async function runRoute(
   await engine.ready();
   const startedAt = Date.now();
   const now = engine.now();
+  const url = new URL(request.url);
   const text = route.method === "GET" ? "" : await readLimitedText(request, engine.maxBodyBytes);
   const entry = engine.recorder.add({
     method: route.method,
     region: region.name,
     route: route.name,
-    path: new URL(request.url).pathname,
+    path: url.pathname,
     status: null,
     time: new Date(now).toISOString(),
     duration_ms: 0,
@@ -178,7 +179,6 @@ async function runRoute(
   if (text === undefined) {
     response = engine.failures.respond("payload_too_large");
   } else {
-    const url = new URL(request.url);
     const call: Call = { engine, region, request, root: `${url.origin}/${region.name}`, text, params, now };
     if (route.backend) {
       const client = await verifyClientToken(region, request.headers.get("authorization") ?? undefined, now);

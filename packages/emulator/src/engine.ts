@@ -116,7 +116,6 @@ export class Engine {
     this.#offsetMs = 0;
     // Policy and failure answers changed through the control API go back to the configured ones. The policy object is
     // updated in place: each region's lockout holds it.
-    for (const key of Object.keys(this.policy)) delete (this.policy as unknown as Record<string, unknown>)[key];
     Object.assign(this.policy, DEFAULT_POLICY, this.options.policy);
     this.failures.set(this.options.failures ?? {});
     this.#ready = this.#populate();

@@ -1,5 +1,5 @@
 /** Printable per-region information: root URL, issuer, demo client, demo users and their passwords. */
-import { DEMO_EXPIRED_PASSWORD, DEMO_PASSWORD, DEMO_TEMPORARY_PASSWORD, demoClient, demoUsers } from "./demo.js";
+import { demoClient, demoUsers } from "./demo.js";
 import type { Engine, Region } from "./engine.js";
 import type { RegionName } from "./options.js";
 
@@ -27,8 +27,6 @@ export interface RegionInfo {
   clients: { client_id: string; client_secret: string; resources: string[] }[];
   users: UserInfo[];
 }
-
-export { DEMO_EXPIRED_PASSWORD, DEMO_PASSWORD, DEMO_TEMPORARY_PASSWORD };
 
 /** Region information for a given origin (e.g. `http://127.0.0.1:4010`). */
 export function regionInfo(engine: Engine, region: Region, origin: string): RegionInfo {

@@ -46,9 +46,9 @@ export async function startEmulatorServer(options: EmulatorServerOptions = {}): 
         return await emulator.fetch(request);
       } catch (error) {
         // A dropped connection (fault) or a call released by close()/client abort: end the socket without an answer.
+        // The socket is gone, so this placeholder answer is never written.
         env.incoming.socket.destroy();
-        if (!isEmulatedDrop(error)) return new Response(null, { status: 499 });
-        return new Response(null, { status: 502 });
+        return new Response(null, { status: isEmulatedDrop(error) ? 502 : 499 });
       }
     },
     { overrideGlobalObjects: false },

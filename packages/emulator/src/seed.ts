@@ -1,6 +1,6 @@
 /** Validation of seed data (`--seed` files, `POST /__emulator/{region}/clients|users`). */
 import { checkFields, type FieldSpec } from "./input.js";
-import { ALL_REGIONS, type ClientSeed, type SeedData, type UserSeed } from "./options.js";
+import { ALL_REGIONS, type SeedData } from "./options.js";
 
 const CLIENT_FIELDS: FieldSpec = {
   client_id: ["string", true],
@@ -72,5 +72,3 @@ export function checkSeed(value: unknown): { seed?: SeedData; errors: string[] }
   }
   return errors.length > 0 ? { errors } : { seed: value as SeedData, errors };
 }
-
-export type { ClientSeed, UserSeed };

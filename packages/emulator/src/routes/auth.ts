@@ -1,31 +1,12 @@
 /** Backend authentication: password authenticate, session authenticate, refresh, logout, reset, user sessions. */
 import { jsonResponse } from "../failures.js";
-import { checkFields, optString, parseJsonObject } from "../input.js";
+import { optString } from "../input.js";
 import { complexityErrors, passwordChangeReason } from "../policy.js";
 import type { SessionRecord, UsernameType } from "../state.js";
 import { issueResetToken, issueUserTokens, readResetToken, SESSION_TTL_MS } from "../tokens.js";
-import type { Call } from "./call.js";
+import { type Call, readBody } from "./call.js";
 
 const USERNAME_TYPES: readonly UsernameType[] = ["username", "email", "phone_number"];
-
-/** Parses a JSON body and checks its fields; answers the validation failure otherwise. */
-export function readBody(
-  call: Call,
-  spec: Parameters<typeof checkFields>[1],
-): { body: Record<string, unknown> } | { error: Response } {
-  // Like the real (NestJS) service, only JSON bodies are parsed: a body sent without a JSON content type is empty.
-  const type = call.request.headers.get("content-type") ?? "";
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
-    return {
-      error: call.engine.failures.respond("validation", { messages: ["Content-Type must be application/json"] }),
-    };
-  }
-  const parsed = parseJsonObject(call.text);
-  if (!parsed.ok) return { error: call.engine.failures.respond("validation", { messages: parsed.messages }) };
-  const messages = checkFields(parsed.value, spec);
-  if (messages.length > 0) return { error: call.engine.failures.respond("validation", { messages }) };
-  return { body: parsed.value };
-}
 
 /** A resource must be configured for the client (documented); the error shape is inferred. */
 function resourceError(call: Call, resource: string | undefined): Response | undefined {

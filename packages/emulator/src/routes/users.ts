@@ -1,10 +1,9 @@
 /** User management: create a user (optionally with a password), register and update passwords. */
 import { jsonResponse } from "../failures.js";
 import { checkFields, optString } from "../input.js";
-import { complexityErrors } from "../policy.js";
+import { complexityErrors, passwordChangeReason } from "../policy.js";
 import type { UserRecord } from "../state.js";
-import { readBody } from "./auth.js";
-import type { Call } from "./call.js";
+import { type Call, readBody } from "./call.js";
 
 const DAY = 24 * 3600 * 1000;
 
@@ -26,9 +25,7 @@ export function userJson(user: UserRecord, call: Call): Record<string, unknown> 
     const policy = call.engine.policy;
     out.password_information = {
       temporary: user.password.temporary,
-      expired:
-        user.password.expired ||
-        (!policy.ignoreExpiration && call.now >= user.password.setAt + policy.passwordExpiresIn * DAY),
+      expired: passwordChangeReason(user.password, policy, call.now) === "password_expired",
       updated_at: user.password.setAt,
       expires_in: new Date(user.password.setAt + policy.passwordExpiresIn * DAY).toISOString(),
     };
