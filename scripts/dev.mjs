@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// `pnpm dev`: the Transmit emulator (US, EU, CA, AU) + the edge-login Worker under `wrangler dev`, wired together.
+// Prints the login URL and demo credentials, and stops both on Ctrl-C.
+import { startDevServers } from "./dev-servers.mjs";
+
+const port = Number(process.env.PORT ?? 8787);
+console.log("Starting the Transmit emulator and the edge-login Worker ...");
+let servers;
+try {
+  servers = await startDevServers({ port, inherit: true });
+} catch (error) {
+  console.error(`pnpm dev: ${error.message}`);
+  process.exit(1);
+}
+
+const eu = servers.regions.find((r) => r.region === "eu") ?? servers.regions[0];
+const users = eu.users.map((u) => `    ${u.username.padEnd(8)} ${u.password.padEnd(20)} ${u.state === "active" ? "" : `(${u.state} password: asks for a new one)`}`);
+console.log(`
+  edge-login is running.
+
+  Sign in:   ${servers.url}/login
+  Emulator:  ${servers.emulatorUrl}  (regions ${servers.regions.map((r) => r.region).join(", ")})
+
+  Demo users (the same in every region):
+${users.join("\n")}
+
+  Requests are routed to the nearest region; locally there is no location, so they go to US.
+  Try another region with the header X-Debug-Country (e.g. curl -H 'X-Debug-Country: DE' ...).
+
+  Stop: Ctrl-C
+`);
+
+let stopping = false;
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nStopping ...");
+  await servers.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));
+servers.worker.once("exit", (code) => {
+  console.error(`wrangler dev exited (${code}); stopping the emulator.`);
+  void shutdown(1);
+});
+servers.emulator.once("exit", (code) => {
+  console.error(`The emulator exited (${code}); stopping the Worker.`);
+  void shutdown(1);
+});
