@@ -151,7 +151,8 @@ export async function limitBody(c: Context, maxBytes: number): Promise<Response 
   const headers = new Headers(raw.headers);
   headers.delete("transfer-encoding");
   headers.set("content-length", String(size));
-  c.req.raw = new Request(raw.url, { method: raw.method, headers, body, signal: raw.signal });
+  // Built from the original request so platform fields (Workers' `request.cf`) survive.
+  c.req.raw = new Request(raw, { headers, body });
   return undefined;
 }
 

@@ -54,13 +54,21 @@ function fieldOf(issues: readonly { path?: readonly unknown[] }[]): string {
   return typeof key === "string" && /^[A-Za-z]{1,32}$/.test(key) ? key : "body";
 }
 
+/** Answers an invalid body; gets the name of the first invalid field (`body` when the body itself is wrong). */
+export type OnInvalid = (c: Context, field: string) => Response | Promise<Response>;
+
 /**
- * Validation middleware for the body kind of the request. Failures answer a 400 problem naming the field,
- * never its value. Read the result with {@link validInput}.
+ * Validation middleware for the body kind of the request. Failures go to `onInvalid` (default: a 400 problem
+ * naming the field, never its value). Read the result with {@link validInput}.
  */
-export function validateBody(schema: Schema): MiddlewareHandler {
-  const hook = (result: { success: boolean; error?: readonly { path?: readonly unknown[] }[] }) => {
-    if (!result.success) return problemResponse("invalid_request", { field: fieldOf(result.error ?? []) });
+export function validateBody(schema: Schema, onInvalid?: OnInvalid): MiddlewareHandler {
+  const hook = (
+    result: { success: boolean; error?: readonly { path?: readonly unknown[] }[] },
+    c: Context,
+  ): Response | Promise<Response> | undefined => {
+    if (result.success) return undefined;
+    const field = fieldOf(result.error ?? []);
+    return onInvalid ? onInvalid(c, field) : problemResponse("invalid_request", { field });
   };
   const json = sValidator("json", schema, hook);
   const form = sValidator("form", schema, hook);

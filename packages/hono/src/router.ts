@@ -64,9 +64,16 @@ export function passwordLogin(options: PasswordLoginOptions): Hono {
   app.use("*", securityHeaders(o.pageCsp));
   app.use("*", cors(o.allowed));
 
-  app.post("/login", unsafeRequest(o, "login", true), validateBody(loginSchema), (c) => login(c, o));
-  app.post("/password", unsafeRequest(o, "password_change", true), validateBody(passwordSchema), (c) =>
-    changePassword(c, o),
+  const invalid = (type: AuthEventType, step: "login" | "password") => (c: Context, field: string) =>
+    fail(c, o, "invalid_request", { type, field, step });
+  app.post("/login", unsafeRequest(o, "login", true), validateBody(loginSchema, invalid("login", "login")), (c) =>
+    login(c, o),
+  );
+  app.post(
+    "/password",
+    unsafeRequest(o, "password_change", true),
+    validateBody(passwordSchema, invalid("password_change", "password")),
+    (c) => changePassword(c, o),
   );
   app.post("/logout", unsafeRequest(o, "logout", false), (c) => logout(c, o));
   app.post("/refresh", unsafeRequest(o, "refresh", false), (c) => refresh(c, o));

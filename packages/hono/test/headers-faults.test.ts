@@ -45,6 +45,10 @@ describe("E. headers, errors, upstream faults", () => {
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(await res.text()).toContain("invalid_credentials");
     expectSecurityHeaders(res);
+    const missing = await loginForm(s.app, { username: "alice" });
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain("invalid_request");
+    expect(missing.headers.get("content-type")).toBe("text/html; charset=utf-8");
   });
 
   it("E02 upstream faults give generic 502/503/504 bodies with no upstream detail and no Set-Cookie", async () => {
