@@ -36,7 +36,12 @@ export async function harness(overrides: Record<string, string> = {}): Promise<H
       emulator.advanceClock(seconds);
     },
   };
-  const vars: Record<string, string> = { ALLOW_INSECURE_LOOPBACK: "true" };
+  // A session secret of its own per harness keys the username hashes, so account-throttle objects of earlier tests
+  // in the same file (Durable Object storage lives as long as the file's run) do not count here.
+  const vars: Record<string, string> = {
+    ALLOW_INSECURE_LOOPBACK: "true",
+    SESSION_SECRET: `test-session-secret-${crypto.randomUUID()}`,
+  };
   // A client of its own per harness: client tokens cached in the Durable Object by an earlier test (signed by an
   // earlier emulator's keys) must not leak into this one.
   const suffix = crypto.randomUUID().slice(0, 8);
