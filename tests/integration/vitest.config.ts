@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// The core client against the emulator, in-process and over a loopback socket. Both packages are imported from
+// their built dist/ (turbo's `test` task depends on `^build`); the socket tests spawn the emulator's CLI.
+export default defineConfig({
+  test: {
+    environment: "node",
+    include: ["test/**/*.test.ts"],
+    testTimeout: 10_000,
+    hookTimeout: 20_000,
+  },
+});
