@@ -143,8 +143,16 @@ export async function login(c: Context, o: ResolvedOptions): Promise<Response> {
     }
     return failWithError(c, o, e, { type: "login", userKey, region: rc.region, returnTo });
   }
-  const pendingCookie = readCookie(c, o.cookies.pending) ? [clearCookieLine(o.cookies, o.cookies.pending)] : [];
+  const pendingCookie = (await dropPending(c, o, store)) ? [clearCookieLine(o.cookies, o.cookies.pending)] : [];
   return (await startSession(c, o, store, rc, tokens, userKey, input.returnTo, pendingCookie)).response;
+}
+
+/** Deletes the pending password change the request carries, if any; true when there was a pending cookie. */
+async function dropPending(c: Context, o: ResolvedOptions, store: SessionStore): Promise<boolean> {
+  const value = readCookie(c, o.cookies.pending);
+  if (!value) return false;
+  await store.delete(value).catch(() => {});
+  return true;
 }
 
 /** Keeps the reset token server-side (or sealed) in a short-lived pending record and answers 403. */
@@ -158,6 +166,7 @@ async function pendingChange(
   userKey: string,
   returnTo: string,
 ): Promise<Response> {
+  await dropPending(c, o, store);
   const t = seconds(o.now);
   const value = await store.create({
     kind: "pending",

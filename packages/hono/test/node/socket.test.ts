@@ -40,6 +40,9 @@ describe("over a loopback socket", () => {
     });
     expect(login.status).toBe(200);
     const cookie = sessionCookie(login) as string;
+    // C01 with real tokens sealed in the cookie store.
+    const line = login.headers.get("set-cookie") ?? "";
+    expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(4096);
     const me = await withCookie(app, "/api/me", cookie);
     expect(await me.json()).toEqual({ userId: "demo-eu-alice" });
     const calls = server.emulator.requests({ route: "password.authenticate" });
