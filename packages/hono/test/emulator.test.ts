@@ -47,7 +47,7 @@ function build(): World {
       limiter: memoryLimiter(),
       ip: "cf-connecting-ip",
       onEvent,
-      timeoutMs: 500,
+      timeoutMs: 2500,
     }),
   );
   app.use("/api/*", requireSession({ sessions, client: resolve, onEvent }));
