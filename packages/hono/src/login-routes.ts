@@ -42,10 +42,6 @@ async function verifiedClaims(client: LoginClient, tokens: TokenSetLike, o: Reso
   return claims;
 }
 
-interface Started {
-  response: Response;
-}
-
 /** Verifies the tokens, replaces any existing session and answers the login. */
 async function startSession(
   c: Context,
@@ -56,16 +52,14 @@ async function startSession(
   userKey: string,
   returnTo: string | undefined,
   extraCookies: string[],
-): Promise<Started> {
+): Promise<Response> {
   let claims: Record<string, unknown>;
   try {
     claims = await verifiedClaims(rc.client, tokens, o);
   } catch (e) {
     // A token we cannot verify after a successful login is an upstream fault, not bad credentials.
     const kind = problemForError(e) === "server_error" ? "server_error" : "upstream_error";
-    return {
-      response: await fail(c, o, kind, { type: "login", reason: "token_unverified", userKey, region: rc.region }),
-    };
+    return fail(c, o, kind, { type: "login", reason: "token_unverified", userKey, region: rc.region });
   }
   const old = readCookie(c, o.cookies.session);
   if (old) await store.delete(old).catch(() => {});
@@ -87,8 +81,8 @@ async function startSession(
   if (o.limiter?.reset) await o.limiter.reset({ scope: "account", key: userKey });
   await emit(o.onEvent, c, o.now, { type: "login", outcome: "success", status: 200, userKey, region: rc.region });
   const cookies = [cookieLine(o.cookies, o.cookies.session, value, o.absoluteTimeout), ...extraCookies];
-  if (bodyKind(c) === "form") return { response: seeOther(safeReturnTo(c, returnTo, o.redirectTo), cookies) };
-  return { response: ok(publicView(record), cookies) };
+  if (bodyKind(c) === "form") return seeOther(safeReturnTo(c, returnTo, o.redirectTo), cookies);
+  return ok(publicView(record), cookies);
 }
 
 /** Per-IP throttle shared by both routes; returns a 429 response when over. */
@@ -144,7 +138,7 @@ export async function login(c: Context, o: ResolvedOptions): Promise<Response> {
     return failWithError(c, o, e, { type: "login", userKey, region: rc.region, returnTo });
   }
   const pendingCookie = (await dropPending(c, o, store)) ? [clearCookieLine(o.cookies, o.cookies.pending)] : [];
-  return (await startSession(c, o, store, rc, tokens, userKey, input.returnTo, pendingCookie)).response;
+  return startSession(c, o, store, rc, tokens, userKey, input.returnTo, pendingCookie);
 }
 
 /** Deletes the pending password change the request carries, if any; true when there was a pending cookie. */
@@ -237,5 +231,5 @@ export async function changePassword(c: Context, o: ResolvedOptions): Promise<Re
     if (bodyKind(c) === "form") return seeOther(returnTo, clear);
     return ok({ passwordChanged: true, signedIn: false }, clear);
   }
-  return (await startSession(c, o, store, rc, tokens, pending.userKey ?? "", input.returnTo, clear)).response;
+  return startSession(c, o, store, rc, tokens, pending.userKey ?? "", input.returnTo, clear);
 }
