@@ -44,6 +44,7 @@ describe("login and token verification", () => {
     const access = await transmit.tokens.verifyAccessToken(tokens.accessToken, { audience: "userid-api" });
     expect(access.iss).toBe("https://eu.userid.security");
     expect(access.sub).toBe("demo-eu-alice");
+    expect(calls(emulator, "jwks")).toBe(1); // one JWKS fetch, cached for both verifications
   });
 
   it("logs in by email and phone number with usernameType and returns requested claims", async () => {
@@ -63,6 +64,39 @@ describe("login and token verification", () => {
       password: DEMO_PASSWORD,
     });
     expect((await transmit.tokens.verifyIdToken(byPhone.idToken!)).sub).toBe("demo-eu-alice");
+  });
+
+  it("sends passwords byte for byte: spaces and non-ASCII characters are neither trimmed nor normalised", async () => {
+    const password = "  p\u00e4ssw\u00f6rd \u{1f434} ";
+    await emulator.addUser("eu", { username: "unicode", password });
+    const transmit = clientFor(emulator, "eu");
+    await transmit.passwords.authenticate({ username: "unicode", password });
+    for (const variant of [password.trim(), password.normalize("NFD")]) {
+      expect((await failure(transmit.passwords.authenticate({ username: "unicode", password: variant }))).code).toBe(
+        "invalid_credentials",
+      );
+    }
+  });
+
+  it("shares one client-token fetch between concurrent logins of a cold client", async () => {
+    const transmit = clientFor(emulator, "eu");
+    const logins = await Promise.all(
+      Array.from({ length: 8 }, () => transmit.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD })),
+    );
+    expect(new Set(logins.map((t) => t.sessionId)).size).toBe(8);
+    expect(calls(emulator, "oidc.token")).toBe(1);
+  });
+
+  it("maps a resource the application is not configured for to invalid_request", async () => {
+    const transmit = clientFor(emulator, "eu");
+    const error = await failure(
+      transmit.passwords.authenticate({
+        username: "alice",
+        password: DEMO_PASSWORD,
+        resource: "https://other.example",
+      }),
+    );
+    expect(error.code).toBe("invalid_request");
   });
 
   it("puts the requested resource in the access token audience", async () => {
@@ -125,6 +159,17 @@ describe("credential failures", () => {
     emulator.advanceClock(61); // 15 min 1 s after the fifth failure
     const tokens = await transmit.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD });
     expect((await transmit.tokens.verifyIdToken(tokens.idToken!)).sub).toBe("demo-eu-alice");
+  });
+
+  it("forgets failures older than 15 minutes and after a successful login", async () => {
+    const transmit = clientFor(emulator, "eu");
+    const wrong = () => failure(transmit.passwords.authenticate({ username: "alice", password: "Wrong-Horse" }));
+    for (let i = 0; i < 4; i++) await wrong();
+    emulator.advanceClock(16 * 60);
+    await wrong(); // the first four have expired: one counted failure
+    await transmit.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD }); // clears the count
+    for (let i = 0; i < 4; i++) expect((await wrong()).code).toBe("invalid_credentials");
+    await transmit.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD });
   });
 
   it("locks an unknown username the same way, so lockout does not reveal who exists", async () => {
@@ -233,6 +278,36 @@ describe("sessions, refresh and logout", () => {
     );
     expect((await failure(transmit.tokens.refresh(login.refreshToken!))).code).toBe("token_invalid");
     expect((await failure(transmit.sessions.logout(login.sessionId!))).code).toBe("session_not_found");
+  });
+});
+
+describe("expiry", () => {
+  it("ends sessions and refresh tokens after two weeks without activity", async () => {
+    const transmit = clientFor(emulator, "eu");
+    const login = await transmit.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD });
+    emulator.advanceClock(15 * 24 * 3600);
+    expect((await failure(transmit.sessions.authenticate({ sessionId: login.sessionId! }))).code).toBe(
+      "session_not_found",
+    );
+    expect((await failure(transmit.tokens.refresh(login.refreshToken!))).code).toBe("token_invalid");
+  });
+
+  it("requires a password change for a user created through POST /cis/v1/users (force_replace defaults to true)", async () => {
+    const transmit = clientFor(emulator, "eu");
+    const res = await emulator.fetch(
+      new Request("http://127.0.0.1:4010/eu/cis/v1/users", {
+        method: "POST",
+        headers: { authorization: `Bearer ${await transmit.clientAccessToken()}`, "content-type": "application/json" },
+        body: JSON.stringify({ username: "newbie", credentials: { password: "Newbie-Password-1!" } }),
+      }),
+    );
+    expect(res.status).toBe(201);
+    const required = await failure(
+      transmit.passwords.authenticate({ username: "newbie", password: "Newbie-Password-1!" }),
+    );
+    expect(required.code).toBe("password_change_required");
+    await transmit.passwords.reset({ resetToken: required.resetToken!, newPassword: NEW_PASSWORD });
+    await transmit.passwords.authenticate({ username: "newbie", password: NEW_PASSWORD });
   });
 });
 
