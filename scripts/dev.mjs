@@ -14,7 +14,10 @@ try {
 }
 
 const eu = servers.regions.find((r) => r.region === "eu") ?? servers.regions[0];
-const users = eu.users.map((u) => `    ${u.username.padEnd(8)} ${u.password.padEnd(20)} ${u.state === "active" ? "" : `(${u.state} password: asks for a new one)`}`);
+const users = eu.users.map(
+  (u) =>
+    `    ${u.username.padEnd(8)} ${u.password.padEnd(20)} ${u.state === "active" ? "" : `(${u.state} password: asks for a new one)`}`,
+);
 console.log(`
   edge-login is running.
 

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ALICE, CITIES, harness, login, ORIGIN, sessionCookie } from "./helpers.ts";
 
-const post = (path: string, cookie: string, cf = CITIES.frankfurt) =>
-  ({ method: "POST", cf, headers: { cookie, origin: ORIGIN, "content-type": "application/json" }, body: "{}" }) as const;
+const post = (cookie: string, cf = CITIES.frankfurt) =>
+  ({
+    method: "POST",
+    cf,
+    headers: { cookie, origin: ORIGIN, "content-type": "application/json" },
+    body: "{}",
+  }) as const;
 
 describe("session affinity", () => {
   it("a session issued in EU is refreshed and logged out in EU when the next requests come from Sydney (C11)", async () => {
@@ -11,12 +16,12 @@ describe("session affinity", () => {
     expect(res.headers.get("x-transmit-region")).toBe("eu");
     const cookie = sessionCookie(res)!;
 
-    const refreshed = await h.fetch("/auth/refresh", post("/auth/refresh", cookie, CITIES.sydney));
+    const refreshed = await h.fetch("/auth/refresh", post(cookie, CITIES.sydney));
     expect(refreshed.status).toBe(200);
     expect(h.calls("token.refresh", "eu")).toBe(1);
     expect(h.calls("token.refresh", "au")).toBe(0);
 
-    const out = await h.fetch("/auth/logout", post("/auth/logout", sessionCookie(refreshed) ?? cookie, CITIES.sydney));
+    const out = await h.fetch("/auth/logout", post(sessionCookie(refreshed) ?? cookie, CITIES.sydney));
     expect(out.status).toBeLessThan(300);
     expect(h.calls("session.logout", "eu")).toBe(1);
     expect(h.calls("session.logout", "au")).toBe(0);
@@ -45,7 +50,7 @@ describe("Durable Object session lifecycle", () => {
   it("C06 logout deletes the record in the Durable Object: replaying the old cookie gets 401", async () => {
     const h = await harness();
     const cookie = sessionCookie(await login(h, ALICE))!;
-    const out = await h.fetch("/auth/logout", post("/auth/logout", cookie));
+    const out = await h.fetch("/auth/logout", post(cookie));
     expect(out.status).toBeLessThan(300);
     const cleared = out.headers.getSetCookie().find((l) => l.startsWith("__Host-"));
     expect(cleared).toMatch(/Max-Age=0/);

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ALICE, harness, login } from "./helpers.ts";
 
-const WRONG = { username: "alice", password: "not-the-password-1!" };
-
 describe("throttling", () => {
   it("A04 account throttle: 10 failures for one username from rotating IPs, then 429 + Retry-After without an upstream call", async () => {
     // The emulator locks bob after 5 failures (still 401 upstream calls); our throttle answers the 11th itself.
@@ -26,18 +24,24 @@ describe("throttling", () => {
   it("A06 throttling one account leaves another unaffected; after the window it can log in again", async () => {
     const h = await harness();
     await h.emulator.addUser("eu", { username: "carol", password: "Carol-Password-123!" });
-    for (let i = 0; i < 10; i++) await login(h, { username: "carol", password: `wrong-${i}-Password!` }, { ip: `192.0.2.${i + 1}` });
-    expect((await login(h, { username: "carol", password: "Carol-Password-123!" }, { ip: "192.0.2.99" })).status).toBe(429);
+    for (let i = 0; i < 10; i++)
+      await login(h, { username: "carol", password: `wrong-${i}-Password!` }, { ip: `192.0.2.${i + 1}` });
+    expect((await login(h, { username: "carol", password: "Carol-Password-123!" }, { ip: "192.0.2.99" })).status).toBe(
+      429,
+    );
     expect((await login(h, ALICE, { ip: "192.0.2.98" })).status).toBe(200);
     h.clock.advance(3601);
-    expect((await login(h, { username: "carol", password: "Carol-Password-123!" }, { ip: "192.0.2.97" })).status).toBe(200);
+    expect((await login(h, { username: "carol", password: "Carol-Password-123!" }, { ip: "192.0.2.97" })).status).toBe(
+      200,
+    );
   });
 
   it("A07 the 429 is the same for an unknown username as for a known one", async () => {
     const h = await harness();
     const answers: { status: number; body: string; retry: string | null }[] = [];
     for (const username of ["alice", "nobody-here"]) {
-      for (let i = 0; i < 10; i++) await login(h, { username, password: `wrong-${i}-Password!` }, { ip: `192.0.2.${i + 1}` });
+      for (let i = 0; i < 10; i++)
+        await login(h, { username, password: `wrong-${i}-Password!` }, { ip: `192.0.2.${i + 1}` });
       const res = await login(h, { username, password: "x-Password-123!" }, { ip: "192.0.2.150" });
       answers.push({ status: res.status, body: await res.text(), retry: res.headers.get("retry-after") });
     }

@@ -22,7 +22,6 @@ import type {
   PasswordResetResult,
   RegionName,
   RequestOptions,
-  RouteName,
   SessionAuthenticateInput,
   TokenCache,
   TokenSet,

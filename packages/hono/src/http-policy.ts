@@ -23,7 +23,7 @@ const SIMPLE_TYPES = new Set(["", "application/x-www-form-urlencoded", "multipar
 
 /**
  * Middleware adding security headers to every response: HSTS for one year (hono's `secureHeaders` defaults to 180
- * days), `nosniff`, `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`, COOP/CORP, `Cache-Control: no-store`,
+ * days), `nosniff`, `Referrer-Policy: same-origin`, `X-Frame-Options: DENY`, COOP/CORP, `Cache-Control: no-store`,
  * a charset on every textual `Content-Type`, and a CSP (`pageCsp` for HTML, a deny-all policy otherwise) unless the
  * response already has one. `passwordLogin` applies it to its own routes.
  *
@@ -46,7 +46,9 @@ export function securityHeaders(pageCsp: string = PAGE_CSP): MiddlewareHandler {
     const h = res.headers;
     h.set("Strict-Transport-Security", HSTS);
     h.set("X-Content-Type-Options", "nosniff");
-    h.set("Referrer-Policy", "no-referrer");
+    // Not `no-referrer`: under it browsers send `Origin: null` with the page's own form posts, which the CSRF check
+    // (rightly) refuses. `same-origin` still sends nothing to other sites.
+    h.set("Referrer-Policy", "same-origin");
     h.set("X-Frame-Options", "DENY");
     h.set("Cross-Origin-Opener-Policy", "same-origin");
     h.set("Cross-Origin-Resource-Policy", "same-origin");

@@ -22,7 +22,7 @@ export type { LimitRule, MemoryLimiterOptions } from "./limiter.ts";
 export { memoryLimiter } from "./limiter.ts";
 export type { MemorySessionStoreOptions } from "./memory-store.ts";
 export { memorySessionStore } from "./memory-store.ts";
-export type { PageRenderer, PageState, PasswordLoginOptions } from "./options.ts";
+export { DEFAULT_CLAIMS_REQUEST, type PageRenderer, type PageState, type PasswordLoginOptions } from "./options.ts";
 export type { ProblemKind } from "./problem.ts";
 export { problemType } from "./problem.ts";
 export { passwordLogin } from "./router.ts";
@@ -32,6 +32,7 @@ export type {
   AuthEventType,
   CallOptions,
   Claims,
+  ClaimsRequest,
   ClientSource,
   EventSink,
   Limiter,

@@ -17,6 +17,16 @@ import type { LoginClient, RegionalClient, SessionRecord, SessionStore, TokenSet
 
 const MAX_USER_AGENT = 512;
 
+/** The login input Transmit gets: the validated credentials, the end user's attributes and the claims request. */
+function authenticateInput(c: Context, o: ResolvedOptions, username: string, password: string) {
+  return {
+    username,
+    password,
+    clientAttributes: attributes(c, o),
+    ...(o.requestClaims ? { claims: o.requestClaims } : {}),
+  };
+}
+
 function callOptions(o: ResolvedOptions) {
   return o.timeoutMs === undefined ? undefined : { timeoutMs: o.timeoutMs };
 }
@@ -126,7 +136,7 @@ export async function login(c: Context, o: ResolvedOptions): Promise<Response> {
   try {
     // Only the validated fields go upstream, exactly as received.
     tokens = await rc.client.passwords.authenticate(
-      { username: input.username, password: input.password, clientAttributes: attributes(c, o) },
+      authenticateInput(c, o, input.username, input.password),
       callOptions(o),
     );
   } catch (e) {
@@ -223,7 +233,7 @@ export async function changePassword(c: Context, o: ResolvedOptions): Promise<Re
   let tokens: TokenSetLike;
   try {
     tokens = await rc.client.passwords.authenticate(
-      { username: pending.username, password: input.newPassword, clientAttributes: attributes(c, o) },
+      authenticateInput(c, o, pending.username, input.newPassword),
       callOptions(o),
     );
   } catch {

@@ -9,7 +9,7 @@ import { originAllowlist, PAGE_CSP } from "./http-policy.ts";
 import type { ProblemKind } from "./problem.ts";
 import { type CookieConfig, type CookieOptions, cookieConfig } from "./session-cookie.ts";
 import { DEFAULT_CLAIMS } from "./session-logic.ts";
-import type { ClientSource, EventSink, Limiter, SessionStore } from "./types.ts";
+import type { ClaimsRequest, ClientSource, EventSink, Limiter, SessionStore } from "./types.ts";
 
 /**
  * What a page renderer is asked to show for a form post.
@@ -80,8 +80,15 @@ export interface PasswordLoginOptions {
   keepAccessToken?: boolean;
   /** ID-token claims kept in the session. Default: identity claims such as `sub`, `email`, `name`, `roles`. */
   claims?: readonly string[];
+  /**
+   * OIDC claims request sent with every login (Transmit puts only `sub`, `amr` and `auth_time` in ID tokens unless
+   * asked). Default: {@link DEFAULT_CLAIMS_REQUEST} (email, phone number, username, roles). `null` sends none.
+   */
+  requestClaims?: ClaimsRequest | null;
   /** Default redirect after a successful form login. Default `"/"`. */
   redirectTo?: string;
+  /** Redirect after a form logout (JSON logouts get `{ signedOut: true }`). Default: `redirectTo`. */
+  logoutRedirectTo?: string;
   /** Renders the HTML page for failed form posts; JSON problems are sent when omitted. */
   render?: PageRenderer;
   /** CSP for HTML pages from `render`. */
@@ -117,7 +124,9 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   keepAccessToken: boolean;
   claims: readonly string[];
+  requestClaims?: ClaimsRequest;
   redirectTo: string;
+  logoutRedirectTo: string;
   render?: PageRenderer;
   pageCsp: string;
   onEvent?: EventSink;
@@ -140,6 +149,21 @@ export function challengeFor(realm: string | undefined, bearer = false): string 
   return bearer ? `Session realm="${r}", Bearer realm="${r}"` : `Session realm="${r}"`;
 }
 
+/**
+ * Claims requested from Transmit by default: the ones Transmit documents as requestable that identify the user in a
+ * UI (`username` is present only for users with a password).
+ */
+export const DEFAULT_CLAIMS_REQUEST: ClaimsRequest = Object.freeze({
+  id_token: Object.freeze({ email: null, email_verified: null, phone_number: null, username: null, roles: null }),
+}) as ClaimsRequest;
+
+function localPath(value: string, name: string): string {
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.includes("\\")) {
+    throw new TypeError(`passwordLogin: \`${name}\` must be an absolute path like /account`);
+  }
+  return value;
+}
+
 /** Validates {@link PasswordLoginOptions}; throws `TypeError` naming the bad option. */
 export function resolveOptions(options: PasswordLoginOptions): ResolvedOptions {
   if (!options || typeof options !== "object") throw new TypeError("passwordLogin: options are required");
@@ -151,10 +175,8 @@ export function resolveOptions(options: PasswordLoginOptions): ResolvedOptions {
   if (options.userKeySecret !== undefined && secretLength(options.userKeySecret) < 32) {
     throw new TypeError("passwordLogin: `userKeySecret` must be at least 32 bytes");
   }
-  const redirectTo = options.redirectTo ?? "/";
-  if (!redirectTo.startsWith("/") || redirectTo.startsWith("//")) {
-    throw new TypeError("passwordLogin: `redirectTo` must be an absolute path like /account");
-  }
+  const redirectTo = localPath(options.redirectTo ?? "/", "redirectTo");
+  const logoutRedirectTo = localPath(options.logoutRedirectTo ?? redirectTo, "logoutRedirectTo");
   return {
     client,
     sessions: typeof store === "function" ? store : () => store,
@@ -170,7 +192,9 @@ export function resolveOptions(options: PasswordLoginOptions): ResolvedOptions {
     maxBodyBytes: positive(options.maxBodyBytes, 8192, "maxBodyBytes"),
     keepAccessToken: options.keepAccessToken ?? true,
     claims: options.claims ?? DEFAULT_CLAIMS,
+    requestClaims: options.requestClaims === null ? undefined : (options.requestClaims ?? DEFAULT_CLAIMS_REQUEST),
     redirectTo,
+    logoutRedirectTo,
     render: options.render,
     pageCsp: options.contentSecurityPolicy ?? PAGE_CSP,
     onEvent: options.onEvent,

@@ -17,6 +17,7 @@ export const DEFAULT_CLAIMS: readonly string[] = [
   "given_name",
   "family_name",
   "preferred_username",
+  "username",
   "locale",
   "roles",
   "groups",

@@ -5,9 +5,10 @@
 import type { Context } from "hono";
 import { resolveClient } from "./client-source.ts";
 import { emit } from "./events.ts";
+import { bodyKind } from "./input.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { problemForError } from "./problem.ts";
-import { fail, failWithError, ok } from "./reply.ts";
+import { fail, failWithError, ok, seeOther } from "./reply.ts";
 import { clearCookieLine, cookieLine, readCookie } from "./session-cookie.ts";
 import { publicView, refreshSession, seconds, usable } from "./session-logic.ts";
 import type { AuthEventType, SessionRecord, SessionStore } from "./types.ts";
@@ -113,7 +114,7 @@ export async function logout(c: Context, o: ResolvedOptions): Promise<Response> 
   const record = value ? await store.get(value).catch(() => undefined) : undefined;
   if (!value || !record || record.kind !== "session") {
     await emit(o.onEvent, c, o.now, { type: "logout", outcome: "success", status: 200, reason: "no_session" });
-    return ok({ signedOut: true }, cleared);
+    return signedOut(c, o, cleared);
   }
   await store.delete(value);
   const info = { type: "logout" as const, userKey: record.userKey, region: record.region };
@@ -130,5 +131,10 @@ export async function logout(c: Context, o: ResolvedOptions): Promise<Response> 
     }
   }
   await emit(o.onEvent, c, o.now, { ...info, outcome: reason ? "error" : "success", status: 200, reason });
-  return ok({ signedOut: true }, cleared);
+  return signedOut(c, o, cleared);
+}
+
+/** A form logout (a sign-out button) goes back to a page; a JSON logout gets `{ signedOut: true }`. */
+function signedOut(c: Context, o: ResolvedOptions, cookies: string[]): Response {
+  return bodyKind(c) === "form" ? seeOther(o.logoutRedirectTo, cookies) : ok({ signedOut: true }, cookies);
 }

@@ -32,6 +32,9 @@ export interface TokenSetLike {
  */
 export type Claims = Record<string, unknown>;
 
+/** OIDC claims request sent to Transmit with the login, e.g. `{ id_token: { email: null, roles: null } }`. */
+export type ClaimsRequest = Record<string, Record<string, unknown> | null>;
+
 /**
  * Per-call options the core client accepts as the last argument.
  *
@@ -62,6 +65,7 @@ export interface LoginClient {
         username: string;
         password: string;
         clientAttributes?: { ipAddress?: string; userAgent?: string };
+        claims?: ClaimsRequest;
       },
       options?: CallOptions,
     ): Promise<TokenSetLike>;

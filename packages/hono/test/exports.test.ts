@@ -5,6 +5,7 @@ import * as hono from "../src/index.ts";
 describe("public surface", () => {
   it("exports exactly the documented runtime values", () => {
     expect(Object.keys(hono).sort()).toEqual([
+      "DEFAULT_CLAIMS_REQUEST",
       "cookieSessionStore",
       "jsonLines",
       "memoryLimiter",

@@ -1,5 +1,6 @@
 // Checklist section B: input validation.
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CLAIMS_REQUEST } from "../src/index.ts";
 import { browser, loginForm, loginJson, ORIGIN, setup } from "./helpers.ts";
 
 describe("B. input validation", () => {
@@ -101,7 +102,9 @@ describe("B. input validation", () => {
       claims: {},
     });
     const input = s.fake.calls[0]?.args[0] as Record<string, unknown>;
-    expect(Object.keys(input).sort()).toEqual(["clientAttributes", "password", "username"]);
+    // Only the validated fields plus the configured claims request (never anything from the body).
+    expect(Object.keys(input).sort()).toEqual(["claims", "clientAttributes", "password", "username"]);
+    expect(input.claims).toEqual(DEFAULT_CLAIMS_REQUEST);
   });
 
   it("B04 the password reaches upstream byte for byte, 64+ characters included", async () => {
@@ -125,7 +128,9 @@ describe("B. input validation", () => {
     expect(res.status).toBe(200);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const input = s.fake.calls[0]?.args[0] as Record<string, unknown>;
-    expect(Object.keys(input).sort()).toEqual(["clientAttributes", "password", "username"]);
+    // Only the validated fields plus the configured claims request (never anything from the body).
+    expect(Object.keys(input).sort()).toEqual(["claims", "clientAttributes", "password", "username"]);
+    expect(input.claims).toEqual(DEFAULT_CLAIMS_REQUEST);
     expect(Object.getPrototypeOf(input)).toBe(Object.prototype);
     const form = await loginForm(s.app, { username: "alice", password: "pw-alice", __proto__: "x", constructor: "y" });
     expect(form.status).toBe(303);

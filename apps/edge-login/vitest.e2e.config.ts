@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+// Browser test on Node: Debian's chromium (driven by playwright-core) against `pnpm dev`'s emulator + wrangler dev.
+export default defineConfig({
+  test: {
+    include: ["e2e/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
