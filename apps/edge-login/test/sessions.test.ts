@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALICE, CITIES, harness, login, ORIGIN, sessionCookie } from "./helpers.ts";
 
-const post = (cookie: string, cf = CITIES.frankfurt) =>
+const post = (cookie: string, cf: Record<string, unknown> = CITIES.frankfurt) =>
   ({
     method: "POST",
     cf,
