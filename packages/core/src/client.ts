@@ -3,7 +3,7 @@ import { ClientTokenSource } from "./client-token.ts";
 import { type ConfigInput, resolveConfig } from "./config.ts";
 import { type Deadline, startDeadline } from "./deadline.ts";
 import { isInvalidClientTokenBody, parseErrorBody } from "./error-body.ts";
-import { transmitError } from "./errors.ts";
+import { TransmitError, transmitError } from "./errors.ts";
 import { RemoteKeySet } from "./jwks/key-set.ts";
 import { verifyJwt } from "./jwks/verify.ts";
 import {
@@ -249,7 +249,14 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       async logout(sessionId, opts) {
         required(sessionId, "sessionId");
         const res = await withDeadline(opts, (d) => callApi((t) => logoutRequest(config.root, t, sessionId), d));
-        ensureSuccess("session.logout", res, now());
+        try {
+          ensureSuccess("session.logout", res, now());
+        } catch (error) {
+          // A retry after an attempt that may have been processed (answer lost, 5xx) finds the session already gone:
+          // that is the outcome the caller asked for, not a failure.
+          if ((res.attempt ?? 1) > 1 && error instanceof TransmitError && error.code === "session_not_found") return;
+          throw error;
+        }
       },
     },
     tokens: {

@@ -56,6 +56,8 @@ export interface UpstreamResponse {
   status: number;
   headers: Headers;
   text: string;
+  /** Which attempt produced this response (1 = no retry). Set by {@link send}. */
+  attempt?: number;
 }
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504, 429]);
@@ -110,6 +112,7 @@ export async function send(ctx: TransportContext, req: UpstreamRequest, deadline
       ...(requestId !== undefined && { requestId }),
     });
 
+    response.attempt = attempt;
     if (attempt >= maxAttempts || !RETRYABLE_STATUS.has(response.status)) return response;
     const retryAfter = parseRetryAfter(response.headers.get("retry-after"), ctx.now());
     let delay: number | undefined;

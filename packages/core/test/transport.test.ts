@@ -137,6 +137,23 @@ describe("retry policy of idempotent requests (backoff with full jitter)", () =>
     expect(fake.to("/session/logout")).toHaveLength(2);
   });
 
+  it("treats session_not_found on a logout retry as done: the lost first attempt already ended the session", async () => {
+    const notFound = json({ message: "Session not found", error_code: 400 }, 400);
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/session/logout", networkError(), notFound);
+    const { client } = makeClient(fake);
+    await client.sessions.logout("s");
+    expect(fake.to("/session/logout")).toHaveLength(2);
+  });
+
+  it("still reports session_not_found when the first logout attempt gets it", async () => {
+    const notFound = json({ message: "Session not found", error_code: 400 }, 400);
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/session/logout", notFound);
+    const { client } = makeClient(fake);
+    const error = (await caught(() => client.sessions.logout("s"))) as TransmitError;
+    expect(error.code).toBe("session_not_found");
+    expect(fake.to("/session/logout")).toHaveLength(1);
+  });
+
   it("retries the client token fetch after a 502 that carries Retry-After", async () => {
     const fake = new FakeFetch().on("/oidc/token", text("", 502, { "retry-after": "0" }), clientToken("t"));
     const { client } = makeClient(fake);
