@@ -1,0 +1,58 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import type { SessionRecord } from "@transmit-edge/hono";
+import { describe, expect, it } from "vitest";
+
+function record(nowS: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    kind: "session",
+    id: "r",
+    userId: "u",
+    region: "eu",
+    createdAt: nowS,
+    lastSeenAt: nowS,
+    expiresAt: nowS + 3600,
+    idleTimeout: 1800,
+    ...overrides,
+  };
+}
+
+const keys = (stub: DurableObjectStub) =>
+  runInDurableObject(stub, async (_instance, state) => [...(await state.storage.list()).keys()]);
+
+describe("Durable Object clean-up by alarms", () => {
+  it("a session whose idle deadline has passed is deleted by its alarm (no secret left in storage)", async () => {
+    const stub = env.SESSIONS.get(env.SESSIONS.newUniqueId());
+    const nowS = Math.floor(Date.now() / 1000);
+    await stub.write(record(nowS - 3000, { lastSeenAt: nowS - 2000, refreshToken: "rt" }));
+    // An alarm set in the past may already have fired; either way, once it has run nothing is left.
+    await runDurableObjectAlarm(stub);
+    expect(await keys(stub)).toEqual([]);
+  });
+
+  it("a session still in use survives its alarm, which is moved to the new deadline", async () => {
+    const stub = env.SESSIONS.get(env.SESSIONS.newUniqueId());
+    const nowS = Math.floor(Date.now() / 1000);
+    await stub.write(record(nowS));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await keys(stub)).toEqual(["record"]);
+    const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarm).toBe((nowS + 1800) * 1000);
+  });
+
+  it("an account throttle forgets its failures when its window's alarm fires", async () => {
+    const stub = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
+    await stub.hit(Date.now(), 10, 60_000);
+    expect(await keys(stub)).toEqual(["failures"]);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await keys(stub)).toEqual([]);
+  });
+
+  it("cached client tokens are dropped by the alarm once expired", async () => {
+    const stub = env.CLIENT_TOKENS.get(env.CLIENT_TOKENS.newUniqueId());
+    await stub.write("k", "token-value", 0);
+    await runDurableObjectAlarm(stub);
+    expect(await keys(stub)).toEqual([]);
+    expect(await stub.read("k")).toBeNull();
+  });
+});
