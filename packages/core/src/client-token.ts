@@ -72,6 +72,8 @@ export class ClientTokenSource {
   readonly #settings: ClientTokenSettings;
   readonly #ctx: TransportContext;
   readonly #inFlight = new Map<string, Promise<string>>();
+  #lastRaw: string | undefined;
+  #lastEntry: CachedToken | undefined;
 
   constructor(settings: ClientTokenSettings, ctx: TransportContext) {
     this.#settings = settings;
@@ -110,8 +112,14 @@ export class ClientTokenSource {
     try {
       const raw = await this.#settings.cache.get(key);
       if (!raw) return undefined;
+      // Every call reads the cache; the entry changes about once an hour, so keep the last one decoded.
+      if (raw === this.#lastRaw) return this.#lastEntry;
       const parsed = JSON.parse(raw) as Partial<CachedToken>;
-      return typeof parsed.t === "string" && typeof parsed.e === "number" ? { t: parsed.t, e: parsed.e } : undefined;
+      const entry =
+        typeof parsed.t === "string" && typeof parsed.e === "number" ? { t: parsed.t, e: parsed.e } : undefined;
+      this.#lastRaw = raw;
+      this.#lastEntry = entry;
+      return entry;
     } catch {
       return undefined; // a broken cache must not break logins
     }

@@ -14,7 +14,7 @@ import type {
 /** Drops `undefined` values so they are not sent. */
 function compact(body: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) if (value !== undefined) out[key] = value;
+  for (const key in body) if (body[key] !== undefined) out[key] = body[key];
   return out;
 }
 
