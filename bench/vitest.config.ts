@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+// Deterministic checks only (bundle budgets, token requests under concurrency). Timing benchmarks never run here:
+// they are `pnpm bench` (bench/run.mjs).
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+  },
+});
