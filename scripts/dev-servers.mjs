@@ -78,7 +78,11 @@ function stop(child) {
 
 /**
  * Starts emulator + Worker. Resolves with the URLs, the demo users, and `stop()`.
- * @param {{ port?: number, emulatorPort?: number, inherit?: boolean }} options
+ * Several stacks can run at once (tests, load runs): give each its own `port`, `envFile` (the secrets go there and
+ * wrangler reads it with --env-file instead of the shared .dev.vars) and `persistTo` (Durable Object state).
+ * `wranglerLog: "log"` keeps the Worker's console output on the worker's stdout.
+ * @param {{ port?: number, emulatorPort?: number, inherit?: boolean, envFile?: string, persistTo?: string,
+ *   vars?: Record<string, string>, wranglerLog?: string }} options
  */
 export async function startDevServers(options = {}) {
   const port = options.port ?? 8787;
@@ -107,7 +111,8 @@ export async function startDevServers(options = {}) {
       );
       vars.push(`TRANSMIT_${R}_BASE_URL:${region.root}`);
     }
-    await writeFile(join(appDir, ".dev.vars"), `${secrets.join("\n")}\n`, { mode: 0o600 });
+    for (const [name, value] of Object.entries(options.vars ?? {})) vars.push(`${name}:${value}`);
+    await writeFile(options.envFile ?? join(appDir, ".dev.vars"), `${secrets.join("\n")}\n`, { mode: 0o600 });
 
     const wranglerBin = createRequire(join(appDir, "package.json")).resolve("wrangler/bin/wrangler.js");
     worker = spawn(
@@ -120,11 +125,13 @@ export async function startDevServers(options = {}) {
         "--port",
         String(port),
         "--show-interactive-dev-session=false",
+        ...(options.envFile ? ["--env-file", options.envFile] : []),
+        ...(options.persistTo ? ["--persist-to", options.persistTo] : []),
         ...vars.flatMap((v) => ["--var", v]),
       ],
       {
         cwd: appDir,
-        env: quietEnv,
+        env: options.wranglerLog ? { ...quietEnv, WRANGLER_LOG: options.wranglerLog } : quietEnv,
         stdio: ["ignore", options.inherit ? "inherit" : "pipe", "inherit"],
         detached: true,
       },

@@ -142,7 +142,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     const region = (stored as RoutableRegion | undefined) ?? c.get("transmitRegion") ?? chooseRegion(c.req.raw, config);
     return { client: clientFor(region), region };
   };
-  const guard = requireSession({ sessions, client, onEvent, now });
+  const timeout = config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {};
+  const guard = requireSession({ sessions, client, onEvent, now, ...timeout });
 
   const app = new Hono<AppEnv>();
   app.use(securityHeaders(PAGE_CSP));
@@ -168,6 +169,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
       logoutRedirectTo: "/login",
       onEvent,
       now,
+      ...timeout,
     }),
   );
 

@@ -20,6 +20,8 @@ export interface WorkerConfig {
   allowRegionOverride: boolean;
   allowInsecureLoopback: boolean;
   sessionSecret: string;
+  /** Deadline of each upstream call in ms (`UPSTREAM_TIMEOUT_MS`); undefined: the core client's default (10 s). */
+  timeoutMs?: number;
 }
 
 /** A configuration problem, with the names (never the values) of what is missing or wrong. */
@@ -52,6 +54,15 @@ function parseOverrides(raw: string | undefined, bad: string[]): Record<string, 
   return out;
 }
 
+/** `UPSTREAM_TIMEOUT_MS`: whole milliseconds between 100 and 60000, or unset. */
+function parseTimeout(raw: string | undefined, bad: string[]): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (Number.isInteger(ms) && ms >= 100 && ms <= 60_000) return ms;
+  bad.push("UPSTREAM_TIMEOUT_MS");
+  return undefined;
+}
+
 /**
  * Reads `TRANSMIT_<REGION>_CLIENT_ID` / `_CLIENT_SECRET` (+ optional `_BASE_URL`) for every routable region.
  * A region with neither id nor secret is simply not a candidate; one with only half of them is a mistake.
@@ -80,8 +91,10 @@ export function readConfig(env: EnvLike): WorkerConfig {
   // 32 bytes of entropy at least: the session keys are derived from it.
   if (!sessionSecret || sessionSecret.length < 32) missing.push("SESSION_SECRET");
   const countryOverrides = parseOverrides(text(env, "REGION_OVERRIDES"), missing);
+  const timeoutMs = parseTimeout(text(env, "UPSTREAM_TIMEOUT_MS"), missing);
   if (missing.length > 0) throw new ConfigurationError(missing);
   return {
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     regions,
     candidates,
     countryOverrides,
