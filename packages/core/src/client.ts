@@ -168,7 +168,8 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
   async function withDeadline<T>(opts: RequestOptions | undefined, run: (deadline: Deadline) => Promise<T>) {
     const deadline = startDeadline(opts?.timeoutMs ?? config.timeoutMs, opts?.signal);
     try {
-      if (deadline.signal.aborted) throw deadline.error(undefined);
+      // Only the caller can have aborted already; asking the deadline's signal would create it for nothing.
+      if (opts?.signal?.aborted) throw deadline.error(undefined);
       return await run(deadline);
     } finally {
       deadline.dispose();

@@ -25,6 +25,10 @@ export interface Deadline {
  */
 function timeoutSignal(ms: number): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
+  if (ms <= 0) {
+    controller.abort(new DOMException("timed out", "TimeoutError"));
+    return { signal: controller.signal, dispose: () => {} };
+  }
   const timer: unknown = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), ms);
   // A pending deadline alone must not keep a Node or Bun process alive (as AbortSignal.timeout does not).
   (timer as { unref?: () => void }).unref?.();
@@ -54,23 +58,38 @@ export function anySignal(signals: readonly AbortSignal[]): { signal: AbortSigna
   };
 }
 
-/** Starts a deadline of `timeoutMs` (clamped to >= 1 ms) bound to the optional caller signal. */
+/**
+ * Starts a deadline of `timeoutMs` (clamped to >= 1 ms) bound to the optional caller signal. The signal and its
+ * timer are created on first use of `signal`: a call that needs no I/O (verifying a token with cached keys) pays
+ * for neither.
+ */
 export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
   // setTimeout-based timers overflow above 2^31-1 ms (about 24.8 days).
   const ms = Math.min(2_147_483_647, Math.max(1, Math.floor(timeoutMs)));
   const startedAt = Date.now();
-  const timer = timeoutSignal(ms);
-  const combined = callerSignal ? anySignal([callerSignal, timer.signal]) : { signal: timer.signal, dispose: () => {} };
+  const remainingMs = () => Math.max(0, ms - (Date.now() - startedAt));
+  let timer: { signal: AbortSignal; dispose: () => void } | undefined;
+  let combined: { signal: AbortSignal; dispose: () => void } | undefined;
+  const open = (): AbortSignal => {
+    if (!combined) {
+      // Started late: the timer runs for what is left of the deadline (already aborted when nothing is left).
+      timer = timeoutSignal(remainingMs());
+      combined = callerSignal ? anySignal([callerSignal, timer.signal]) : { signal: timer.signal, dispose: () => {} };
+    }
+    return combined.signal;
+  };
   return {
-    signal: combined.signal,
-    remainingMs: () => Math.max(0, ms - (Date.now() - startedAt)),
+    get signal() {
+      return open();
+    },
+    remainingMs,
     error: (route) =>
       callerSignal?.aborted
         ? transmitError("aborted", route ? { route } : {})
         : transmitError("timeout", route ? { route } : {}, `no answer within ${ms} ms`),
     dispose: () => {
-      combined.dispose();
-      timer.dispose();
+      combined?.dispose();
+      timer?.dispose();
     },
   };
 }
