@@ -1,0 +1,24 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { createEmulator } from "@transmit-edge/emulator";
+import { defineConfig } from "vitest/config";
+
+// The Worker runs inside workerd (miniflare) exactly as configured in wrangler.jsonc. Its outbound fetches, meant
+// for the emulator on 127.0.0.1:4010, are answered by an in-process emulator here instead: no port, no socket.
+const emulator = createEmulator({ regions: ["eu"], origin: "http://127.0.0.1:4010" });
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        // Test-only values; real deployments set these with `wrangler secret put`.
+        bindings: {
+          TRANSMIT_CLIENT_SECRET: "demo-secret-eu",
+          SESSION_SECRET: "example-session-secret-0123456789abcdef",
+        },
+        outboundService: (request: Request) => emulator.fetch(request),
+      },
+    }),
+  ],
+  test: { include: ["test/**/*.test.ts"] },
+});
