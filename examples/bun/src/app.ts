@@ -1,9 +1,7 @@
 /**
- * Example: a Hono app that mounts the login router at /auth and guards /api. Runtime-agnostic; `server.ts` serves it
- * with Bun (`bun example/server.ts`) or Deno (`deno serve example/server.ts`).
- * In your own app, import from "@transmit-edge/hono" instead of "../src/index.ts".
+ * The example app: a Hono app that mounts the Transmit login router at /auth and guards /api. Runtime-agnostic;
+ * `server.ts` serves it with `Bun.serve`.
  */
-import { Hono } from "hono";
 import {
   type GetIp,
   type LoginClient,
@@ -11,7 +9,8 @@ import {
   memorySessionStore,
   passwordLogin,
   requireSession,
-} from "../src/index.ts";
+} from "@transmit-edge/hono";
+import { Hono } from "hono";
 
 /** What the example needs from its host. */
 export interface ExampleOptions {
@@ -27,10 +26,11 @@ export interface ExampleOptions {
  * @example
  * ```ts
  * const app = createExampleApp({ client: createTransmitClient({ region: "eu", clientId, clientSecret }) });
- * export default { fetch: app.fetch };
+ * Bun.serve({ fetch: app.fetch });
  * ```
  */
 export function createExampleApp(options: ExampleOptions): Hono {
+  // In-memory sessions and limiter: one process. Use cookieSessionStore (or your own store) to scale out.
   const sessions = memorySessionStore();
   const app = new Hono();
   app.route(
