@@ -56,6 +56,11 @@ describe("package surface", () => {
     );
   });
 
+  it("exports the documented names from ./node", async () => {
+    const node = await import("../src/node.js");
+    expect(Object.keys(node).sort()).toEqual(["startEmulatorServer"]);
+  });
+
   it("the built library entry imports no Node built-ins", () => {
     const entry = readFileSync(join(root, "dist", "index.js"), "utf8");
     const chunks = [...entry.matchAll(/from\s+"\.\/(chunk-[\w-]+\.js)"/g)].map((m) => m[1] ?? "");
