@@ -9,11 +9,17 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
         // Test-only values; real deployments set these with `wrangler secret put`.
-        bindings: { SESSION_SECRET: "test-session-secret-0123456789abcdefghijklmnop" },
+        bindings: {
+          SESSION_SECRET: "test-session-secret-0123456789abcdefghijklmnop",
+          // Long fuzz runs (`pnpm fuzz`) pass their case count and seed in; CI uses the fixed defaults.
+          FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+          FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+        },
       },
     }),
   ],
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+    testTimeout: Number(process.env.FUZZ_TIMEOUT_MS ?? 5_000),
   },
 });

@@ -23,10 +23,17 @@ export interface Harness {
   /** Upstream calls by route name (all regions). */
   calls(route?: string, region?: string): number;
   fetch(path: string, init?: RequestInit & { cf?: Record<string, unknown>; ip?: string }): Promise<Response>;
+  /** Sends a ready-made request as is (Frankfurt `cf`; the default client IP only when it carries none). */
+  send(request: Request): Promise<Response>;
+}
+
+export interface HarnessOptions {
+  /** Sees every upstream request and the emulator's answer (e.g. to collect the tokens it issues). */
+  tap?: (request: Request, response: Response) => void | Promise<void>;
 }
 
 /** A Worker wired to an in-isolate emulator serving the four regions, with an injected clock. */
-export async function harness(overrides: Record<string, string> = {}): Promise<Harness> {
+export async function harness(overrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const emulator = createEmulator({ regions: ["us", "eu", "ca", "au"] });
   await emulator.ready();
   const clock = {
@@ -56,7 +63,12 @@ export async function harness(overrides: Record<string, string> = {}): Promise<H
   const logs: string[] = [];
   const worker = createWorker({
     now: () => clock.now,
-    fetch: (input, init) => emulator.fetch(new Request(input, init)),
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      const response = await emulator.fetch(request);
+      await options.tap?.(request, response.clone());
+      return response;
+    },
     log: (line) => logs.push(line),
   });
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
@@ -77,6 +89,11 @@ export async function harness(overrides: Record<string, string> = {}): Promise<H
         cf: cf ?? CITIES.frankfurt,
       } as RequestInit);
       return worker.fetch(request, testEnv, ctx);
+    },
+    send(request) {
+      const withCf = new Request(request, { cf: CITIES.frankfurt } as RequestInit);
+      if (!withCf.headers.has("cf-connecting-ip")) withCf.headers.set("cf-connecting-ip", "203.0.113.7");
+      return worker.fetch(withCf, testEnv, ctx);
     },
   };
 }
