@@ -1,0 +1,209 @@
+// (2, workerd) (4) (5) (8): the edge-login Worker under `wrangler dev` wired to the emulator CLI, on loopback.
+import autocannon from "autocannon";
+import { fakeClientIp, interleavedLatency } from "../lib/http.mjs";
+
+export const title = "Worker end to end (wrangler dev + emulator)";
+const ALICE = { username: "alice", password: "Correct-Horse-7!" };
+let ipCounter = 1;
+
+function workerLogin(stack) {
+  return () => ({
+    url: `${stack.url}/auth/login`,
+    init: {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: stack.url, "cf-connecting-ip": fakeClientIp(ipCounter++) },
+      body: JSON.stringify(ALICE),
+    },
+  });
+}
+
+async function emulatorToken(stack, region) {
+  const info = stack.regions.find((r) => r.region === region);
+  const client = info.clients[0];
+  const res = await fetch(`${info.root}/oidc/token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
+  });
+  const json = await res.json();
+  return { root: info.root, token: json.access_token };
+}
+
+async function emulatorLog(stack, query) {
+  const res = await fetch(`${stack.emulatorUrl}/__emulator/requests?${new URLSearchParams(query)}`);
+  return (await res.json()).requests;
+}
+
+const ms = (x) => `${x.toFixed(2)} ms`;
+
+/** Must run first on a fresh stack: the Worker's client-token cache (a Durable Object) is still empty. */
+export async function coldBurst({ stack, progress }) {
+  // 1,000 different users, so the logins do not queue behind one account's throttle object and really arrive at
+  // the token step together. Created through the emulator's control API, which does not touch the Worker.
+  progress("creating 1,000 users in the emulator");
+  const password = "Bench-Horse-7!";
+  for (let i = 0; i < 1000; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, j) => {
+        const res = await fetch(`${stack.emulatorUrl}/__emulator/us/users`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: `bench-${i + j}`, password }),
+        });
+        if (res.status !== 201) throw new Error(`creating bench-${i + j}: ${res.status} ${await res.text()}`);
+      }),
+    );
+  }
+  progress("1,000 concurrent POST /auth/login on a cold Worker");
+  await fetch(`${stack.emulatorUrl}/__emulator/requests`, { method: "DELETE" });
+  const statuses = await Promise.all(
+    Array.from({ length: 1000 }, async (_, i) => {
+      const url = `${stack.url}/auth/login`;
+      const init = {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          origin: stack.url,
+          "cf-connecting-ip": fakeClientIp(ipCounter++),
+        },
+        body: JSON.stringify({ username: `bench-${i}`, password }),
+      };
+      try {
+        const res = await fetch(url, init);
+        await res.arrayBuffer();
+        return res.status;
+      } catch {
+        return 0;
+      }
+    }),
+  );
+  const tokenRequests = (await emulatorLog(stack, { route: "oidc.token" })).length;
+  const ok = statuses.filter((s) => s === 200).length;
+  const isolates = 1; // wrangler dev runs the Worker in one workerd isolate
+  return [
+    {
+      what: "1,000 concurrent logins, cold token cache, workerd (wrangler dev, 1 isolate): token requests",
+      ours: `${tokenRequests} (${ok}/1000 logins ok; answers ${JSON.stringify(countBy(statuses))})`,
+      reference: "-",
+      ratio: null,
+      ratioText: "-",
+      target: `<= isolates (${isolates})`,
+      pass: tokenRequests <= isolates && ok === 1000,
+      data: { tokenRequests, ok, isolates, statuses: countBy(statuses) },
+    },
+  ];
+}
+
+function countBy(values) {
+  const out = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+export async function endToEnd({ stack, progress, quick }) {
+  const { root, token } = await emulatorToken(stack, "us");
+  const direct = () => ({
+    url: `${root}/cis/v1/auth/password/authenticate`,
+    init: {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(ALICE),
+    },
+  });
+  const samples = quick ? 200 : 1500;
+  const login = await interleavedLatency({
+    a: workerLogin(stack),
+    b: direct,
+    samples,
+    warmup: quick ? 20 : 150,
+    onProgress: (done, total) => progress(`login: ${done}/${total} pairs`),
+  });
+  const added = { p50Ms: login.a.p50Ms - login.b.p50Ms, p99Ms: login.a.p99Ms - login.b.p99Ms };
+
+  // requireSession: a signed-in GET /api/me (session read from its Durable Object) vs an unguarded route.
+  const res = await fetch(workerLogin(stack)().url, workerLogin(stack)().init);
+  await res.arrayBuffer();
+  const cookie = res.headers.get("set-cookie")?.split(";")[0];
+  if (!cookie) throw new Error("login did not set a session cookie");
+  const guarded = () => ({ url: `${stack.url}/api/me`, init: { headers: { cookie } } });
+  const open = () => ({ url: `${stack.url}/styles.css`, init: { headers: { cookie } } });
+  const guard = await interleavedLatency({
+    a: guarded,
+    b: open,
+    samples: quick ? 300 : 2000,
+    warmup: quick ? 20 : 200,
+    onProgress: (done, total) => progress(`requireSession: ${done}/${total} pairs`),
+  });
+  const guardAdded = guard.a.p50Ms - guard.b.p50Ms;
+  return [
+    {
+      what: `Worker POST /auth/login end to end vs the same login straight to the emulator: added p50 (${login.a.n} sequential pairs)`,
+      ours: `${ms(login.a.p50Ms)} p50, ${ms(login.a.p99Ms)} p99`,
+      reference: `${ms(login.b.p50Ms)} p50, ${ms(login.b.p99Ms)} p99`,
+      ratio: added.p50Ms,
+      ratioText: `+${ms(added.p50Ms)}`,
+      target: "added p50 <= 2 ms",
+      pass: added.p50Ms <= 2,
+      data: { ...login, added },
+    },
+    {
+      what: "same, added p99",
+      ours: `${ms(login.a.p99Ms)}`,
+      reference: `${ms(login.b.p99Ms)}`,
+      ratio: added.p99Ms,
+      ratioText: `+${ms(added.p99Ms)}`,
+      target: "added p99 <= 5 ms",
+      pass: added.p99Ms <= 5,
+      data: { added },
+    },
+    {
+      what: `Worker GET /api/me with requireSession (warm session, Durable Object read) vs GET /styles.css (no guard) (${guard.a.n} pairs)`,
+      ours: `${ms(guard.a.p50Ms)} p50, ${ms(guard.a.p99Ms)} p99`,
+      reference: `${ms(guard.b.p50Ms)} p50, ${ms(guard.b.p99Ms)} p99`,
+      ratio: guardAdded,
+      ratioText: `+${ms(guardAdded)} p50`,
+      target: "added p50 (report)",
+      pass: null,
+      data: guard,
+    },
+  ];
+}
+
+export async function emulatorThroughput({ stack, progress, quick }) {
+  const { root, token } = await emulatorToken(stack, "us");
+  const options = {
+    url: `${root}/cis/v1/auth/password/authenticate`,
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(ALICE),
+    connections: 10,
+  };
+  progress("autocannon warm-up (1 s)");
+  await autocannon({ ...options, duration: 1 });
+  await fetch(`${stack.emulatorUrl}/__emulator/requests`, { method: "DELETE" });
+  const duration = quick ? 3 : 8;
+  progress(`autocannon: ${options.connections} connections, ${duration} s`);
+  const result = await autocannon({ ...options, duration });
+  await fetch(`${stack.emulatorUrl}/__emulator/requests`, { method: "DELETE" });
+  const failed = result.non2xx + result.errors + result.timeouts;
+  return [
+    {
+      what: `emulator throughput: password logins/s (autocannon, ${options.connections} connections, ${duration} s, loopback)`,
+      ours: `${Math.round(result.requests.average).toLocaleString("en-US")} logins/s (${ms(result.latency.p50)} p50, ${ms(result.latency.p99)} p99)`,
+      reference: "-",
+      ratio: null,
+      ratioText: "-",
+      target: "report (never the bottleneck)",
+      pass: failed === 0 ? null : false,
+      data: {
+        requestsPerSec: result.requests.average,
+        latency: { p50: result.latency.p50, p99: result.latency.p99 },
+        total: result.requests.total,
+        failed,
+      },
+    },
+  ];
+}
