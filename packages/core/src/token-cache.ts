@@ -15,8 +15,20 @@ export interface MemoryTokenCacheOptions {
  *
  * @example
  * ```ts
- * const tokenCache = createMemoryTokenCache(); // module scope
- * export default { fetch: (req, env) => createTransmitClient({ ...config(env), tokenCache }).passwords... };
+ * const tokenCache = createMemoryTokenCache(); // module scope: shared by every request of the isolate
+ * export default {
+ *   async fetch(request: Request, env: { TRANSMIT_CLIENT_ID: string; TRANSMIT_CLIENT_SECRET: string }) {
+ *     const transmit = createTransmitClient({
+ *       region: "eu",
+ *       clientId: env.TRANSMIT_CLIENT_ID,
+ *       clientSecret: env.TRANSMIT_CLIENT_SECRET,
+ *       tokenCache,
+ *     });
+ *     const { username, password } = (await request.json()) as { username: string; password: string };
+ *     await transmit.passwords.authenticate({ username, password });
+ *     return new Response("signed in");
+ *   },
+ * };
  * ```
  */
 export function createMemoryTokenCache(options: MemoryTokenCacheOptions = {}): TokenCache {

@@ -16,7 +16,8 @@ import type { ClaimsRequest, ClientSource, EventSink, Limiter, SessionStore } fr
  *
  * @example
  * ```ts
- * const render: PageRenderer = (c, state) => c.html(loginPage(state), state.status);
+ * import type { ContentfulStatusCode } from "hono/utils/http-status";
+ * const render: PageRenderer = (c, state) => c.html(loginPage(state), state.status as ContentfulStatusCode);
  * ```
  */
 export interface PageState {
@@ -37,7 +38,8 @@ export interface PageState {
  *
  * @example
  * ```ts
- * passwordLogin({ client, sessions, render: (c, state) => c.html(loginPage(state), state.status) });
+ * import type { ContentfulStatusCode } from "hono/utils/http-status";
+ * passwordLogin({ client, sessions, render: (c, state) => c.html(loginPage(state), state.status as ContentfulStatusCode) });
  * ```
  */
 export type PageRenderer = (c: Context, state: PageState) => Response | Promise<Response>;

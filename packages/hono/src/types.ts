@@ -187,7 +187,7 @@ export interface SessionStore {
  * ```
  */
 export interface LimitKey {
-  /** `"ip"`: every attempt from one client IP; `"account"`: failures for one keyed-hash username. */
+  /** `"ip"`: every attempt from one client IP; `"account"`: attempts since the last success for one keyed-hash username. */
   scope: "ip" | "account";
   /** The IP address or keyed hash. */
   key: string;
@@ -209,8 +209,9 @@ export interface LimitResult {
 }
 
 /**
- * Attempt counters. The router calls `hit` for every attempt in scope `ip`, `check` before and `hit` after a failed
- * attempt in scope `account`, and `reset` after a successful login.
+ * Attempt counters. The router calls `hit` for every attempt in scope `ip`, `hit` before every upstream password
+ * check in scope `account` (counting and deciding in one step, so concurrent guesses cannot all slip past a check),
+ * and `reset` after a successful login. `hit` must not count an attempt it refuses. `check` only reads.
  *
  * @example
  * ```ts
@@ -231,7 +232,7 @@ export interface Limiter {
  *
  * @example
  * ```ts
- * passwordLogin({ client, sessions, onEvent: (e) => e.type === "login" && metrics.count(e.outcome) });
+ * passwordLogin({ client, sessions, onEvent: (e) => { if (e.type === "login") metrics.count(e.outcome); } });
  * ```
  */
 export type AuthEventType = "login" | "logout" | "refresh" | "session" | "password_change" | "guard";
@@ -269,7 +270,7 @@ export interface AuthEvent {
  *
  * @example
  * ```ts
- * const sink: EventSink = (event) => queue.push(event);
+ * const sink: EventSink = (event) => { queue.push(event); };
  * ```
  */
 export type EventSink = (event: AuthEvent) => void | Promise<void>;
