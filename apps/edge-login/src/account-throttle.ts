@@ -4,16 +4,20 @@ import type { Limiter, LimitResult } from "@transmit-edge/hono";
 const STAMPS = "failures";
 
 /**
- * Failed-login counter of one account (one object per keyed hash of the normalised username): a sliding window of
- * failure times kept in storage, so it holds across isolates and locations (checklist A04, C07).
+ * Login-attempt counter of one account (one object per keyed hash of the normalised username): a sliding window of
+ * the times of attempts since the last success, kept in storage, so it holds across isolates and locations
+ * (checklist A04, C07).
  */
 export class AccountThrottle extends DurableObject {
   async check(nowMs: number, limit: number, windowMs: number): Promise<LimitResult> {
     return verdict(await this.recent(nowMs, windowMs), nowMs, limit, windowMs, 0);
   }
 
+  /** Counts one attempt and decides in one step (a Durable Object runs one call at a time). */
   async hit(nowMs: number, limit: number, windowMs: number): Promise<LimitResult> {
     const stamps = await this.recent(nowMs, windowMs);
+    // A refused attempt is not counted: a flood neither grows the stored window nor pushes the reopening back.
+    if (stamps.length >= limit) return verdict(stamps, nowMs, limit, windowMs, 0);
     stamps.push(nowMs);
     await this.ctx.storage.put(STAMPS, stamps);
     // Forget the account once its window has passed.
@@ -51,7 +55,7 @@ export interface EdgeLimiterOptions {
   accounts: DurableObjectNamespace<AccountThrottle>;
   /** Workers Rate Limiting binding: per location, eventually consistent; a cheap first layer per IP. */
   ips?: RateLimit;
-  /** Failed logins per account and window. Default 10 per hour. */
+  /** Login attempts per account since its last success, per window. Default 10 per hour. */
   account?: { limit: number; windowMs: number };
   /** Seconds to announce in `Retry-After` when the per-IP binding refuses (its period). Default 60. */
   ipRetryAfter?: number;

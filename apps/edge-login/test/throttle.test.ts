@@ -21,6 +21,21 @@ describe("throttling", () => {
     expect(h.calls("password.authenticate")).toBe(before);
   });
 
+  it("A04 30 concurrent guesses for one account from 30 IPs: at most 10 reach Transmit (counted in the Durable Object before the call)", async () => {
+    const h = await harness();
+    await h.emulator.addUser("eu", { username: "dave", password: "Dave-Password-123!" });
+    // Slow answers keep every guess in flight at once, as a botnet's would be.
+    h.emulator.injectFault({ route: "password.authenticate", latency_ms: 50, times: 30 });
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        login(h, { username: "dave", password: `guess-${i}-Password!` }, { ip: `192.0.2.${i + 1}` }),
+      ),
+    );
+    expect(h.calls("password.authenticate")).toBe(10);
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(10);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(20);
+  });
+
   it("A06 throttling one account leaves another unaffected; after the window it can log in again", async () => {
     const h = await harness();
     await h.emulator.addUser("eu", { username: "carol", password: "Carol-Password-123!" });

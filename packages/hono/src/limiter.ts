@@ -30,7 +30,7 @@ export interface LimitRule {
 export interface MemoryLimiterOptions {
   /** Attempts per client IP. Default 30 per minute. */
   ip?: LimitRule;
-  /** Failed attempts per normalised username. Default 10 per hour (checklist A04 asks for <= 100 per hour). */
+  /** Attempts per normalised username since its last success. Default 10 per hour (checklist A04: <= 100 per hour). */
   account?: LimitRule;
   /** Most keys tracked per scope (oldest dropped beyond). Default 50,000. */
   maxKeys?: number;

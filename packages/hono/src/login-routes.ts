@@ -113,7 +113,10 @@ export async function login(c: Context, o: ResolvedOptions): Promise<Response> {
   const throttled = await throttleIp(c, o, "login", userKey);
   if (throttled) return throttled;
   if (o.limiter) {
-    const r = await o.limiter.check({ scope: "account", key: userKey });
+    // Counted before the upstream call, atomically with the decision: checking first and counting only after a
+    // failed call let every request already in flight through, so N concurrent guesses all reached Transmit.
+    // A success resets the count; a failure stays counted (as does an upstream fault: fail towards throttling).
+    const r = await o.limiter.hit({ scope: "account", key: userKey });
     if (!r.allowed) {
       return fail(c, o, "too_many_requests", {
         type: "login",
@@ -141,7 +144,6 @@ export async function login(c: Context, o: ResolvedOptions): Promise<Response> {
     );
   } catch (e) {
     const kind = problemForError(e);
-    if (kind === "invalid_credentials" && o.limiter) await o.limiter.hit({ scope: "account", key: userKey });
     if (kind === "password_change_required" && isTransmitError(e) && e.resetToken) {
       return pendingChange(c, o, store, rc, input.username, e.resetToken, userKey, returnTo);
     }

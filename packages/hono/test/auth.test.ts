@@ -79,6 +79,29 @@ describe("A. authentication and anti-automation", () => {
     expect(s.fake.count("authenticate")).toBe(3);
   });
 
+  it("A04 concurrent guesses for one account cannot exceed the limit: each attempt is counted before Transmit is called", async () => {
+    const s = setup({ limits: { account: 3, ip: 1000 } });
+    s.fake.authenticateDelayMs = 30;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        loginJson(s.app, { username: "alice", password: `guess-${i}` }, { "cf-connecting-ip": `198.51.100.${i}` }),
+      ),
+    );
+    expect(s.fake.count("authenticate")).toBe(3);
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(3);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(17);
+  });
+
+  it("A04 a successful login resets the account count; refused attempts are not counted", async () => {
+    const s = setup({ limits: { account: 2 } });
+    await loginJson(s.app, { username: "alice", password: "bad" });
+    expect((await loginJson(s.app, { username: "alice", password: "pw-alice" })).status).toBe(200);
+    await loginJson(s.app, { username: "alice", password: "bad" });
+    await loginJson(s.app, { username: "alice", password: "bad" });
+    expect((await loginJson(s.app, { username: "alice", password: "bad" })).status).toBe(429);
+    expect(s.fake.count("authenticate")).toBe(4);
+  });
+
   it("A05 a burst from one IP above the limit gets 429 + Retry-After and no upstream call", async () => {
     const s = setup({ limits: { ip: 4 } });
     for (let i = 0; i < 4; i++) await loginJson(s.app, { username: `user${i}`, password: "x" });

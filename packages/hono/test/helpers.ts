@@ -42,6 +42,7 @@ export class FakeClient implements LoginClient {
   failNext: Partial<Record<string, unknown[]>> = {};
   expiresIn = 3600;
   refreshDelayMs = 0;
+  authenticateDelayMs = 0;
   private n = 0;
 
   constructor(region = "eu") {
@@ -77,6 +78,7 @@ export class FakeClient implements LoginClient {
       options?: CallOptions,
     ): Promise<TokenSetLike> => {
       this.record("authenticate", [input, options]);
+      if (this.authenticateDelayMs) await new Promise((r) => setTimeout(r, this.authenticateDelayMs));
       if (this.users[input.username] !== input.password) throw upstream("invalid_credentials");
       return this.makeTokens(input.username, true);
     },
