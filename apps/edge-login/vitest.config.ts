@@ -19,6 +19,9 @@ export default defineConfig({
     }),
   ],
   test: {
+    // Results for scripts/checklist.mjs (checklist ids in test names -> pass/fail).
+    reporters: ["default", "json"],
+    outputFile: { json: "./.test-results/workerd.json" },
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     testTimeout: Number(process.env.FUZZ_TIMEOUT_MS ?? 5_000),
   },

@@ -14,6 +14,9 @@ export default defineConfig({
     }),
   ],
   test: {
+    // Results for scripts/checklist.mjs (checklist ids in test names -> pass/fail).
+    reporters: ["default", "json"],
+    outputFile: { json: "./.test-results/workerd.json" },
     include: ["test/*.test.ts"],
   },
 });
