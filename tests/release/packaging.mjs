@@ -127,17 +127,49 @@ function checkApi(pkg, manifest) {
   try {
     expected = readFileSync(snapshot, "utf8");
   } catch {}
-  if (expected !== text) {
-    const want = new Set(expected.split("\n"));
-    const got = new Set(text.split("\n"));
-    const diff = [
-      ...[...want].filter((l) => !got.has(l)).map((l) => `- ${l}`),
-      ...[...got].filter((l) => !want.has(l)).map((l) => `+ ${l}`),
-    ];
+  if (expected === text) return;
+  const want = parseApi(expected);
+  const got = parseApi(text);
+  const breaking = [];
+  const additions = [];
+  for (const [key, line] of want) {
+    const now = got.get(key);
+    if (now === undefined) breaking.push(`- ${line}`);
+    else if (now !== line) (compatible(line, now) ? additions : breaking).push(`- ${line}\n+ ${now}`);
+  }
+  for (const [key, line] of got) if (!want.has(key)) additions.push(`+ ${line}`);
+  if (breaking.length > 0) {
     throw new Error(
-      `${pkg.name}: declared API differs from tests/release/api/ (a breaking change? then add a changeset and rerun with UPDATE_API=1):\n${diff.join("\n")}`,
+      `${pkg.name}: the declared API lost or changed exports (tests/release/api/). If intended, add a changeset ` +
+        `(a breaking change: minor before 1.0, else major) and rerun with UPDATE_API=1:\n${breaking.join("\n")}`,
     );
   }
+  log(`${pkg.name}: API additions not in the snapshot yet (UPDATE_API=1 records them):\n${additions.join("\n")}`);
+}
+
+/** "section kind name" -> line. */
+function parseApi(text) {
+  const map = new Map();
+  let section = "";
+  for (const line of text.split("\n")) {
+    if (line.startsWith("# ")) section = line;
+    else if (line) map.set(`${section} ${line.split(" ").slice(0, 2).join(" ").replace(/:$/, "")}`, line);
+  }
+  return map;
+}
+
+/** An interface or class that only gained optional members is still compatible for users and implementers. */
+function compatible(before, after) {
+  const members = (line) => {
+    const m = /^(?:interface|class) \S+ \{ (.*) \}$/.exec(line);
+    return m ? new Set(m[1].split("; ").filter(Boolean)) : undefined;
+  };
+  const was = members(before);
+  const is = members(after);
+  if (!was || !is) return false;
+  for (const member of was) if (!is.has(member)) return false;
+  for (const member of is) if (!was.has(member) && !member.endsWith("?")) return false;
+  return true;
 }
 
 await main("packaging", async () => {
@@ -177,7 +209,7 @@ await main("packaging", async () => {
       }
 
       checkApi(pkg, manifest);
-      log(`${pkg.name}: declared API matches api/${pkg.name.split("/")[1]}.api.txt`);
+      log(`${pkg.name}: no export lost or changed against api/${pkg.name.split("/")[1]}.api.txt`);
     }
   } finally {
     removeDir(out);
