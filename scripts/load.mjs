@@ -2,8 +2,8 @@
 // `pnpm load`: autocannon against the `pnpm dev` stack (emulator + edge-login under wrangler dev), loopback only,
 // for a bounded time, then stops everything and writes reliability/load-results.md.
 //
-// Phase 1, legitimate traffic: each connection loops login -> session check -> guarded API -> logout, every login
-//   from its own client IP (CF-Connecting-IP; wrangler dev keeps a client-sent one, Cloudflare overwrites it).
+// Phase 1, legitimate traffic: each connection loops login -> session check -> guarded API -> logout, for 64 users in
+//   turn, every login from its own client IP (CF-Connecting-IP; wrangler dev keeps a client-sent one, Cloudflare overwrites it).
 // Phase 2, credential stuffing: wrong passwords for one account from a new IP per request, while legitimate traffic
 //   continues; the account throttle (a Durable Object per keyed username hash) must answer 429 without calling
 //   Transmit, and legitimate users must see no errors.
@@ -24,7 +24,12 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const ATTACK_SECONDS = Number(process.env.LOAD_ATTACK_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 16);
 const ATTACK_CONNECTIONS = Number(process.env.LOAD_ATTACK_CONNECTIONS ?? 8);
-const ALICE = { username: "alice", password: "Correct-Horse-7!" };
+/** Legitimate users: many accounts, as in real traffic (the account throttle also caps one account's logins in flight). */
+const USERS = Array.from({ length: 64 }, (_, i) => ({
+  username: `load-user-${String(i).padStart(2, "0")}`,
+  password: `Load-Password-${i}-Ok!`,
+}));
+let userCounter = 0;
 const VICTIM = { username: "victim", password: "Victim-Password-2026!" };
 /** The Worker's account throttle: attempts per account without a success, per hour. */
 const ACCOUNT_LIMIT = 10;
@@ -99,8 +104,11 @@ function legitimateRequests(base, t) {
     {
       method: "POST",
       path: "/auth/login",
-      setupRequest: (req) => ({ ...req, headers: { ...json, "cf-connecting-ip": nextIp() } }),
-      body: JSON.stringify(ALICE),
+      setupRequest: (req) => ({
+        ...req,
+        headers: { ...json, "cf-connecting-ip": nextIp() },
+        body: JSON.stringify(USERS[userCounter++ % USERS.length]),
+      }),
       onResponse: (status, _body, context, headers) => {
         t.add("login", status);
         const cookies = [header(headers, "set-cookie") ?? []].flat();
@@ -168,6 +176,18 @@ function summary(result) {
   };
 }
 
+/** Calls the emulator answered with a 5xx or never answered, by route (its log keeps the last 10,000 calls). */
+async function upstreamFailures(emulatorUrl) {
+  const { requests } = await (await fetch(`${emulatorUrl}/__emulator/requests`)).json();
+  const out = {};
+  for (const r of requests) {
+    if (r.status !== null && r.status < 500) continue;
+    const key = `${r.route} ${r.status ?? "no answer"}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return { failures: out, logged: requests.length };
+}
+
 async function upstreamCalls(emulatorUrl, username) {
   const res = await fetch(`${emulatorUrl}/__emulator/requests?route=password.authenticate`);
   const { requests } = await res.json();
@@ -214,11 +234,14 @@ try {
   const base = servers.url;
   const emulatorPid = servers.emulator.pid;
   const workerPid = servers.worker.pid;
-  await fetch(`${servers.emulatorUrl}/__emulator/us/users`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(VICTIM),
-  });
+  for (const user of [VICTIM, ...USERS]) {
+    const res = await fetch(`${servers.emulatorUrl}/__emulator/us/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(user),
+    });
+    if (!res.ok) throw new Error(`creating ${user.username} at the emulator: ${res.status}`);
+  }
   // Warm-up: client token, JWKS, Durable Objects.
   await run({ url: base, connections: 2, amount: 40, requests: legitimateRequests(base, tally()) });
   const memBefore = { emulator: await rssMiB(emulatorPid), worker: await rssMiB(workerPid) };
@@ -255,6 +278,7 @@ try {
     }),
   ]);
   const victimUpstream = (await upstreamCalls(servers.emulatorUrl, VICTIM.username)) - upstreamBefore;
+  const upstream = await upstreamFailures(servers.emulatorUrl);
   // The victim can still sign in once the window has passed? Not within a run: the throttle holds for an hour.
   const memAfter = { emulator: await rssMiB(emulatorPid), worker: await rssMiB(workerPid) };
 
@@ -309,6 +333,11 @@ try {
     `- phase 1: ${fmt(legit1.counts)}`,
     `- phase 2 legitimate: ${fmt(legit2.counts)}`,
     `- phase 2 stuffing: ${fmt(attack.counts)}; password POSTs that reached Transmit for the attacked account: ${victimUpstream} (the account throttle allows ${ACCOUNT_LIMIT} attempts an hour without a success)`,
+    `- upstream calls the emulator answered with a 5xx or not at all (last ${upstream.logged.toLocaleString("en-US")} calls): ${
+      Object.entries(upstream.failures)
+        .map(([k, n]) => `${k} x${n}`)
+        .join(", ") || "none"
+    }`,
     "",
     "| memory (RSS, MiB) | after warm-up | after phase 1 | after phase 2 |",
     "| ----------------- | ------------: | ------------: | ------------: |",
@@ -317,7 +346,9 @@ try {
     "",
     "How the burst is keyed: every attempt carries its own `CF-Connecting-IP`, so the per-IP Rate Limiting binding (30",
     "a minute per IP) never fires; only the per-account throttle stops it, after 10 failures, with 429 + `Retry-After`",
-    "and no call to Transmit. Local numbers measure this machine and wrangler's dev runtime, not Cloudflare's edge.",
+    "and no call to Transmit. Local numbers measure this machine and wrangler's dev runtime, not Cloudflare's edge; the",
+    "RSS of wrangler dev + workerd grows with the Durable Objects the run creates (one per session, kept by the local",
+    "runtime), which says little about a deployed Worker, where each object lives on its own.",
     "",
     `Run it: \`pnpm load\` (\`LOAD_SECONDS=${SECONDS} LOAD_ATTACK_SECONDS=${ATTACK_SECONDS} LOAD_CONNECTIONS=${CONNECTIONS}\`).`,
     "",

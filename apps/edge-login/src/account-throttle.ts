@@ -25,6 +25,13 @@ export class AccountThrottle extends DurableObject {
     return verdict(stamps, nowMs, limit, windowMs, 1);
   }
 
+  /** Takes back the latest attempt (it got no verdict from Transmit). */
+  async release(nowMs: number, windowMs: number): Promise<void> {
+    const stamps = await this.recent(nowMs, windowMs);
+    stamps.pop();
+    await this.ctx.storage.put(STAMPS, stamps);
+  }
+
   async clear(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
@@ -81,6 +88,9 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
     },
     async reset(k) {
       if (k.scope === "account") await account(k.key).clear();
+    },
+    async release(k) {
+      if (k.scope === "account") await account(k.key).release(now(), windowMs);
     },
   };
 }

@@ -58,6 +58,14 @@ describe("Durable Object session lifecycle", () => {
     expect(h.calls("session.logout")).toBe(1);
   });
 
+  it("C07 Durable Objects read their own writes: a new session works, and a logout holds, on the very next request from another location", async () => {
+    const h = await harness();
+    const cookie = sessionCookie(await login(h, ALICE, { cf: CITIES.frankfurt }))!;
+    expect((await h.fetch("/api/me", { headers: { cookie }, cf: CITIES.sydney })).status).toBe(200);
+    expect((await h.fetch("/auth/logout", post(cookie, CITIES.toronto))).status).toBeLessThan(300);
+    expect((await h.fetch("/api/me", { headers: { cookie }, cf: CITIES.newYork })).status).toBe(401);
+  });
+
   it("C08 idle timeout: a session unused for longer than 30 minutes is gone", async () => {
     const h = await harness();
     const cookie = sessionCookie(await login(h, ALICE))!;

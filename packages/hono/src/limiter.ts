@@ -106,5 +106,10 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): Limiter {
     async reset(k) {
       windows[k.scope].delete(k.key);
     },
+    async release(k) {
+      const stamps = windows[k.scope].get(k.key);
+      stamps?.pop();
+      if (stamps?.length === 0) windows[k.scope].delete(k.key);
+    },
   };
 }

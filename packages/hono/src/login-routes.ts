@@ -115,7 +115,8 @@ export async function login(c: Context, o: ResolvedOptions): Promise<Response> {
   if (o.limiter) {
     // Counted before the upstream call, atomically with the decision: checking first and counting only after a
     // failed call let every request already in flight through, so N concurrent guesses all reached Transmit.
-    // A success resets the count; a failure stays counted (as does an upstream fault: fail towards throttling).
+    // A success resets the count, a credentials failure stays counted, an upstream fault is released: the caller
+    // learnt nothing from it, and an outage must not lock people out.
     const r = await o.limiter.hit({ scope: "account", key: userKey });
     if (!r.allowed) {
       return fail(c, o, "too_many_requests", {
@@ -144,6 +145,9 @@ export async function login(c: Context, o: ResolvedOptions): Promise<Response> {
     );
   } catch (e) {
     const kind = problemForError(e);
+    if (kind !== "invalid_credentials" && kind !== "password_change_required" && o.limiter?.release) {
+      await o.limiter.release({ scope: "account", key: userKey });
+    }
     if (kind === "password_change_required" && isTransmitError(e) && e.resetToken) {
       return pendingChange(c, o, store, rc, input.username, e.resetToken, userKey, returnTo);
     }

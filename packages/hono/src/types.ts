@@ -211,7 +211,8 @@ export interface LimitResult {
 /**
  * Attempt counters. The router calls `hit` for every attempt in scope `ip`, `hit` before every upstream password
  * check in scope `account` (counting and deciding in one step, so concurrent guesses cannot all slip past a check),
- * and `reset` after a successful login. `hit` must not count an attempt it refuses. `check` only reads.
+ * `release` when that check got no verdict (upstream fault) and `reset` after a successful login. `hit` must not
+ * count an attempt it refuses. `check` only reads.
  *
  * @example
  * ```ts
@@ -225,6 +226,11 @@ export interface Limiter {
   hit(key: LimitKey): Promise<LimitResult>;
   /** Forgets the key's attempts. */
   reset?(key: LimitKey): Promise<void>;
+  /**
+   * Takes back one attempt counted by `hit` that got no verdict (Transmit failed or timed out: the caller learnt
+   * nothing). Without it such attempts stay counted.
+   */
+  release?(key: LimitKey): Promise<void>;
 }
 
 /**

@@ -92,6 +92,15 @@ describe("A. authentication and anti-automation", () => {
     expect(answers.filter((r) => r.status === 429)).toHaveLength(17);
   });
 
+  it("A04 attempts that got no verdict from Transmit (outage, timeout) are released: an outage locks nobody out", async () => {
+    const s = setup({ limits: { account: 2 } });
+    s.fake.failNext.authenticate = [upstream("upstream_unavailable"), upstream("timeout"), upstream("network")];
+    for (let i = 0; i < 3; i++) {
+      expect((await loginJson(s.app, { username: "alice", password: "pw-alice" })).status).toBeGreaterThanOrEqual(502);
+    }
+    expect((await loginJson(s.app, { username: "alice", password: "pw-alice" })).status).toBe(200);
+  });
+
   it("A04 a successful login resets the account count; refused attempts are not counted", async () => {
     const s = setup({ limits: { account: 2 } });
     await loginJson(s.app, { username: "alice", password: "bad" });
