@@ -99,7 +99,13 @@ export function kib(bytes) {
 }
 
 /** Runs the checks, prints FAIL lines and sets the exit code. */
-export async function main(name, body) {
+export async function main(name, body, { deadlineMs = 300_000 } = {}) {
+  // Bounded in CI whatever hangs: a child without output, a Worker that never answers.
+  const watchdog = setTimeout(() => {
+    console.error(`\n${name}: FAIL (still running after ${deadlineMs / 1000} s)`);
+    process.exit(1);
+  }, deadlineMs);
+  watchdog.unref();
   try {
     await body();
     log(`${name}: ok`);
