@@ -40,7 +40,11 @@ function startEmulator(dir) {
   const stop = () =>
     new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
-      child.once("exit", resolve);
+      const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+      child.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
       child.kill("SIGTERM");
     });
   return new Promise((resolve, reject) => {
