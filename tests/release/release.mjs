@@ -90,6 +90,7 @@ await main("release", async () => {
     await run(rootBin("changeset"), ["version"], { cwd: work });
     await run("node", [join(repo, "scripts/sync-jsr-version.mjs"), work]);
     const problems = [];
+    const bumped = new Set();
     for (const dir of workspaceDirs()) {
       const manifest = readJson(join(work, dir, "package.json"));
       const published = PACKAGES.some((p) => p.name === manifest.name);
@@ -97,6 +98,7 @@ await main("release", async () => {
       if (!published && manifest.version !== before[dir]) problems.push(`private ${manifest.name} was versioned`);
       if (!published) continue;
       const changed = manifest.version !== before[dir];
+      if (changed) bumped.add(manifest.name);
       if (bumps.has(manifest.name) && !changed)
         problems.push(`${manifest.name} has changesets but kept ${manifest.version}`);
       const changelog = readFileSync(join(work, dir, "CHANGELOG.md"), "utf8");
@@ -122,10 +124,10 @@ await main("release", async () => {
     if (dryRun !== "true") throw new Error(`pnpm does not see npm_config_dry_run (dry-run=${dryRun}); not publishing`);
     const output = await run(rootBin("changeset"), ["publish", "--no-git-tag"], { cwd: work, timeoutMs: 180_000, env });
     const published = [...output.matchAll(/(@transmit-edge\/[\w-]+)@(\d+\.\d+\.\d+\S*)/g)].map((m) => m[1]);
-    for (const pkg of PACKAGES) {
-      const version = readJson(join(work, pkg.dir.slice(repo.length + 1), "package.json")).version;
-      if (version === "0.0.0") continue;
-      if (!published.includes(pkg.name)) problems.push(`changeset publish did not publish ${pkg.name}@${version}`);
+    // Versions just made by `changeset version` are new on npm by construction; packages without pending
+    // changesets may already be published at their version, and then are skipped.
+    for (const name of bumped) {
+      if (!published.includes(name)) problems.push(`changeset publish did not publish the new ${name}`);
     }
     for (const name of new Set(published)) {
       if (!PACKAGES.some((p) => p.name === name)) problems.push(`changeset publish would publish ${name}`);
