@@ -6,9 +6,10 @@
 // 4. Sign alice in (core client, and a Hono app with the router and the guard) from Node (ESM), Deno (`deno run`
 //    with the local node_modules), Bun, and a Worker bundled with esbuild and run in miniflare (workerd).
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import { here, kib, log, main, PACKAGES, pack, readJson, removeDir, repo, rootBin, run, tempDir } from "./lib.mjs";
@@ -70,7 +71,7 @@ function expectSignedIn(runtime, output) {
 }
 
 async function runWorker(app, root) {
-  const built = await esbuild.build({
+  await esbuild.build({
     entryPoints: [join(app, "worker.mjs")],
     bundle: true,
     format: "esm",
@@ -81,10 +82,10 @@ async function runWorker(app, root) {
     mainFields: ["browser", "module", "main"],
     outfile: join(app, "worker.bundle.js"),
     minify: true,
-    metafile: true,
     logLevel: "silent",
   });
-  const bytes = Object.values(built.metafile.outputs)[0].bytes;
+  const bundle = readFileSync(join(app, "worker.bundle.js"));
+  const bytes = `${kib(bundle.length)} minified, ${kib(gzipSync(bundle).length)} gzip`;
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(app, "worker.bundle.js"),
@@ -147,7 +148,7 @@ await main("tarballs", async () => {
     }
     const t = Date.now();
     const bytes = await runWorker(app, root);
-    log(`workerd (miniflare): signed in from the tarballs, bundle ${kib(bytes)} minified (${Date.now() - t} ms)`);
+    log(`workerd (miniflare): signed in from the tarballs, bundle ${bytes} (${Date.now() - t} ms)`);
   } finally {
     await emulator?.stop();
     removeDir(work);
