@@ -11,6 +11,7 @@
 //   pnpm load                                        # 60 s + 15 s
 //   LOAD_SECONDS=20 LOAD_ATTACK_SECONDS=10 LOAD_CONNECTIONS=16 pnpm load
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -47,6 +48,7 @@ function freePort() {
 
 /** Resident memory (MiB) of a process and all its descendants (wrangler runs workerd as a child), from /proc. */
 async function rssMiB(pid) {
+  if (!existsSync("/proc")) return "n/a"; // Linux only
   const parents = new Map();
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -311,7 +313,10 @@ try {
             .join(" ")}`,
       )
       .join("; ");
-  const cpu = execFileSync("sh", ["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2; nproc"])
+  const cpu = execFileSync("sh", [
+    "-c",
+    "grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2; nproc 2>/dev/null || true",
+  ])
     .toString()
     .trim()
     .replace(/\n/g, ", ");

@@ -159,5 +159,5 @@ describe("F01 logs sentinel in workerd", () => {
       expect(answers.includes(secret), `an answer holds ${secret.slice(0, 10)}...`).toBe(false);
     }
     for (const value of cookies) expect(output.includes(value), "output holds a session value").toBe(false);
-  });
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { fuzzRequests, runFuzz, toRequest } from "../../../../tools/fuzz-requests.ts";
 import { ORIGIN, SECRET, setup } from "../helpers.ts";
 
-const RUNS = Number(process.env.FUZZ_RUNS) || 300;
+const RUNS = Number(process.env.FUZZ_RUNS) || 200;
 const SEED = Number(process.env.FUZZ_SEED) || 20261129;
 const TIMEOUT = Number(process.env.FUZZ_TIMEOUT_MS) || 30_000;
 
