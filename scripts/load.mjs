@@ -26,7 +26,7 @@ const ATTACK_SECONDS = Number(process.env.LOAD_ATTACK_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 16);
 const ATTACK_CONNECTIONS = Number(process.env.LOAD_ATTACK_CONNECTIONS ?? 8);
 /** Legitimate users: many accounts, as in real traffic (the account throttle also caps one account's logins in flight). */
-const USERS = Array.from({ length: 64 }, (_, i) => ({
+const USERS = Array.from({ length: Number(process.env.LOAD_USERS ?? 64) }, (_, i) => ({
   username: `load-user-${String(i).padStart(2, "0")}`,
   password: `Load-Password-${i}-Ok!`,
 }));
