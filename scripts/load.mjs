@@ -350,7 +350,7 @@ try {
     `| wrangler dev + workerd | ${memBefore.worker} | ${memMiddle.worker} | ${memAfter.worker} |`,
     "",
     "How the burst is keyed: every attempt carries its own `CF-Connecting-IP`, so the per-IP Rate Limiting binding (30",
-    "a minute per IP) never fires; only the per-account throttle stops it, after 10 failures, with 429 + `Retry-After`",
+    "a minute per IP) never fires; only the per-account throttle stops it, after 10 attempts without a success, with 429 + `Retry-After`",
     "and no call to Transmit. Local numbers measure this machine and wrangler's dev runtime, not Cloudflare's edge; the",
     "RSS of wrangler dev + workerd grows with the Durable Objects the run creates (one per session, kept by the local",
     "runtime), which says little about a deployed Worker, where each object lives on its own.",
