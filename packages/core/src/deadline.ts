@@ -29,10 +29,10 @@ function timeoutSignal(ms: number): { signal: AbortSignal; dispose: () => void }
     controller.abort(new DOMException("timed out", "TimeoutError"));
     return { signal: controller.signal, dispose: () => {} };
   }
-  const timer: unknown = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), ms);
-  // A pending deadline alone must not keep a Node or Bun process alive (as AbortSignal.timeout does not).
-  (timer as { unref?: () => void }).unref?.();
-  return { signal: controller.signal, dispose: () => clearTimeout(timer as ReturnType<typeof setTimeout>) };
+  // Not unref'd: a call in flight keeps the process alive until it settles or times out (Deno ends a test whose
+  // only pending work is an unref'd timer), and `dispose()` clears the timer as soon as the call settles.
+  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), ms);
+  return { signal: controller.signal, dispose: () => clearTimeout(timer) };
 }
 
 /** Combines signals: aborts when any input aborts. Falls back to listeners when `AbortSignal.any` is missing. */
