@@ -1,4 +1,5 @@
 // (2, workerd) (4) (5) (8): the edge-login Worker under `wrangler dev` wired to the emulator CLI, on loopback.
+import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
 import { fakeClientIp, interleavedLatency } from "../lib/http.mjs";
 
@@ -138,6 +139,22 @@ export async function endToEnd({ stack, progress, quick }) {
     onProgress: (done, total) => progress(`requireSession: ${done}/${total} pairs`),
   });
   const guardAdded = guard.a.p50Ms - guard.b.p50Ms;
+
+  // Where the login's time goes locally: every login creates a new session Durable Object. A well-formed but
+  // unknown session id makes the guard instantiate a new object and read its empty storage.
+  const fresh = () => ({
+    url: `${stack.url}/api/me`,
+    init: { headers: { cookie: `__Host-session=${randomBytes(32).toString("base64url")}` } },
+  });
+  const instantiate = await interleavedLatency({
+    a: fresh,
+    b: guarded,
+    samples: quick ? 200 : 1000,
+    warmup: quick ? 20 : 100,
+    expectA: 401,
+    onProgress: (done, total) => progress(`new session object: ${done}/${total} pairs`),
+  });
+  const instantiateAdded = instantiate.a.p50Ms - instantiate.b.p50Ms;
   return [
     {
       what: `Worker POST /auth/login end to end vs the same login straight to the emulator: added p50 (${login.a.n} sequential pairs)`,
@@ -168,6 +185,16 @@ export async function endToEnd({ stack, progress, quick }) {
       target: "added p50 (report)",
       pass: null,
       data: guard,
+    },
+    {
+      what: `diagnosis: GET /api/me with an unknown session id (a new Durable Object instantiated, empty read, 401) vs an existing session (${instantiate.a.n} pairs)`,
+      ours: `${ms(instantiate.a.p50Ms)} p50, ${ms(instantiate.a.p99Ms)} p99`,
+      reference: `${ms(instantiate.b.p50Ms)} p50, ${ms(instantiate.b.p99Ms)} p99`,
+      ratio: instantiateAdded,
+      ratioText: `+${ms(instantiateAdded)} p50`,
+      target: "(info)",
+      pass: null,
+      data: instantiate,
     },
   ];
 }

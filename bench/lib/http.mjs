@@ -34,7 +34,7 @@ export async function timedRequest(make, expectStatus = 200) {
  * Measures two request kinds in one sequential loop, alternating A and B (and which goes first in each pair), so
  * both see the same machine state. `warmup` pairs are discarded.
  * @param {{ a: () => { url: string, init?: RequestInit }, b: () => { url: string, init?: RequestInit },
- *   samples: number, warmup: number, onProgress?: (done: number, total: number) => void }} options
+ *   samples: number, warmup: number, expectA?: number, onProgress?: (done: number, total: number) => void }} options
  */
 export async function interleavedLatency(options) {
   const a = [];
@@ -42,9 +42,10 @@ export async function interleavedLatency(options) {
   const total = options.warmup + options.samples;
   for (let i = 0; i < total; i++) {
     const first = i % 2 === 0;
-    const ta = first ? await timedRequest(options.a) : undefined;
+    const expectA = options.expectA ?? 200;
+    const ta = first ? await timedRequest(options.a, expectA) : undefined;
     const tb = await timedRequest(options.b);
-    const ta2 = first ? ta : await timedRequest(options.a);
+    const ta2 = first ? ta : await timedRequest(options.a, expectA);
     if (i >= options.warmup) {
       a.push(ta2);
       b.push(tb);
