@@ -155,7 +155,11 @@ const must = rows.filter((r) => r.level === "M");
 console.log(
   `\n${must.filter((r) => r.named.length > 0).length}/${must.length} M items and ${rows.filter((r) => r.level === "S" && r.named.length > 0).length}/${rows.length - must.length} S items have named tests.`,
 );
+const covered = rows.filter((r) => r.named.length > 0 && r.failed.length === 0).length;
 if (problems.length > 0) {
   console.error(`\nchecklist: ${problems.length} problem(s):\n  ${problems.join("\n  ")}`);
+  console.log(`checklist: ${covered} passed, ${rows.length - covered} failed`);
   process.exit(1);
 }
+// One plain summary line (items, not tests) for tools that read a run's closing line.
+console.log(`checklist: ${covered} passed, ${rows.length - covered} failed`);
