@@ -12,7 +12,6 @@ import * as memory from "./benchmarks/memory.mjs";
 import * as runtimes from "./benchmarks/runtimes.mjs";
 import * as verify from "./benchmarks/verify.mjs";
 import * as worker from "./benchmarks/worker.mjs";
-import { freePort } from "./lib/http.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -49,7 +48,7 @@ try {
       // starts empty) and nothing shared with a `pnpm dev` that may be running.
       stackState = await mkdtemp(join(tmpdir(), "edge-login-bench-"));
       stack = await startDevServers({
-        port: await freePort(),
+        port: 0,
         persistTo: join(stackState, "state"),
         envFile: join(stackState, ".dev.vars"),
         // 1,000 logins at once queue for tens of seconds on 2 cores (emulator, workerd and Durable Objects); the burst

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -59,6 +60,18 @@ async function waitForHttp(url, child, what, timeoutMs) {
   throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms`);
 }
 
+/** A free TCP port on 127.0.0.1 (wrangler dev has no "any port" option of its own). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function stop(child) {
   return new Promise((resolve) => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -85,7 +98,8 @@ function stop(child) {
  *   vars?: Record<string, string>, wranglerLog?: string }} options
  */
 export async function startDevServers(options = {}) {
-  const port = options.port ?? 8787;
+  // 0 picks a free port (tests and benchmarks run beside a developer's `pnpm dev`).
+  const port = options.port === 0 ? await freePort() : (options.port ?? 8787);
   const emulatorBin = join(root, "packages", "emulator", "bin", "transmit-emulator.js");
   const emulator = spawn(
     process.execPath,

@@ -13,7 +13,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,17 +33,6 @@ let userCounter = 0;
 const VICTIM = { username: "victim", password: "Victim-Password-2026!" };
 /** The Worker's account throttle: attempts per account without a success, per hour. */
 const ACCOUNT_LIMIT = 10;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident memory (MiB) of a process and all its descendants (wrangler runs workerd as a child), from /proc. */
 async function rssMiB(pid) {
@@ -218,7 +206,7 @@ if (build.status !== 0) process.exit(1);
 
 const scratch = await mkdtemp(join(tmpdir(), "edge-login-load-"));
 const servers = await startDevServers({
-  port: await freePort(),
+  port: 0,
   envFile: join(scratch, "dev.vars"),
   persistTo: join(scratch, "state"),
 });

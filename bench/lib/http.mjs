@@ -1,18 +1,5 @@
 // Loopback HTTP helpers for the Worker and emulator benchmarks.
-import { createServer } from "node:net";
 import { median, percentile } from "./stats.mjs";
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A distinct documentation-range-like address per request, so the Worker's per-IP limiter never interferes. */
 export function fakeClientIp(n) {

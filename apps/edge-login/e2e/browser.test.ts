@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -16,24 +15,13 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`chromium not found at ${CHROMIUM}: .ci/run must install it`);
 if (!haveChromium) console.warn(`\n  SKIPPED browser test: no chromium at ${CHROMIUM} (apt-get install chromium)\n`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(!haveChromium)("edge-login in a real browser (pnpm dev stack)", () => {
   let servers: { url: string; stop(): Promise<void> };
   let browser: Browser;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
-    servers = await startDevServers({ port: await freePort() });
+    servers = await startDevServers({ port: 0 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -91,7 +79,8 @@ describe.skipIf(!haveChromium)("edge-login in a real browser (pnpm dev stack)", 
   it("keyboard-only sign-in works (Tab between fields, Enter submits)", async () => {
     const p = await page();
     await p.goto(`${servers.url}/login`);
-    // The username field has autofocus.
+    // The username field has autofocus (applied once the page has settled: wait for it, then type).
+    await expect.poll(() => p.evaluate(() => document.activeElement?.id)).toBe("username");
     await p.keyboard.type("alice");
     await p.keyboard.press("Tab");
     await p.keyboard.type("Correct-Horse-7!");

@@ -4,7 +4,6 @@
  * script would see it, with the password POSTs counted through the emulator's control API.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FaultSpec, RecordedCall } from "@transmit-edge/emulator";
@@ -29,17 +28,6 @@ let servers: DevServers;
 let scratch: string;
 let output = "";
 let ipCounter = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function control(method: string, path: string, body?: unknown): Promise<Response> {
   const res = await fetch(`${servers.emulatorUrl}/__emulator${path}`, {
@@ -75,7 +63,7 @@ beforeAll(async () => {
   // Its own port, secrets file and Durable Object state: the browser test may run a stack at the same time.
   scratch = await mkdtemp(join(tmpdir(), "edge-login-faults-"));
   servers = await startDevServers({
-    port: await freePort(),
+    port: 0,
     envFile: join(scratch, "dev.vars"),
     persistTo: join(scratch, "state"),
     vars: { UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) },
