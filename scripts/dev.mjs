@@ -43,11 +43,14 @@ async function shutdown(code) {
 }
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
+// One of the two ending on its own (a crash, a port taken) stops the other; during our own shutdown it is expected.
 servers.worker.once("exit", (code) => {
+  if (stopping) return;
   console.error(`wrangler dev exited (${code}); stopping the emulator.`);
   void shutdown(1);
 });
 servers.emulator.once("exit", (code) => {
+  if (stopping) return;
   console.error(`The emulator exited (${code}); stopping the Worker.`);
   void shutdown(1);
 });
