@@ -2,60 +2,16 @@
  * The core client with its default (global) fetch against the emulator's CLI over a real loopback socket: the
  * login lifecycle, and faults injected through the control API (`POST /__emulator/faults`).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { createTransmitClient, type RegionName, type TransmitClientOptions } from "@transmit-edge/core";
-import type { FaultSpec, RecordedCall } from "@transmit-edge/emulator";
+import type { FaultSpec } from "@transmit-edge/emulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type EmulatorCli, startEmulatorCli } from "./emulator-cli.ts";
 import { DEMO_PASSWORD, failure, REGIONS, timed } from "./helpers.ts";
 
-interface ReadyLine {
-  ready: true;
-  url: string;
-  port: number;
-  regions: { region: RegionName; root: string; issuer: string }[];
-}
-
-const require = createRequire(import.meta.url);
-const BIN = join(dirname(require.resolve("@transmit-edge/emulator/package.json")), "bin", "transmit-emulator.js");
 const ALICE = { username: "alice", password: DEMO_PASSWORD };
 
-let child: ChildProcess | undefined;
-let ready: ReadyLine;
-
-/** Starts the CLI on a free port and resolves with its `--json` ready line. */
-function startCli(): Promise<ReadyLine> {
-  const proc = spawn(process.execPath, [BIN, "--port", "0", "--regions", REGIONS.join(","), "--json"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child = proc;
-  let stderr = "";
-  proc.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`emulator did not start in time: ${stderr}`)), 15_000);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`emulator exited with ${code} before it was ready: ${stderr}`));
-    });
-    createInterface({ input: proc.stdout! }).on("line", (line) => {
-      if (!line.startsWith("{")) return;
-      const parsed = JSON.parse(line) as ReadyLine;
-      if (!parsed.ready) return;
-      clearTimeout(timer);
-      resolve(parsed);
-    });
-  });
-}
-
-function rootOf(region: RegionName): string {
-  const info = ready.regions.find((r) => r.region === region);
-  if (!info) throw new Error(`region ${region} is not served`);
-  return info.root;
-}
+let ready: EmulatorCli;
+const rootOf = (region: RegionName) => ready.root(region);
 
 /** A client that uses the global fetch (no `fetch` option) against one region of the running CLI. */
 function socketClient(region: RegionName = "eu", overrides: Partial<TransmitClientOptions> = {}) {
@@ -69,36 +25,20 @@ function socketClient(region: RegionName = "eu", overrides: Partial<TransmitClie
   });
 }
 
-async function control(method: "GET" | "POST", path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(`${ready.url}/__emulator${path}`, {
-    method,
-    ...(body !== undefined && { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`control ${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return res;
-}
-
-const injectFault = (fault: FaultSpec) => control("POST", "/faults", fault);
-
-async function recorded(route: FaultSpec["route"]): Promise<RecordedCall[]> {
-  const res = await control("GET", `/requests?region=eu&route=${route}`);
-  return ((await res.json()) as { requests: RecordedCall[] }).requests;
-}
+const control: EmulatorCli["control"] = (method, path, body) => ready.control(method, path, body);
+const injectFault = (fault: FaultSpec) => ready.injectFault(fault);
+const recorded = (route: FaultSpec["route"]) => ready.recorded(route, "eu");
 
 beforeAll(async () => {
-  ready = await startCli();
+  ready = await startEmulatorCli(REGIONS);
 });
 
 afterAll(async () => {
-  const proc = child;
-  if (!proc || proc.exitCode !== null) return;
-  const exited = new Promise((resolve) => proc.once("exit", resolve));
-  proc.kill("SIGTERM");
-  await exited;
+  await ready?.stop();
 });
 
 beforeEach(async () => {
-  await control("POST", "/reset");
+  await ready.reset();
 });
 
 describe("over a loopback socket with the global fetch", () => {
