@@ -4,11 +4,11 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { wranglerBin } from "../tools/wrangler-bin.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const appDir = join(root, "apps", "edge-login");
@@ -128,11 +128,11 @@ export async function startDevServers(options = {}) {
     for (const [name, value] of Object.entries(options.vars ?? {})) vars.push(`${name}:${value}`);
     await writeFile(options.envFile ?? join(appDir, ".dev.vars"), `${secrets.join("\n")}\n`, { mode: 0o600 });
 
-    const wranglerBin = createRequire(join(appDir, "package.json")).resolve("wrangler/bin/wrangler.js");
+    const wranglerCli = wranglerBin(appDir);
     worker = spawn(
       process.execPath,
       [
-        wranglerBin,
+        wranglerCli,
         "dev",
         "--ip",
         "127.0.0.1",

@@ -2,12 +2,12 @@
 // edge-login Worker as `wrangler deploy --dry-run --minify` bundles it; gzip level 9 of each output.
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { wranglerBin } from "../../tools/wrangler-bin.mjs";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const workerDir = join(benchDir, "..", "apps", "edge-login");
@@ -71,7 +71,7 @@ function run(command, args, cwd) {
 export async function workerBundleSize() {
   const outdir = await mkdtemp(join(tmpdir(), "edge-login-bundle-"));
   try {
-    const wrangler = createRequire(join(workerDir, "package.json")).resolve("wrangler/bin/wrangler.js");
+    const wrangler = wranglerBin(workerDir);
     await run(process.execPath, [wrangler, "deploy", "--dry-run", "--minify", "--outdir", outdir], workerDir);
     const files = (await readdir(outdir)).filter((f) => f.endsWith(".js"));
     let code = "";

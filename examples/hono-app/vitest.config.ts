@@ -1,4 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { createEmulator } from "@transmit-edge/emulator";
 import { defineConfig } from "vitest/config";
 

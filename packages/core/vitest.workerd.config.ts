@@ -1,4 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 // Runs the runtime-agnostic behaviour suite (test/*.test.ts) inside workerd through miniflare.
@@ -7,8 +7,9 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       miniflare: {
-        // Newest date workerd 1.20260426.1 supports (see ../../../shared/toolchain.md).
-        compatibilityDate: "2026-04-20",
+        // The newest date that the workerd inside @cloudflare/vitest-plugin 1.5.0 (1.20261102) supports; see the
+        // README's pins table.
+        compatibilityDate: "2026-11-01",
         compatibilityFlags: ["nodejs_compat"],
       },
     }),

@@ -9,7 +9,7 @@ export default defineConfig({
     outputFile: { json: "./.test-results/node.json" },
     environment: "node",
     include: ["test/**/*.test.ts"],
-    testTimeout: 10_000,
+    testTimeout: 30_000,
     hookTimeout: 20_000,
   },
 });

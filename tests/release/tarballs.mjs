@@ -14,7 +14,9 @@ import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import { here, kib, log, main, PACKAGES, pack, readJson, removeDir, repo, rootBin, run, tempDir } from "./lib.mjs";
 
-const COMPATIBILITY_DATE = "2026-04-20";
+// miniflare 4.20260730 (its latest stable line; 5.x is a beta with another constructor) runs workerd 1.20260730,
+// which supports dates up to its own.
+const COMPATIBILITY_DATE = "2026-07-30";
 const HONO_VERSION = readJson(join(repo, "packages/hono/package.json")).devDependencies.hono;
 
 async function npmInstall(dir, dependencies) {
@@ -136,14 +138,21 @@ await main("tarballs", async () => {
     const root = emulator.info.regions[0].root;
     log(`emulator from the tarball's bin listens at ${emulator.info.url}`);
 
+    // Node: the running Node (24, the development line) and Node 22 (the oldest supported line, `engines` floor),
+    // which scripts/toolchain.sh installs from the npm registry and names in TRANSMIT_EDGE_NODE22.
+    const node22 = process.env.TRANSMIT_EDGE_NODE22;
+    if (!node22 && process.env.CI) throw new Error("TRANSMIT_EDGE_NODE22 is not set: source scripts/toolchain.sh first");
+    if (!node22) log("SKIPPED Node 22: TRANSMIT_EDGE_NODE22 is not set (source scripts/toolchain.sh)");
     const runtimes = [
-      ["node", "node", ["main.mjs", root]],
+      [`node ${process.versions.node}`, process.execPath, ["main.mjs", root]],
+      ...(node22 ? [["node 22", node22, ["main.mjs", root]]] : []),
       ["deno", rootBin("deno"), ["run", "--allow-net=127.0.0.1", "--allow-read", "--allow-env", "main.mjs", root]],
       ["bun", rootBin("bun"), ["main.mjs", root]],
     ];
     for (const [runtime, command, args] of runtimes) {
       const t = Date.now();
-      expectSignedIn(runtime, await run(command, args, { cwd: app, timeoutMs: 60_000, env: { NO_COLOR: "1" } }));
+      const output = await run(command, args, { cwd: app, timeoutMs: 60_000, env: { NO_COLOR: "1" } });
+      expectSignedIn(runtime.split(" ")[0], output);
       log(`${runtime}: signed in from the tarballs (${Date.now() - t} ms)`);
     }
     const t = Date.now();

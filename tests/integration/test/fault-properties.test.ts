@@ -78,8 +78,9 @@ describe("E02 E03 E04 random upstream faults (property, fixed seed)", () => {
             body: JSON.stringify({ username: "alice", password: DEMO_PASSWORD }),
           });
           const text = await res.text();
-          // Slack for a loaded CI machine; a hang or an ignored deadline would take seconds.
-          expect(performance.now() - started).toBeLessThan(2 * TIMEOUT_MS + 1000);
+          // An ignored deadline would hang until the test's own timeout (the emulator's hang fault never answers), so
+          // the bound only has to separate "ended" from "hung": 10 s of slack hold on two busy cores.
+          expect(performance.now() - started).toBeLessThan(2 * TIMEOUT_MS + 10_000);
           // 500 is the documented answer to a misconfiguration: the token endpoint refusing our client credentials.
           const tokenRefused = emulator
             .requests({ route: "oidc.token" })

@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { fuzzRequests, runFuzz, toRequest } from "../../../../tools/fuzz-requests.ts";
 import { ORIGIN, SECRET, setup } from "../helpers.ts";
 
-const RUNS = Number(process.env.FUZZ_RUNS) || 200;
+// CI runs fewer cases (fixed seed) so that the property holds its time budget on two busy cores.
+const RUNS = Number(process.env.FUZZ_RUNS) || (process.env.CI ? 60 : 200);
 const SEED = Number(process.env.FUZZ_SEED) || 20261129;
-const TIMEOUT = Number(process.env.FUZZ_TIMEOUT_MS) || 30_000;
+const TIMEOUT = Number(process.env.FUZZ_TIMEOUT_MS) || 120_000;
 
 const PATHS = ["/auth/login", "/auth/logout", "/auth/refresh", "/auth/session", "/auth/password", "/api/me"];
 
