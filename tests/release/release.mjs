@@ -1,6 +1,6 @@
 // Changesets dry run, in a copy of the workspace so the repo's versions and changelogs stay untouched:
 // `pnpm version-packages` (changeset version + jsr.json sync) then
-// `npm_config_dry_run=true changeset publish --no-git-tag`, the root `release` script minus the real upload.
+// `pnpm_config_dry_run=true changeset publish --no-git-tag`, the root `release` script minus the real upload.
 // Checks that each published package gets its own version line from its own changesets, that every pending
 // changeset lands in a CHANGELOG, that private packages (apps, examples, tests, bench) are neither versioned nor
 // published, and that the publish step would upload exactly the published packages.
@@ -118,10 +118,16 @@ await main("release", async () => {
     if (problems.length > 0) throw new Error(problems.join("\n"));
 
     // No upload; the copy is not a git repository, so pnpm's branch/clean checks do not apply.
-    const env = { npm_config_dry_run: "true", npm_config_git_checks: "false" };
+    // pnpm 11 reads its settings from pnpm_config_* variables (npm's own npm_config_* for npm).
+    const env = {
+      pnpm_config_dry_run: "true",
+      pnpm_config_git_checks: "false",
+      npm_config_dry_run: "true",
+      npm_config_git_checks: "false",
+    };
     // changesets prints "published" either way: make sure pnpm publish really sees the dry-run setting.
     const dryRun = (await run("pnpm", ["config", "get", "dry-run"], { cwd: work, env })).trim();
-    if (dryRun !== "true") throw new Error(`pnpm does not see npm_config_dry_run (dry-run=${dryRun}); not publishing`);
+    if (dryRun !== "true") throw new Error(`pnpm does not see pnpm_config_dry_run (dry-run=${dryRun}); not publishing`);
     const output = await run(rootBin("changeset"), ["publish", "--no-git-tag"], { cwd: work, timeoutMs: 180_000, env });
     const published = [...output.matchAll(/(@transmit-edge\/[\w-]+)@(\d+\.\d+\.\d+\S*)/g)].map((m) => m[1]);
     // Versions just made by `changeset version` are new on npm by construction; packages without pending

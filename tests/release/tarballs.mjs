@@ -141,7 +141,8 @@ await main("tarballs", async () => {
     // Node: the running Node (24, the development line) and Node 22 (the oldest supported line, `engines` floor),
     // which scripts/toolchain.sh installs from the npm registry and names in TRANSMIT_EDGE_NODE22.
     const node22 = process.env.TRANSMIT_EDGE_NODE22;
-    if (!node22 && process.env.CI) throw new Error("TRANSMIT_EDGE_NODE22 is not set: source scripts/toolchain.sh first");
+    if (!node22 && process.env.CI)
+      throw new Error("TRANSMIT_EDGE_NODE22 is not set: source scripts/toolchain.sh first");
     if (!node22) log("SKIPPED Node 22: TRANSMIT_EDGE_NODE22 is not set (source scripts/toolchain.sh)");
     const runtimes = [
       [`node ${process.versions.node}`, process.execPath, ["main.mjs", root]],
