@@ -1,22 +1,18 @@
 #!/usr/bin/env node
-// Security checklist coverage: maps every item of the shared security checklist (A01-G03) to the tests whose names
-// carry its id, adds the latest vitest results (.test-results/*.json, written by every vitest run of the Node and
-// workerd suites), prints the table and fails when a must (M) item has no test, or when a test of an item failed.
+// Security checklist coverage: maps every item of docs/security-checklist.md to the tests whose names carry its id,
+// adds the latest vitest results (.test-results/*.json, written by every vitest run of the Node and workerd suites),
+// prints the table and fails when a must (M) item has no test, or when a test of an item failed.
 //
 //   node scripts/checklist.mjs                   # table; fails on an M item without a test or a failed test
 //   node scripts/checklist.mjs --require-results # also fails when an M item has no passing test result (CI)
-//   node scripts/checklist.mjs --update-copy     # refresh reliability/checklist-items.json from ../shared
-//
-// The checklist lives outside the repository (../shared/security-checklist.md, read-only in CI); a copy of its item
-// list is committed in reliability/checklist-items.json for clones without it.
+//   node scripts/checklist.mjs --verbose         # also lists each item's tests
 import { existsSync } from "node:fs";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SHARED = join(root, "..", "shared", "security-checklist.md");
-const COPY = join(root, "reliability", "checklist-items.json");
+const CHECKLIST = join(root, "docs", "security-checklist.md");
 const TEST_DIRS = ["packages", "apps", "tests"];
 const args = new Set(process.argv.slice(2));
 
@@ -33,18 +29,9 @@ function parseChecklist(markdown) {
 }
 
 async function loadItems() {
-  const copy = existsSync(COPY) ? JSON.parse(await readFile(COPY, "utf8")) : undefined;
-  if (!existsSync(SHARED)) {
-    if (!copy) throw new Error(`no checklist: neither ${relative(root, SHARED)} nor ${relative(root, COPY)}`);
-    return { items: copy, source: relative(root, COPY) };
-  }
-  const items = parseChecklist(await readFile(SHARED, "utf8"));
-  if (args.has("--update-copy")) {
-    await writeFile(COPY, `${JSON.stringify(items, null, 2)}\n`);
-  } else if (copy && JSON.stringify(copy) !== JSON.stringify(items)) {
-    console.warn(`note: ${relative(root, COPY)} differs from the shared checklist; refresh it with --update-copy`);
-  }
-  return { items, source: "../shared/security-checklist.md" };
+  const items = parseChecklist(await readFile(CHECKLIST, "utf8"));
+  if (items.length === 0) throw new Error(`no checklist items in ${relative(root, CHECKLIST)}`);
+  return { items, source: relative(root, CHECKLIST) };
 }
 
 async function* walk(dir) {
