@@ -112,8 +112,13 @@ export function chooseRegion(request: Request, config: WorkerConfig): RoutableRe
   const cf = (request as { cf?: RegionHint }).cf;
   let hint: RegionHint | undefined = cf;
   if (config.allowRegionOverride) {
-    const debug = request.headers.get("x-debug-country");
-    if (debug && /^[A-Za-z]{2}$/.test(debug)) hint = { country: debug.toUpperCase() };
+    // Dev only (ALLOW_REGION_OVERRIDE): stand in for request.cf, so the real routing rules run on the hint.
+    const country = request.headers.get("x-debug-country");
+    const location = /^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/.exec(
+      request.headers.get("x-debug-location") ?? "",
+    );
+    if (location) hint = { latitude: location[1], longitude: location[2] };
+    else if (country && /^[A-Za-z]{2}$/.test(country)) hint = { country: country.toUpperCase() };
   }
   return nearestRegion(hint, config.candidates, { countryOverrides: config.countryOverrides }) as RoutableRegion;
 }

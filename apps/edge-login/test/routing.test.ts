@@ -65,6 +65,31 @@ describe("nearest-region routing", () => {
     expect(res2.headers.get("x-transmit-region")).toBe("au");
   });
 
+  it("X-Debug-Country runs the real rules: a country alone routes by its location (NZ->au, JP->au, GB->eu)", async () => {
+    const on = await harness({ ALLOW_REGION_OVERRIDE: "true" });
+    for (const [country, region] of [
+      ["NZ", "au"],
+      ["JP", "au"],
+      ["GB", "eu"],
+      ["BR", "us"],
+    ] as const) {
+      const res = await login(on, ALICE, { cf: {}, headers: { "x-debug-country": country } });
+      expect(res.headers.get("x-transmit-region")).toBe(region);
+    }
+  });
+
+  it("X-Debug-Location (lat,long) routes by coordinates, dev only (A10)", async () => {
+    const on = await harness({ ALLOW_REGION_OVERRIDE: "true" });
+    const res = await login(on, ALICE, { cf: {}, headers: { "x-debug-location": "-36.85, 174.76" } });
+    expect(res.headers.get("x-transmit-region")).toBe("au");
+    const off = await harness();
+    const res2 = await login(off, ALICE, { cf: CITIES.frankfurt, headers: { "x-debug-location": "-36.85,174.76" } });
+    expect(res2.headers.get("x-transmit-region")).toBe("eu");
+    // A malformed value is ignored, not half-used.
+    const res3 = await login(on, ALICE, { cf: CITIES.frankfurt, headers: { "x-debug-location": "-36.85;174" } });
+    expect(res3.headers.get("x-transmit-region")).toBe("eu");
+  });
+
   it("never retries a 401 in another region (A10)", async () => {
     const h = await harness();
     const res = await login(h, { username: "alice", password: "wrong-password-1!" }, { cf: CITIES.toronto });

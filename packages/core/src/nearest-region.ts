@@ -1,7 +1,9 @@
 /**
  * Region choice for a login: data residency first (a country with its own Transmit region goes there), then the
- * nearest candidate by great-circle distance, then a continent table. Accepts Workers' `request.cf` as is.
+ * nearest candidate by great-circle distance from the request's coordinates or, without them, from the country's
+ * representative location (country-locations.ts), then a continent table. Accepts Workers' `request.cf` as is.
  */
+import { countryLocation } from "./country-locations.ts";
 import { isRegionName, productionRegions, regions } from "./regions.ts";
 import type { RegionName } from "./types.ts";
 
@@ -112,8 +114,12 @@ export function nearestRegion(
     if (chosen) return chosen;
   }
 
-  const lat = toCoordinate(readField(hint, "latitude"), 90);
-  const lon = toCoordinate(readField(hint, "longitude"), 180);
+  let lat = toCoordinate(readField(hint, "latitude"), 90);
+  let lon = toCoordinate(readField(hint, "longitude"), 180);
+  if ((lat === undefined || lon === undefined) && country) {
+    const location = countryLocation(country);
+    if (location) [lat, lon] = location;
+  }
   if (lat !== undefined && lon !== undefined) {
     let best = fallback;
     let bestKm = Number.POSITIVE_INFINITY;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { countryCodes, countryLocation } from "../src/country-locations.ts";
 import { nearestRegion, type RegionName } from "../src/index.ts";
 
 // Coordinates as Workers' request.cf gives them (strings), with the country and continent codes it sends.
@@ -50,8 +51,35 @@ describe("nearestRegion", () => {
     expect(nearestRegion({ country: "de" })).toBe("eu");
   });
 
-  it("falls back to the continent without coordinates", () => {
-    expect(nearestRegion({ country: "JP", continent: "AS" })).toBe("eu");
+  it("routes a country alone like a request from its representative location", () => {
+    // Countries without a region of their own used to fall back to US when only the country was known.
+    expect(nearestRegion({ country: "NZ" })).toBe("au");
+    expect(nearestRegion({ country: "JP" })).toBe("au");
+    expect(nearestRegion({ country: "GB" })).toBe("eu");
+    expect(nearestRegion({ country: "BR" })).toBe("us");
+    expect(nearestRegion({ country: "MX" })).toBe("us");
+    expect(nearestRegion({ country: "ZA" })).toBe("eu");
+    expect(nearestRegion({ country: "IN" })).toBe("eu");
+    expect(nearestRegion({ country: "SG" })).toBe("au");
+    // The country wins over the continent; the request's own coordinates win over the country's.
+    expect(nearestRegion({ country: "JP", continent: "EU" })).toBe("au");
+    expect(nearestRegion({ country: "JP", latitude: 51.5, longitude: -0.1 })).toBe("eu");
+    // Only configured regions are candidates.
+    expect(nearestRegion({ country: "NZ" }, ["us", "eu"])).toBe("us");
+  });
+
+  it("knows every ISO 3166-1 country: none falls through to the default", () => {
+    for (const code of countryCodes()) {
+      expect(countryLocation(code)).toBeDefined();
+      // With the default as a non-candidate fallback, a known country always yields one of the candidates by distance.
+      expect(["us", "eu", "ca", "au"]).toContain(nearestRegion({ country: code }));
+    }
+    expect(countryCodes().length).toBeGreaterThanOrEqual(249);
+    expect(countryLocation("ZZ")).toBeUndefined();
+  });
+
+  it("falls back to the continent without coordinates or a known country", () => {
+    expect(nearestRegion({ country: "ZZ", continent: "AS" })).toBe("eu");
     expect(nearestRegion({ continent: "OC" })).toBe("au");
     expect(nearestRegion({ continent: "SA" })).toBe("us");
     expect(nearestRegion({ continent: "AF" })).toBe("eu");
