@@ -7,7 +7,7 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       miniflare: {
-        // Newest date workerd 1.20260426.1 supports (see ../../../shared/toolchain.md).
+        // Newest date workerd 1.20260426.1 supports (pinned versions: the root README, "Developing").
         compatibilityDate: "2026-04-20",
         compatibilityFlags: ["nodejs_compat"],
       },
