@@ -1,4 +1,6 @@
 // Checklist section D: CSRF and CORS.
+import { Hono } from "hono";
+import { csrf } from "hono/csrf";
 import { describe, expect, it } from "vitest";
 import { CLIENT_IP, ORIGIN, setup, signIn, withCookie } from "./helpers.ts";
 
@@ -89,6 +91,36 @@ describe("D. CSRF and CORS", () => {
     expect(() =>
       passwordLogin({ client: s.fake, sessions: memorySessionStore(), limiter: "none", allowedOrigins: ["*"] }),
     ).toThrow(/allowedOrigins/);
+  });
+
+  it("D01 why the CSRF rule is ours and not Hono's csrf(): requests Hono's middleware lets through are refused", async () => {
+    // Hono's csrf() checks form-like content types only, and lets Sec-Fetch-Site: same-origin stand in for the
+    // origin. A login router must also refuse JSON sent with a foreign Origin (a host app's permissive CORS on other
+    // routes would otherwise let another site sign a visitor in) and an Origin of null (sandboxed or privacy-mode
+    // contexts) on a form post.
+    const hono = new Hono();
+    hono.use(csrf());
+    hono.post("/auth/login", (c) => c.text("passed"));
+    const s = setup();
+    const cases: Record<string, string>[] = [
+      { "content-type": "application/json", origin: "https://evil.example" },
+      { "content-type": "application/x-www-form-urlencoded", origin: "null", "sec-fetch-site": "same-origin" },
+    ];
+    for (const headers of cases) {
+      const body =
+        headers["content-type"] === "application/json"
+          ? '{"username":"alice","password":"pw-alice"}'
+          : "username=alice&password=pw-alice";
+      const viaHono = await hono.request(`${ORIGIN}/auth/login`, { method: "POST", headers, body });
+      expect(viaHono.status).toBe(200);
+      const ours = await s.app.request(`${ORIGIN}/auth/login`, {
+        method: "POST",
+        headers: { ...headers, "cf-connecting-ip": CLIENT_IP },
+        body,
+      });
+      expect(ours.status).toBe(403);
+    }
+    expect(s.fake.count("authenticate")).toBe(0);
   });
 
   it("D03 GET /logout does not log out (405)", async () => {

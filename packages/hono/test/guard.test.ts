@@ -205,3 +205,34 @@ describe("forced password change (POST /password)", () => {
     expect(s.fake.count("reset")).toBe(1);
   });
 });
+
+describe("auth.session(c): the optional session of a page", () => {
+  it("reads the session without answering for the page, and sends a rotated cookie with the page", async () => {
+    const s = setup({ store: "cookie", auth: { idleTimeout: 7200 } });
+    s.app.get("/", async (c) => {
+      const session = await s.auth.session(c);
+      return c.html(session ? `<p>Hello ${session.userId}</p>` : "<p>Sign in</p>");
+    });
+    const anonymous = await s.app.request(`${ORIGIN}/`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.text()).toBe("<p>Sign in</p>");
+    const cookie = await signIn(s, "alice");
+    expect(await (await withCookie(s.app, "/", cookie)).text()).toBe("<p>Hello user-alice</p>");
+    s.clock.t += 3_550_000; // within the refresh window
+    const page = await withCookie(s.app, "/", cookie);
+    expect(await page.text()).toBe("<p>Hello user-alice</p>");
+    expect(s.fake.count("refresh")).toBe(1);
+    const next = sessionCookie(page) as string;
+    expect(next).toMatch(/^__Host-session=/);
+    expect(next).not.toBe(cookie);
+    expect(s.events.filter((e) => e.type === "refresh").map((e) => e.outcome)).toEqual(["success"]);
+  });
+
+  it("reads undefined (no 401, no cookie) for a tampered or expired cookie", async () => {
+    const s = setup();
+    s.app.get("/", async (c) => c.text((await s.auth.session(c)) ? "in" : "out"));
+    const res = await withCookie(s.app, "/", "__Host-session=forged");
+    expect(await res.text()).toBe("out");
+    expect(res.headers.get("set-cookie")).toBeNull();
+  });
+});
