@@ -68,11 +68,6 @@ export class TransmitError extends Error {
     return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 
-  /** The cross-copy brand read by {@link TransmitError.is}. */
-  get [BRAND](): true {
-    return true;
-  }
-
   override readonly name = "TransmitError";
   /** Stable machine-readable code. */
   readonly code: TransmitErrorCode;
@@ -123,6 +118,9 @@ export class TransmitError extends Error {
     return out;
   }
 }
+
+// The brand lives on the prototype, out of the declared type: every instance (of any copy) carries it.
+Object.defineProperty(TransmitError.prototype, BRAND, { value: true, enumerable: false });
 
 /** Fixed messages per code: upstream text is never copied into a message (it may echo user input). */
 const MESSAGES: Record<TransmitErrorCode, string> = {
