@@ -67,6 +67,7 @@ export interface RevocationStore {
  *
  * @example
  * ```ts
+ * import type { Context } from "hono";
  * const sessions = (c: Context) => cookieSessionStore({ secrets: [c.env.SESSION_SECRET], recheckAfter: 300 });
  * ```
  */

@@ -29,7 +29,15 @@ export interface LimitResult {
  *
  * @example
  * ```ts
- * const limiter: Limiter = { hit: async ({ scope, key }) => ({ allowed: (await counters.add(scope, key)) <= 10 }) };
+ * const counts = new Map<string, number>(); // one process; use shared storage across instances
+ * const limiter: Limiter = {
+ *   async hit({ scope, key }) {
+ *     const n = (counts.get(`${scope}:${key}`) ?? 0) + 1;
+ *     if (n > 10) return { allowed: false, retryAfter: 60 };
+ *     counts.set(`${scope}:${key}`, n);
+ *     return { allowed: true };
+ *   },
+ * };
  * ```
  */
 export interface Limiter {
