@@ -13,7 +13,7 @@ import { type Context, Hono } from "hono";
 import { edgeLimiter } from "./account-throttle.ts";
 import { durableTokenCache } from "./client-token-cache.ts";
 import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
-import { HomePage, LoginPage, PAGE_CSP, PasswordChangePage, STYLES } from "./pages.tsx";
+import { HomePage, LoginPage, PasswordChangePage, STYLES } from "./pages.tsx";
 import { durableSessionStore } from "./session-object.ts";
 
 type AppEnv = { Bindings: Env; Variables: { transmitRegion?: RoutableRegion } };
@@ -160,7 +160,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   const guard = auth.guard();
 
   const app = new Hono<AppEnv>();
-  app.use(securityHeaders(PAGE_CSP));
+  // The pages' CSP is the router's default (own styles and images, no scripts).
+  app.use(securityHeaders());
 
   // The region is chosen from the original request: the router may rebuild the request (body limit), and a rebuilt
   // Request has no `cf`.
