@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Limiter, LimitResult } from "@transmit-edge/hono";
+import { type Limiter, type LimitResult, windowVerdict } from "@transmit-edge/hono";
 
 const STAMPS = "failures";
 
@@ -9,20 +9,17 @@ const STAMPS = "failures";
  * (checklist A04, C07).
  */
 export class AccountThrottle extends DurableObject {
-  async check(nowMs: number, limit: number, windowMs: number): Promise<LimitResult> {
-    return verdict(await this.recent(nowMs, windowMs), nowMs, limit, windowMs, 0);
-  }
-
   /** Counts one attempt and decides in one step (a Durable Object runs one call at a time). */
   async hit(nowMs: number, limit: number, windowMs: number): Promise<LimitResult> {
     const stamps = await this.recent(nowMs, windowMs);
     // A refused attempt is not counted: a flood neither grows the stored window nor pushes the reopening back.
-    if (stamps.length >= limit) return verdict(stamps, nowMs, limit, windowMs, 0);
+    const verdict = windowVerdict(stamps, nowMs, { limit, windowMs });
+    if (!verdict.allowed) return verdict;
     stamps.push(nowMs);
     await this.ctx.storage.put(STAMPS, stamps);
     // Forget the account once its window has passed.
     await this.ctx.storage.setAlarm(nowMs + windowMs);
-    return verdict(stamps, nowMs, limit, windowMs, 1);
+    return verdict;
   }
 
   /** Takes back the latest attempt (it got no verdict from Transmit). */
@@ -47,16 +44,6 @@ export class AccountThrottle extends DurableObject {
   }
 }
 
-/**
- * `allowed` when the window holds fewer than `limit` failures (for `check`), or at most `limit` including the one
- * just counted (for `hit`); otherwise the seconds until the oldest failure that matters leaves the window.
- */
-function verdict(stamps: number[], nowMs: number, limit: number, windowMs: number, counted: 0 | 1): LimitResult {
-  if (stamps.length - counted < limit) return { allowed: true };
-  const oldest = stamps[stamps.length - limit] ?? nowMs;
-  return { allowed: false, retryAfter: Math.max(1, Math.ceil((oldest + windowMs - nowMs) / 1000)) };
-}
-
 /** Settings of {@link edgeLimiter}. */
 export interface EdgeLimiterOptions {
   accounts: DurableObjectNamespace<AccountThrottle>;
@@ -76,10 +63,6 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
   const account = (key: string) => options.accounts.get(options.accounts.idFromName(key));
   const ipRetryAfter = options.ipRetryAfter ?? 60;
   return {
-    async check(k) {
-      if (k.scope === "account") return account(k.key).check(now(), limit, windowMs);
-      return { allowed: true };
-    },
     async hit(k) {
       if (k.scope === "account") return account(k.key).hit(now(), limit, windowMs);
       if (!options.ips) return { allowed: true };

@@ -4,16 +4,16 @@ import {
   jsonLines,
   type PageState,
   type ProblemKind,
-  passwordLogin,
-  requireSession,
   type Session,
+  safeReturnTo,
   securityHeaders,
+  transmitAuth,
 } from "@transmit-edge/hono";
 import { type Context, Hono } from "hono";
 import { edgeLimiter } from "./account-throttle.ts";
 import { durableTokenCache } from "./client-token-cache.ts";
 import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
-import { HomePage, LoginPage, PAGE_CSP, PasswordChangePage, STYLES } from "./pages.tsx";
+import { HomePage, LoginPage, PasswordChangePage, STYLES } from "./pages.tsx";
 import { durableSessionStore } from "./session-object.ts";
 
 type AppEnv = { Bindings: Env; Variables: { transmitRegion?: RoutableRegion } };
@@ -143,10 +143,25 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     return { client: clientFor(region), region };
   };
   const timeout = config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {};
-  const guard = requireSession({ sessions, client, onEvent, now, ...timeout });
+  // One auth instance for the routes, the guard and the pages: one configuration, validated once.
+  const auth = transmitAuth({
+    client,
+    sessions,
+    limiter: edgeLimiter({ accounts: env.ACCOUNT_THROTTLE, ips: env.IP_RATE_LIMITER, now }),
+    // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
+    ip: "cf-connecting-ip",
+    userKeySecret: config.sessionSecret,
+    render: renderPage,
+    logoutRedirectTo: "/login",
+    onEvent,
+    now,
+    ...timeout,
+  });
+  const guard = auth.guard();
 
   const app = new Hono<AppEnv>();
-  app.use(securityHeaders(PAGE_CSP));
+  // The pages' CSP is the router's default (own styles and images, no scripts).
+  app.use(securityHeaders());
 
   // The region is chosen from the original request: the router may rebuild the request (body limit), and a rebuilt
   // Request has no `cf`.
@@ -156,33 +171,16 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     await next();
     if (region) c.res.headers.set("X-Transmit-Region", region);
   });
-  app.route(
-    "/auth",
-    passwordLogin({
-      client,
-      sessions,
-      limiter: edgeLimiter({ accounts: env.ACCOUNT_THROTTLE, ips: env.IP_RATE_LIMITER, now }),
-      // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
-      ip: "cf-connecting-ip",
-      userKeySecret: config.sessionSecret,
-      render: renderPage,
-      logoutRedirectTo: "/login",
-      onEvent,
-      now,
-      ...timeout,
-    }),
-  );
+  app.route("/auth", auth.routes());
 
   app.get("/styles.css", (c) =>
     c.body(STYLES, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }),
   );
-  app.get("/login", (c) => c.html(<LoginPage returnTo={safeReturnTo(c.req.query("returnTo"))} />));
+  // The same rule as the router's redirect: normalised first, then checked; anything unsafe is not echoed.
+  app.get("/login", (c) => c.html(<LoginPage returnTo={safeReturnTo(c, c.req.query("returnTo"))} />));
   app.get("/password", (c) => c.html(<PasswordChangePage />));
   app.get("/", async (c) => {
-    let session: Session | undefined;
-    await guard(c, async () => {
-      session = c.var.session;
-    });
+    const session = await auth.session(c);
     if (!session) return c.redirect("/login", 303);
     return c.html(
       <HomePage
@@ -200,10 +198,4 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   });
   app.notFound((c) => c.json({ type: "urn:transmit-edge:problem:not_found", title: "Not found", status: 404 }, 404));
   return app;
-}
-
-/** Only same-origin absolute paths survive as a return target. */
-function safeReturnTo(value: string | undefined): string | undefined {
-  if (!value?.startsWith("/") || value.startsWith("//") || value.includes("\\")) return undefined;
-  return value.length <= 512 ? value : undefined;
 }

@@ -1,10 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from "hono/jsx";
 
-/** Content-Security-Policy of every HTML page: no script at all, styles only from our own stylesheet. */
-export const PAGE_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 const Layout: FC<{ title: string; children?: Child }> = ({ title, children }) => (
   <html lang="en">
     <head>

@@ -87,6 +87,20 @@ describe("pages", () => {
     expect(h.calls("password.reset")).toBe(1);
   });
 
+  it("B01 open redirect over HTTP: /.//evil.example/x is neither echoed into the form nor followed after sign-in", async () => {
+    const h = await harness();
+    const page = await (await h.fetch(`/login?returnTo=${encodeURIComponent("/.//evil.example/x")}`)).text();
+    expect(page).not.toContain("evil.example");
+    expect(page).not.toContain('name="returnTo"');
+    const safe = await (await h.fetch(`/login?returnTo=${encodeURIComponent("/account?tab=2")}`)).text();
+    expect(safe).toContain('name="returnTo" value="/account?tab=2"');
+    const res = await h.fetch("/auth/login", form({ ...ALICE, returnTo: "/.//evil.example/x" }));
+    expect(res.status).toBe(303);
+    const location = res.headers.get("location");
+    expect(location).toBe("/");
+    expect(new URL(location ?? "", ORIGIN).origin).toBe(ORIGIN);
+  });
+
   it("GET / without a session redirects to /login", async () => {
     const h = await harness();
     const res = await h.fetch("/", { redirect: "manual" });

@@ -88,6 +88,19 @@ describe("throttling", () => {
     expect(h.calls("password.authenticate")).toBe(BURST - throttled);
   });
 
+  it("A05 IPv6 rotation over HTTP: every request from a fresh address of one /64 still shares the per-IP budget", async () => {
+    const h = await harness();
+    const statuses: number[] = [];
+    for (let i = 0; i < BURST; i++) {
+      const ip = `2001:db8:77:1:${(i + 1).toString(16)}:${(i * 37).toString(16)}:beef:${i.toString(16)}`;
+      const res = await login(h, { username: `user${i}`, password: "Some-Password-12!" }, { ip });
+      statuses.push(res.status);
+    }
+    const throttled = statuses.filter((s) => s === 429).length;
+    expect(throttled).toBeGreaterThan(0);
+    expect(h.calls("password.authenticate")).toBe(BURST - throttled);
+  });
+
   it("A08 spoofed X-Forwarded-For / X-Real-IP / True-Client-IP do not change the throttle key", async () => {
     const h = await harness();
     const statuses: number[] = [];

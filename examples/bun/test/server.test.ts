@@ -11,7 +11,11 @@ beforeAll(async () => {
   const emulator = createEmulator({ regions: ["eu"] });
   await emulator.ready();
   emulatorServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => emulator.fetch(request) });
-  app = startServer({ PORT: "0", TRANSMIT_BASE_URL: `http://127.0.0.1:${emulatorServer.port}/eu` });
+  app = startServer({
+    PORT: "0",
+    TRANSMIT_BASE_URL: `http://127.0.0.1:${emulatorServer.port}/eu`,
+    USER_KEY_SECRET: "bun-example-test-secret-0123456789abcdef",
+  });
   origin = `http://127.0.0.1:${app.port}`;
 });
 
@@ -35,6 +39,10 @@ describe("bun example", () => {
     expect(await me.json()).toEqual({ userId: "demo-eu-alice", email: "alice@example.com" });
     expect((await fetch(`${origin}/auth/logout`, { method: "POST", headers: { cookie, origin } })).status).toBe(200);
     expect((await fetch(`${origin}/api/me`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  it("refuses to start without USER_KEY_SECRET (the limiter's username key)", () => {
+    expect(() => startServer({ PORT: "0", TRANSMIT_BASE_URL: "http://127.0.0.1:1/eu" })).toThrow(/USER_KEY_SECRET/);
   });
 
   it("answers a wrong password with a generic 401", async () => {

@@ -1,10 +1,12 @@
 /**
  * An existing Hono app on Cloudflare Workers (a small notes API) with Transmit password login added.
- * The lines marked "added" are all it takes: a Transmit client and a session store built from the Worker's env,
- * the login router at /auth, and the guard in front of /notes.
+ * The lines marked "added" are all it takes: one auth instance built from the Worker's env (a Transmit client,
+ * sealed-cookie sessions, a limiter), its login routes at /auth, and its guard in front of /notes.
  */
-import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
-import { cookieSessionStore, passwordLogin, requireSession } from "@transmit-edge/hono";
+
+import { env } from "cloudflare:workers";
+import { createTransmitClient } from "@transmit-edge/core";
+import { cookieSessionStore, memoryLimiter, transmitAuth } from "@transmit-edge/hono";
 import { Hono } from "hono";
 
 export interface Bindings {
@@ -26,25 +28,29 @@ app.get("/", (c) => c.text("Notes. Sign in with POST /auth/login, then GET /note
 app.get("/health", (c) => c.json({ ok: true }));
 
 // --- added: Transmit login --------------------------------------------------------------------------------------
-// One client per isolate (it caches its client token and the JWKS); env is the same for every request.
-let cached: TransmitClient | undefined;
-function transmit(env: Bindings): TransmitClient {
-  cached ??= createTransmitClient({
-    region: env.TRANSMIT_REGION,
-    baseUrl: env.TRANSMIT_BASE_URL || undefined,
-    allowInsecureLoopback: env.TRANSMIT_BASE_URL.startsWith("http://127.0.0.1"),
-    clientId: env.TRANSMIT_CLIENT_ID,
-    clientSecret: env.TRANSMIT_CLIENT_SECRET,
-  });
-  return cached;
-}
-// Sealed cookies: no storage binding needed. (Use a Durable Object store for server-side revocation.)
-const sessions = (c: { env: Bindings }) => cookieSessionStore({ secrets: [c.env.SESSION_SECRET] });
+// Built once per isolate: `cloudflare:workers` gives the env (secrets too) at module scope, and the client keeps its
+// client token and JWKS caches between requests.
+const bindings = env as unknown as Bindings;
+const auth = transmitAuth({
+  client: createTransmitClient({
+    region: bindings.TRANSMIT_REGION,
+    baseUrl: bindings.TRANSMIT_BASE_URL || undefined,
+    allowInsecureLoopback: bindings.TRANSMIT_BASE_URL.startsWith("http://127.0.0.1"),
+    clientId: bindings.TRANSMIT_CLIENT_ID,
+    clientSecret: bindings.TRANSMIT_CLIENT_SECRET,
+  }),
+  // Sealed cookies: no storage binding. A sealed cookie cannot be revoked without shared state, so Transmit confirms
+  // each session every 5 minutes: a copy of a signed-out cookie stops working within that time.
+  sessions: cookieSessionStore({ secrets: [bindings.SESSION_SECRET], recheckAfter: 300 }),
+  // Per isolate. For one count across Cloudflare's network, back the Limiter interface with a Durable Object
+  // (apps/edge-login does).
+  limiter: memoryLimiter(),
+  // Keys the username hash of the limiter; derived apart from the cookie key, so one secret can serve both.
+  userKeySecret: bindings.SESSION_SECRET,
+});
 
-const client = (c: { env: Bindings }) => transmit(c.env);
-
-app.route("/auth", passwordLogin({ client, sessions }));
-const guard = requireSession({ client, sessions });
+app.route("/auth", auth.routes());
+const guard = auth.guard();
 app.use("/notes", guard);
 app.use("/notes/*", guard);
 // --- end of the added part --------------------------------------------------------------------------------------

@@ -45,4 +45,17 @@ describe("hono-app example", () => {
     expect(login.status).toBe(401);
     expect(login.headers.get("set-cookie")).toBeNull();
   });
+
+  it("throttles guessing: one account gets 429 after 10 wrong passwords (the router has a limiter)", async () => {
+    const guess = (i: number) =>
+      call("/auth/login", {
+        method: "POST",
+        headers: { origin: ORIGIN, "content-type": "application/json" },
+        body: JSON.stringify({ username: "bob-the-target", password: `guess-${i}` }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await guess(i)).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
 });

@@ -36,6 +36,12 @@ export interface TransmitErrorInit {
 }
 
 /**
+ * Brand shared by every copy of this package in one process (`Symbol.for` is global), so that
+ * {@link TransmitError.is} recognises errors thrown by another installed copy, where `instanceof` would not.
+ */
+const BRAND: unique symbol = Symbol.for("@transmit-edge/core.TransmitError");
+
+/**
  * The only error type the client throws. Switch on `code`; messages are fixed English text and never contain
  * passwords, secrets, tokens or upstream bodies.
  *
@@ -48,6 +54,20 @@ export interface TransmitErrorInit {
  * ```
  */
 export class TransmitError extends Error {
+  /**
+   * Whether `value` is a `TransmitError`, also when it comes from another installed copy of
+   * `@transmit-edge/core` (two versions in one dependency tree), where `instanceof` answers `false`.
+   *
+   * @example
+   * ```ts
+   * try { await transmit.tokens.refresh(refreshToken); }
+   * catch (e) { if (TransmitError.is(e) && e.code === "token_invalid") console.log("signed out"); }
+   * ```
+   */
+  static is(value: unknown): value is TransmitError {
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   override readonly name = "TransmitError";
   /** Stable machine-readable code. */
   readonly code: TransmitErrorCode;
@@ -98,6 +118,9 @@ export class TransmitError extends Error {
     return out;
   }
 }
+
+// The brand lives on the prototype, out of the declared type: every instance (of any copy) carries it.
+Object.defineProperty(TransmitError.prototype, BRAND, { value: true, enumerable: false });
 
 /** Fixed messages per code: upstream text is never copied into a message (it may echo user input). */
 const MESSAGES: Record<TransmitErrorCode, string> = {

@@ -210,3 +210,25 @@ describe("response processing with hand-made responses", () => {
     expect(tokens.tokenType).toBe("Bearer");
   });
 });
+
+describe("TransmitError.is", () => {
+  it("recognises its own errors and those of another installed copy, and nothing that only looks like one", () => {
+    expect(TransmitError.is(new TransmitError("timeout", "t"))).toBe(true);
+    // Another copy of core: a different class whose instances carry the same global brand.
+    const brand = Symbol.for("@transmit-edge/core.TransmitError");
+    class OtherCopy extends Error {
+      readonly code = "timeout";
+      get [brand]() {
+        return true;
+      }
+    }
+    const foreign = new OtherCopy();
+    expect(foreign instanceof TransmitError).toBe(false);
+    expect(TransmitError.is(foreign)).toBe(true);
+    // Forged by name and code only: not one.
+    const forged = Object.assign(new Error("x"), { name: "TransmitError", code: "timeout" });
+    for (const value of [forged, undefined, null, "TransmitError", { code: "timeout" }]) {
+      expect(TransmitError.is(value)).toBe(false);
+    }
+  });
+});

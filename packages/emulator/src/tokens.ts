@@ -4,7 +4,7 @@ import { randomId, type SigningKey } from "./crypto.js";
 import type { RegionName } from "./options.js";
 import type { ClientRecord, RegionState, SessionRecord, UserRecord } from "./state.js";
 
-/** Lifetimes from the documented token table (`transmit-api.md` 5.7). */
+/** Lifetimes from Transmit's token table (docs/transmit-contract.md, "Lifetimes"). */
 export const ACCESS_TOKEN_TTL_S = 3600;
 export const ID_TOKEN_TTL_S = 3600;
 export const REFRESH_TOKEN_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -64,7 +64,6 @@ export function issueClientToken(
       app_id: client.appId,
       app_name: client.appName,
       tid: region.tenantId,
-      token_use: "client_access",
       jti: randomId(12),
     },
     nowMs,
@@ -75,6 +74,8 @@ export function issueClientToken(
 /**
  * Checks a `Authorization` header value: a client access token signed by this region's key, issued by this region,
  * not expired on the emulator clock, for a client that still exists. Returns the client or undefined.
+ * Told apart from other tokens by the documented claims only (docs/transmit-contract.md): a client token's `sub` is
+ * its `client_id`; user tokens have a user as `sub`, reset tokens no `client_id`.
  */
 export async function verifyClientToken(
   region: RegionRuntime,
@@ -84,7 +85,7 @@ export async function verifyClientToken(
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
   if (!match?.[1]) return undefined;
   const payload = await verify(region, match[1], nowMs);
-  if (payload?.token_use !== "client_access" || payload.tid !== region.tenantId) return undefined;
+  if (payload?.tid !== region.tenantId) return undefined;
   const clientId = payload.client_id;
   if (typeof clientId !== "string" || payload.sub !== clientId) return undefined;
   return region.state.clients.get(clientId);
@@ -185,7 +186,11 @@ export async function issueUserTokens(
   };
 }
 
-/** Issues a single-use reset token (a JWT, as in the documented 403 example) for a user. */
+/**
+ * Issues a single-use reset token (a JWT, as in the documented 403 example) for a user. Its claims are not documented;
+ * it names the user and the tenant and carries no `client_id` or `aud`, so it is neither a client nor a user access
+ * token. The ledger entry under its `jti` is what makes it a reset token here.
+ */
 export async function issueResetToken(
   region: RegionRuntime,
   user: UserRecord,
@@ -194,12 +199,7 @@ export async function issueResetToken(
 ): Promise<string> {
   const jti = randomId(12);
   region.state.resetTokens.set(jti, { userId: user.userId, used: false });
-  return sign(
-    region,
-    { sub: user.userId, tid: region.tenantId, token_use: "password_reset", jti },
-    nowMs,
-    ttlMinutes * 60,
-  );
+  return sign(region, { sub: user.userId, tid: region.tenantId, jti }, nowMs, ttlMinutes * 60);
 }
 
 /**
@@ -212,7 +212,7 @@ export async function readResetToken(
   nowMs: number,
 ): Promise<{ user: UserRecord; entry: { used: boolean } } | undefined> {
   const payload = await verify(region, token, nowMs);
-  if (payload?.token_use !== "password_reset" || typeof payload.jti !== "string") return undefined;
+  if (payload?.tid !== region.tenantId || typeof payload.jti !== "string") return undefined;
   const entry = region.state.resetTokens.get(payload.jti);
   if (!entry || entry.used || entry.userId !== payload.sub) return undefined;
   const user = region.state.users.get(entry.userId);

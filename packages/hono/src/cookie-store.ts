@@ -4,21 +4,24 @@
  * secret, drop the old one after the absolute session lifetime).
  */
 import { deriveKey, fromBase64Url, secretLength, toBase64Url } from "./crypto.ts";
-import type { SessionRecord, SessionStore } from "./types.ts";
+import { integerIn, OptionError } from "./option-error.ts";
+import type { SessionRecord, SessionStore } from "./session-record.ts";
 
 /** Largest cookie value we produce; the whole `Set-Cookie` line (name + attributes) must stay below 4096 bytes. */
 export const MAX_SEALED_LENGTH = 3800;
 const MIN_SECRET_BYTES = 32;
+const FACTORY = "cookieSessionStore";
 const IV_BYTES = 12;
 const VERSION = "v1";
 const AAD = new TextEncoder().encode("transmit-edge session v1");
 
 /**
- * Options of {@link cookieSessionStore}.
+ * Options of {@link cookieSessionStore}. A sealed cookie cannot be revoked without shared state: give `revocations`
+ * (a store every instance shares), or `recheckAfter` (Transmit confirms the session at that interval), or both.
  *
  * @example
  * ```ts
- * cookieSessionStore({ secrets: [env.SESSION_SECRET, env.SESSION_SECRET_PREVIOUS] });
+ * cookieSessionStore({ secrets: [env.SESSION_SECRET, env.SESSION_SECRET_PREVIOUS], recheckAfter: 300 });
  * ```
  */
 export interface CookieSessionStoreOptions {
@@ -28,73 +31,71 @@ export interface CookieSessionStoreOptions {
    */
   secrets: readonly string[];
   /**
-   * Revoked record ids are remembered here until their absolute expiry so logout and login invalidate the old
-   * cookie. The default list lives in memory (per process or isolate): use a server-side store when revocation
-   * must hold across instances.
+   * Where revoked record ids are kept until their absolute expiry, shared by every instance (a database, KV with
+   * strong reads, a Durable Object). Logout and re-login then refuse the old cookie everywhere at once.
    */
-  revoked?: RevocationList;
-  /** Clock in milliseconds (tests). */
-  now?: () => number;
+  revocations?: RevocationStore;
+  /**
+   * Seconds after which a session must be confirmed with Transmit again (a token refresh, which Transmit refuses
+   * once the session is logged out). Without `revocations` this bounds how long a copy of a cookie keeps working
+   * after logout. Between 30 and 3600.
+   */
+  recheckAfter?: number;
 }
 
 /**
- * Remembers revoked sealed-session ids until they would have expired anyway.
+ * Shared storage for revoked sealed-session ids, kept until they would have expired anyway. It must be the same for
+ * every instance of the app: an in-memory list per process or isolate revokes nothing elsewhere.
  *
  * @example
  * ```ts
- * const revoked: RevocationList = { has: (id) => kv.has(id), add: (id, until) => kv.set(id, until) };
+ * const revocations: RevocationStore = { has: (id) => kv.has(id), add: (id, until) => kv.set(id, until) };
  * ```
  */
-export interface RevocationList {
+export interface RevocationStore {
+  /** Whether the record id was revoked. */
   has(id: string): Promise<boolean> | boolean;
+  /** Revokes the record id until `expiresAt` (seconds since the epoch). */
   add(id: string, expiresAt: number): Promise<void> | void;
 }
 
-/** In-memory {@link RevocationList}, pruned as entries expire. */
-function memoryRevocationList(now: () => number): RevocationList {
-  const entries = new Map<string, number>();
-  return {
-    has(id) {
-      const until = entries.get(id);
-      if (until === undefined) return false;
-      if (until * 1000 <= now()) {
-        entries.delete(id);
-        return false;
-      }
-      return true;
-    },
-    add(id, expiresAt) {
-      if (entries.size > 100_000) {
-        for (const [key, until] of entries) if (until * 1000 <= now()) entries.delete(key);
-      }
-      entries.set(id, expiresAt);
-    },
-  };
-}
-
 /**
- * A {@link SessionStore} that keeps nothing server-side: records are encrypted (AES-GCM) into the cookie.
- * Tokens are sealed, so the browser holds only ciphertext. Throws `TypeError` at creation when a secret is
- * missing or shorter than 32 bytes (the message names the option, never the value).
+ * A {@link SessionStore} that keeps nothing server-side: records are encrypted (AES-GCM) into the cookie, so the
+ * browser holds only ciphertext. Logout revokes through `revocations`, or by Transmit refusing the session at the
+ * next re-check (`recheckAfter`); a store with neither is refused at creation, as is a missing or short secret
+ * (the `TypeError` names the option, never the value).
  *
  * @example
  * ```ts
- * const sessions = cookieSessionStore({ secrets: [env.SESSION_SECRET, env.SESSION_SECRET_OLD] });
- * app.route("/auth", passwordLogin({ client, sessions }));
+ * import type { Context } from "hono";
+ * const sessions = (c: Context) => cookieSessionStore({ secrets: [c.env.SESSION_SECRET], recheckAfter: 300 });
  * ```
  */
 export function cookieSessionStore(options: CookieSessionStoreOptions): SessionStore {
   const secrets = options?.secrets;
   if (!Array.isArray(secrets) || secrets.length === 0) {
-    throw new TypeError("cookieSessionStore: option `secrets` must hold at least one secret");
+    throw new OptionError(FACTORY, "secrets", "must hold at least one secret");
   }
   secrets.forEach((secret, i) => {
     if (typeof secret !== "string" || secretLength(secret) < MIN_SECRET_BYTES) {
-      throw new TypeError(`cookieSessionStore: secrets[${i}] must be a string of at least 32 bytes`);
+      throw new OptionError(FACTORY, `secrets[${i}]`, "must be a string of at least 32 bytes");
     }
   });
-  const now = options.now ?? Date.now;
-  const revoked = options.revoked ?? memoryRevocationList(now);
+  const revocations = options.revocations;
+  if (revocations !== undefined && (typeof revocations?.has !== "function" || typeof revocations?.add !== "function")) {
+    throw new OptionError(FACTORY, "revocations", "must be a RevocationStore ({ has, add })");
+  }
+  const recheckAfter =
+    options.recheckAfter === undefined
+      ? undefined
+      : integerIn(FACTORY, "recheckAfter", options.recheckAfter, 300, 30, 3600);
+  if (!revocations && recheckAfter === undefined) {
+    throw new OptionError(
+      FACTORY,
+      "revocations",
+      "or `recheckAfter` is required: a sealed cookie cannot be revoked without shared state (see the README)",
+    );
+  }
   let keys: Promise<CryptoKey[]> | undefined;
   // Derived lazily: some runtimes (workerd) refuse crypto work at module scope.
   const getKeys = () => {
@@ -133,7 +134,7 @@ export function cookieSessionStore(options: CookieSessionStoreOptions): SessionS
         );
         const record = JSON.parse(new TextDecoder().decode(plain)) as SessionRecord;
         if (!record || typeof record !== "object" || typeof record.id !== "string") return;
-        if (await revoked.has(record.id)) return;
+        if (revocations && (await revocations.has(record.id))) return;
         return record;
       } catch {
         // Wrong key or tampered value: try the next key.
@@ -142,13 +143,15 @@ export function cookieSessionStore(options: CookieSessionStoreOptions): SessionS
     return;
   }
 
-  return {
+  const store: SessionStore = {
     create: seal,
     get: open,
     set: (_value, record) => seal(record),
     async delete(value) {
+      // Without a revocation store, Transmit's logout (and the next re-check) ends the session.
       const record = await open(value);
-      if (record) await revoked.add(record.id, record.expiresAt);
+      if (record && revocations) await revocations.add(record.id, record.expiresAt);
     },
   };
+  return recheckAfter === undefined ? store : { ...store, recheckAfter };
 }

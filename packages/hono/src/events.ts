@@ -4,56 +4,86 @@
  */
 import type { Context } from "hono";
 import { randomId } from "./crypto.ts";
-import type { AuthEvent, AuthEventType, EventSink } from "./types.ts";
 
-/** Fields a route supplies for one event. */
-export interface EventFields {
+/** Kind of auth decision an {@link AuthEvent} reports (`refresh` is a user session's token refresh). */
+export type AuthEventType = "login" | "logout" | "refresh" | "session" | "password_change" | "guard";
+
+/** One structured event per auth decision. Never holds a password, token, session id, reset token or username. */
+export interface AuthEvent {
   type: AuthEventType;
-  outcome: AuthEvent["outcome"];
-  status: number;
+  /** `success`, `failure` (rejected by policy or credentials), `throttled` or `error` (upstream or config). */
+  outcome: "success" | "failure" | "throttled" | "error";
+  /** Stable reason code, e.g. `invalid_credentials`, `csrf`, `timeout`. */
   reason?: string;
+  /** HTTP status of the response. */
+  status: number;
+  /** Keyed hash of the normalised username, when known. */
   userKey?: string;
+  /** Region of the Transmit client involved. */
   region?: string;
+  /** Request id (Hono's `requestId` variable when set, else a random id). */
+  requestId: string;
+  /** ISO 8601 time of the decision. */
+  time: string;
+  /** For `configuration` errors: which setting is missing or invalid (never a value). */
   detail?: string;
 }
 
-const requestIds = new WeakMap<Request, string>();
+/**
+ * Receives auth events. Errors it throws are ignored.
+ *
+ * @example
+ * ```ts
+ * const sink: EventSink = (event) => { queue.push(event); };
+ * ```
+ */
+export type EventSink = (event: AuthEvent) => void | Promise<void>;
 
-/** Hono's `requestId` variable when the app uses that middleware, else one random id per request. */
-export function requestIdOf(c: Context): string {
-  const fromHono = (c.get as (key: string) => unknown)("requestId");
-  if (typeof fromHono === "string" && fromHono.length <= 128) return fromHono;
-  let id = requestIds.get(c.req.raw);
-  if (!id) {
-    id = randomId(12);
-    requestIds.set(c.req.raw, id);
+/** Fields a route supplies for one event. */
+export type EventFields = Omit<AuthEvent, "requestId" | "time">;
+
+/** The event sink of one instance, with the request ids it handed out. */
+export class Events {
+  readonly #sink: EventSink | undefined;
+  readonly #now: () => number;
+  readonly #ids = new WeakMap<Context, string>();
+
+  constructor(sink: EventSink | undefined, now: () => number) {
+    this.#sink = sink;
+    this.#now = now;
   }
-  return id;
-}
 
-/** Sends one event to the sink; a failing sink never breaks the request. */
-export async function emit(
-  sink: EventSink | undefined,
-  c: Context,
-  now: () => number,
-  fields: EventFields,
-): Promise<void> {
-  if (!sink) return;
-  const event: AuthEvent = {
-    type: fields.type,
-    outcome: fields.outcome,
-    status: fields.status,
-    requestId: requestIdOf(c),
-    time: new Date(now()).toISOString(),
-  };
-  if (fields.reason !== undefined) event.reason = fields.reason;
-  if (fields.userKey !== undefined) event.userKey = fields.userKey;
-  if (fields.region !== undefined) event.region = fields.region;
-  if (fields.detail !== undefined) event.detail = fields.detail;
-  try {
-    await sink(event);
-  } catch {
-    // Observability must not change the answer.
+  /** Hono's `requestId` variable when the app uses that middleware, else one random id per request. */
+  requestId(c: Context): string {
+    const fromHono = (c.get as (key: string) => unknown)("requestId");
+    if (typeof fromHono === "string" && fromHono.length <= 128) return fromHono;
+    let id = this.#ids.get(c);
+    if (!id) {
+      id = randomId(12);
+      this.#ids.set(c, id);
+    }
+    return id;
+  }
+
+  /** Sends one event; a failing sink never breaks the request. */
+  async emit(c: Context, fields: EventFields): Promise<void> {
+    if (!this.#sink) return;
+    const event: AuthEvent = {
+      type: fields.type,
+      outcome: fields.outcome,
+      status: fields.status,
+      requestId: this.requestId(c),
+      time: new Date(this.#now()).toISOString(),
+    };
+    if (fields.reason !== undefined) event.reason = fields.reason;
+    if (fields.userKey !== undefined) event.userKey = fields.userKey;
+    if (fields.region !== undefined) event.region = fields.region;
+    if (fields.detail !== undefined) event.detail = fields.detail;
+    try {
+      await this.#sink(event);
+    } catch {
+      // Observability must not change the answer.
+    }
   }
 }
 
@@ -62,7 +92,7 @@ export async function emit(
  *
  * @example
  * ```ts
- * passwordLogin({ client, sessions, onEvent: jsonLines(console.log) });
+ * const auth = transmitAuth({ client, sessions, limiter, userKeySecret: env.USER_KEY_SECRET, onEvent: jsonLines(console.log) });
  * ```
  */
 export function jsonLines(write: (line: string) => void): EventSink {

@@ -1,166 +1,167 @@
 /**
- * `requireSession`: guard middleware for routes of any Hono app. Accepts the session cookie set by
- * `passwordLogin` (and optionally a Bearer access token), refreshes expiring tokens transparently, and sets
- * `c.var.session`. Anything else gets one generic 401.
+ * The guard: middleware that lets a request through only with a session (the instance's cookie, or a bearer access
+ * token issued to this application), sets `c.var.session`, and answers everything else with one generic 401.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { onWorkers } from "./client-ip.ts";
-import { checkClientSource, resolveClient } from "./client-source.ts";
-import { emit } from "./events.ts";
-import { challengeFor } from "./options.ts";
-import { problemForError } from "./problem.ts";
-import { fail, failWithError, type ReplyOptions } from "./reply.ts";
-import { type CookieOptions, cookieConfig, cookieLine, readCookie } from "./session-cookie.ts";
-import { DEFAULT_CLAIMS, keepClaims, refreshSession, seconds, sessionOf, usable } from "./session-logic.ts";
-import type { ClientSource, EventSink, Session, SessionRecord, SessionStore } from "./types.ts";
+import { type ClientSource, resolveClient } from "./client-source.ts";
+import type { SessionCookies } from "./cookies.ts";
+import { OptionError, stringList } from "./option-error.ts";
+import { isRefusal } from "./problem.ts";
+import type { Replies } from "./reply.ts";
+import type { SessionAccess } from "./session-access.ts";
+import { keepClaims, type Session, seconds, sessionOf } from "./session-record.ts";
 
 /**
- * Options of {@link requireSession}.
+ * Which bearer access tokens are sessions: user access tokens that Transmit issued to this application
+ * (`client_id`), in this tenant (`tid`), for this audience (`aud`), naming a user (`sub`). Client-credentials
+ * tokens (whose `sub` is a client), reset tokens and tokens of other applications are refused. List more client ids,
+ * tenants or audiences only when they must be accepted too. The claims are described in docs/transmit-contract.md.
  *
  * @example
  * ```ts
- * app.use("/api/*", requireSession({ sessions, client, bearer: { audience: "https://api.example.com" } }));
+ * const bearer: BearerOptions = { clientId: env.TRANSMIT_CLIENT_ID, tenantId: env.TRANSMIT_TENANT_ID, audience: "https://api.example.com" };
  * ```
  */
-export interface RequireSessionOptions {
-  /** The same store (or store resolver) given to `passwordLogin`. */
-  sessions: SessionStore | ((c: Context) => SessionStore);
-  /** Transmit client (or resolver) for transparent refresh and Bearer tokens. Without it, no refresh happens. */
-  client?: ClientSource;
-  /** Must match `passwordLogin`'s `cookie` option. */
-  cookie?: CookieOptions;
-  /** Also accept `Authorization: Bearer <access token>`, verified against the client's JWKS. Default false. */
-  bearer?: boolean | { audience?: string | string[] };
-  /** Refresh when the access token expires within this many seconds. Default 60. */
-  refreshBefore?: number;
-  /** Write `lastSeenAt` (idle timeout) at most this often, in seconds. Default 60. */
-  touchInterval?: number;
-  /** Keep the access token after a refresh. Default true (must match `passwordLogin`). */
-  keepAccessToken?: boolean;
-  /** Claims copied from a Bearer token into `c.var.session.claims`. */
-  claims?: readonly string[];
-  /** Receives guard events (401s, refreshes). */
-  onEvent?: EventSink;
-  /** Deadline of upstream calls in milliseconds. */
-  timeoutMs?: number;
-  /** Realm in `WWW-Authenticate`. */
-  realm?: string;
-  /** Share a pending refresh between concurrent requests. Default true, except on Workers (see `passwordLogin`). */
-  singleFlight?: boolean;
-  /** Clock in milliseconds (tests). */
-  now?: () => number;
+export interface BearerOptions {
+  /** Your application's client id (and any other client whose users' tokens you accept). */
+  clientId: string | readonly string[];
+  /** Your Transmit tenant id (`tid`), or several (one per regional tenant). */
+  tenantId: string | readonly string[];
+  /** Accepted `aud` values. Default `"userid-api"`, Transmit's audience for tokens requested without a resource. */
+  audience?: string | readonly string[];
 }
 
-/**
- * Guards routes: `c.var.session` is the signed-in user afterwards; requests without a valid session get a generic
- * `401` problem with `WWW-Authenticate`, without any upstream call.
- *
- * @example
- * ```ts
- * const sessions = cookieSessionStore({ secrets: [env.SESSION_SECRET] });
- * app.route("/auth", passwordLogin({ client, sessions }));
- * app.use("/api/*", requireSession({ sessions, client }));
- * app.get("/api/me", (c) => c.json({ user: c.var.session.userId }));
- * ```
- */
-export function requireSession(options: RequireSessionOptions): MiddlewareHandler {
-  if (!options || typeof options !== "object") throw new TypeError("requireSession: options are required");
-  const source = options.sessions;
-  if (!source || (typeof source !== "function" && typeof source.get !== "function")) {
-    throw new TypeError("requireSession: option `sessions` must be a SessionStore");
-  }
-  const sessions = typeof source === "function" ? source : () => source;
-  const client = options.client === undefined ? undefined : checkClientSource(options.client, "requireSession");
-  const bearer = options.bearer ? (options.bearer === true ? {} : options.bearer) : undefined;
-  if (bearer && !client) throw new TypeError("requireSession: option `bearer` needs option `client`");
-  const cookies = cookieConfig(options.cookie);
-  const now = options.now ?? Date.now;
-  const refreshBefore = options.refreshBefore ?? 60;
-  const touchInterval = options.touchInterval ?? 60;
-  const keepAccessToken = options.keepAccessToken ?? true;
-  const sharePromise = options.singleFlight ?? !onWorkers();
-  const reply: ReplyOptions = {
-    onEvent: options.onEvent,
-    now,
-    challenge: challengeFor(options.realm, !!bearer),
-    render: undefined,
-  };
-  const callOpts = options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs };
-  const denied = (c: Context, reason: string, extra: { userKey?: string; region?: string } = {}) =>
-    fail(c, reply, "unauthorized", { type: "guard", reason, ...extra });
+/** Options of `auth.guard()`. */
+export interface GuardOptions {
+  /** Also accept `Authorization: Bearer <user access token>`, verified with Transmit's keys and the rules above. */
+  bearer?: BearerOptions;
+}
 
-  async function viaBearer(c: Context, token: string): Promise<Session | Response> {
+/** Transmit's audience of access tokens requested without a resource. */
+const DEFAULT_AUDIENCE = "userid-api";
+/** Longest bearer token read. */
+const MAX_TOKEN = 8192;
+
+interface BearerRules {
+  clientIds: Set<string>;
+  tenantIds: Set<string>;
+  audience: string[];
+}
+
+/** Checks the bearer options when the guard is created. */
+function bearerRules(factory: string, bearer: unknown, client: ClientSource | undefined): BearerRules | undefined {
+  if (bearer === undefined || bearer === false) return undefined;
+  if (typeof bearer !== "object" || bearer === null) {
+    throw new OptionError(factory, "bearer", "must be { clientId, tenantId, audience? } (which tokens are sessions)");
+  }
+  if (!client) throw new OptionError(factory, "client", "is required to verify bearer tokens");
+  const b = bearer as BearerOptions;
+  return {
+    clientIds: new Set(stringList(factory, "bearer.clientId", b.clientId)),
+    tenantIds: new Set(stringList(factory, "bearer.tenantId", b.tenantId)),
+    audience: stringList(factory, "bearer.audience", b.audience ?? DEFAULT_AUDIENCE),
+  };
+}
+
+/** Whether verified claims are those of a user access token issued to this application. */
+function issuedToUs(
+  claims: Record<string, unknown>,
+  rules: BearerRules,
+): claims is Record<string, unknown> & { sub: string } {
+  const { sub, client_id: clientId, tid } = claims;
+  return (
+    typeof clientId === "string" &&
+    rules.clientIds.has(clientId) &&
+    typeof tid === "string" &&
+    rules.tenantIds.has(tid) &&
+    typeof sub === "string" &&
+    sub !== "" &&
+    // A client-credentials token names its client as the subject: not a user.
+    sub !== clientId &&
+    !rules.clientIds.has(sub)
+  );
+}
+
+/** What the guard needs from its instance. */
+export interface GuardContext {
+  factory: string;
+  client: ClientSource | undefined;
+  access: SessionAccess;
+  cookies: SessionCookies;
+  replies: Replies;
+  claims: readonly string[];
+  timeoutMs: number | undefined;
+  realm: string;
+  now: () => number;
+}
+
+/** `WWW-Authenticate` value for a realm (quotes and backslashes removed). */
+export function challengeFor(realm: string, bearer: boolean): string {
+  const r = realm.replace(/["\\\r\n]/g, "");
+  return bearer ? `Session realm="${r}", Bearer realm="${r}"` : `Session realm="${r}"`;
+}
+
+/** Builds the guard middleware of an instance. */
+export function createGuard(g: GuardContext, options: GuardOptions = {}): MiddlewareHandler {
+  if (typeof options !== "object" || options === null)
+    throw new OptionError(g.factory, "guard", "takes an options object");
+  const rules = bearerRules(g.factory, options.bearer, g.client);
+  const replies = g.replies.withChallenge(challengeFor(g.realm, !!rules));
+  const denied = (c: Context, reason: string, tags = {}) =>
+    replies.fail(c, "unauthorized", { type: "guard", reason, ...tags });
+
+  async function viaBearer(c: Context, token: string, r: BearerRules): Promise<Session | Response> {
     try {
-      const rc = await resolveClient(client as ClientSource, c);
-      const claims = await rc.client.tokens.verifyAccessToken(token, { ...callOpts, audience: bearer?.audience });
-      if (typeof claims?.sub !== "string" || !claims.sub) return denied(c, "bearer_invalid");
-      return {
+      const rc = await resolveClient(g.client as ClientSource, c);
+      const claims = await rc.client.tokens.verifyAccessToken(token, {
+        ...(g.timeoutMs === undefined ? {} : { timeoutMs: g.timeoutMs }),
+        audience: r.audience,
+      });
+      if (!issuedToUs(claims, r)) return denied(c, "bearer_not_issued_to_app");
+      const session: Session = {
         userId: claims.sub,
-        claims: keepClaims(claims, options.claims ?? DEFAULT_CLAIMS),
+        claims: keepClaims(claims, g.claims),
         region: rc.region,
-        expiresAt: typeof claims.exp === "number" ? claims.exp : undefined,
         accessToken: token,
         source: "bearer",
       };
+      if (typeof claims.exp === "number") session.expiresAt = claims.exp;
+      return session;
     } catch (e) {
-      if (problemForError(e) === "unauthorized") return denied(c, "bearer_invalid");
-      return failWithError(c, reply, e, { type: "guard" });
+      if (isRefusal(e)) return denied(c, "bearer_invalid");
+      return replies.failWith(c, e, { type: "guard" });
     }
   }
 
-  return async function requireSession(c, next) {
-    const auth = c.req.header("authorization");
-    if (bearer && auth && /^Bearer\s+/i.test(auth)) {
-      const token = auth.replace(/^Bearer\s+/i, "").trim();
-      if (!token || token.length > 8192) return denied(c, "bearer_invalid");
-      const result = await viaBearer(c, token);
+  return async function guard(c, next) {
+    const authorization = c.req.header("authorization");
+    if (rules && authorization && /^Bearer\s+/i.test(authorization)) {
+      const token = authorization.replace(/^Bearer\s+/i, "").trim();
+      if (!token || token.length > MAX_TOKEN) return denied(c, "bearer_invalid");
+      const result = await viaBearer(c, token, rules);
       if (result instanceof Response) return result;
       c.set("session", result);
       return next();
     }
-    let store: SessionStore;
-    try {
-      store = sessions(c);
-    } catch (e) {
-      return failWithError(c, reply, e, { type: "guard" });
+    const current = await g.access.current(c);
+    if (!current.ok) {
+      if ("error" in current) return replies.failWith(c, current.error, { type: "guard", ...current.tags });
+      return denied(c, current.reason, current.tags);
     }
-    let value = readCookie(c, cookies.session);
-    if (!value) return denied(c, "no_cookie");
-    let record: SessionRecord | undefined = await store.get(value).catch(() => undefined);
-    const t = seconds(now);
-    if (!record || !usable(record, "session", t)) return denied(c, "no_session");
-    const before = value;
-    const tags = { userKey: record.userKey, region: record.region };
-    const expiresAt = record.accessTokenExpiresAt ?? Number.POSITIVE_INFINITY;
-    if (client && record.refreshToken && expiresAt - t <= refreshBefore) {
-      try {
-        const deps = { store, client, now, keepAccessToken, timeoutMs: options.timeoutMs, sharePromise };
-        const done = await refreshSession(c, deps, value, {
-          ...record,
-          lastSeenAt: t,
-        });
-        value = done.value;
-        record = done.record;
-        await emit(options.onEvent, c, now, { type: "refresh", outcome: "success", status: 200, ...tags });
-      } catch (e) {
-        // While the current access token is valid, keep going: a concurrent request elsewhere may have rotated the
-        // refresh token (cookie store), or Transmit is briefly unavailable.
-        if (expiresAt <= t) {
-          if (problemForError(e) === "unauthorized" || problemForError(e) === "invalid_credentials") {
-            await store.delete(value).catch(() => {});
-            return denied(c, "refresh_rejected", tags);
-          }
-          return failWithError(c, reply, e, { type: "guard", ...tags });
-        }
-      }
-    } else if (t - record.lastSeenAt >= touchInterval) {
-      record = { ...record, lastSeenAt: t };
-      value = await store.set(value, record);
+    const { record } = current;
+    if (current.refreshed) {
+      await replies.events.emit(c, {
+        type: "refresh",
+        outcome: "success",
+        status: 200,
+        ...(record.userKey !== undefined ? { userKey: record.userKey } : {}),
+        ...(record.region !== undefined ? { region: record.region } : {}),
+      });
     }
     c.set("session", sessionOf(record));
     await next();
-    if (value !== before) {
-      c.res.headers.append("Set-Cookie", cookieLine(cookies, cookies.session, value, record.expiresAt - t));
+    if (current.changed) {
+      g.cookies.set(c, "session", current.value, record.expiresAt - seconds(g.now));
     }
   };
 }

@@ -1,11 +1,14 @@
 /**
- * Request and response policy shared by every route: security headers, CORS allowlist, CSRF origin check,
- * body size limit, method checks. Each is a plain function or Hono middleware so the router reads top-down.
+ * Request and response policy of the routes. Hono's own middleware does the generic parts (`secureHeaders`,
+ * `cors`, `bodyLimit`); what stays here is stricter than Hono's and ours: the CSRF rule, the content-type-aware CSP
+ * and `Cache-Control`, and refusing credentials in the query string.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { problemResponse } from "./problem.ts";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { OptionError } from "./option-error.ts";
 
-/** HSTS of one year (hono's `secureHeaders` defaults to 180 days, below the checklist's minimum). */
+/** HSTS of one year (Hono's `secureHeaders` defaults to 180 days, below the one-year minimum we hold to). */
 export const HSTS = "max-age=31536000; includeSubDomains";
 /** CSP for JSON answers: nothing may load, nothing may frame. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -21,11 +24,21 @@ export function mediaType(c: Context): string {
 /** Media types a browser can send cross-site without a CORS preflight (plus a missing one). */
 const SIMPLE_TYPES = new Set(["", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]);
 
+const hardened = secureHeaders({
+  strictTransportSecurity: HSTS,
+  // Not `no-referrer`: under it browsers send `Origin: null` with the page's own form posts, which the CSRF check
+  // (rightly) refuses. `same-origin` still sends nothing to other sites.
+  referrerPolicy: "same-origin",
+  xFrameOptions: "DENY",
+  crossOriginOpenerPolicy: "same-origin",
+  crossOriginResourcePolicy: "same-origin",
+});
+
 /**
- * Middleware adding security headers to every response: HSTS for one year (hono's `secureHeaders` defaults to 180
- * days), `nosniff`, `Referrer-Policy: same-origin`, `X-Frame-Options: DENY`, COOP/CORP, `Cache-Control: no-store`,
- * a charset on every textual `Content-Type`, and a CSP (`pageCsp` for HTML, a deny-all policy otherwise) unless the
- * response already has one. `passwordLogin` applies it to its own routes.
+ * Middleware adding security headers to every response: Hono's `secureHeaders` with HSTS for one year,
+ * `Referrer-Policy: same-origin` and `X-Frame-Options: DENY`; then `Cache-Control: no-store`, a charset on every
+ * textual `Content-Type`, and a CSP (`pageCsp` for HTML, a deny-all policy otherwise) unless the response has one.
+ * The login routes apply it to themselves.
  *
  * @example
  * ```ts
@@ -35,23 +48,14 @@ const SIMPLE_TYPES = new Set(["", "application/x-www-form-urlencoded", "multipar
 export function securityHeaders(pageCsp: string = PAGE_CSP): MiddlewareHandler {
   return async function securityHeaders(c, next) {
     await next();
-    let res = c.res;
+    // A response passed through from fetch has immutable headers: copy it first.
     try {
-      res.headers.set("X-Content-Type-Options", "nosniff");
+      c.res.headers.set("Cache-Control", "no-store");
     } catch {
-      // Immutable headers (a fetched response passed through): copy it.
-      res = new Response(res.body, res);
-      c.res = res;
+      c.res = new Response(c.res.body, c.res);
     }
-    const h = res.headers;
-    h.set("Strict-Transport-Security", HSTS);
-    h.set("X-Content-Type-Options", "nosniff");
-    // Not `no-referrer`: under it browsers send `Origin: null` with the page's own form posts, which the CSRF check
-    // (rightly) refuses. `same-origin` still sends nothing to other sites.
-    h.set("Referrer-Policy", "same-origin");
-    h.set("X-Frame-Options", "DENY");
-    h.set("Cross-Origin-Opener-Policy", "same-origin");
-    h.set("Cross-Origin-Resource-Policy", "same-origin");
+    await hardened(c, async () => {});
+    const h = c.res.headers;
     h.set("Cache-Control", "no-store");
     h.set("Pragma", "no-cache");
     const type = h.get("Content-Type");
@@ -65,52 +69,41 @@ export function securityHeaders(pageCsp: string = PAGE_CSP): MiddlewareHandler {
   };
 }
 
-/** Origins allowed besides the request's own. `*` is refused: these answers carry credentials. */
-export function originAllowlist(origins: readonly string[] | undefined): Set<string> {
+/** Origins allowed besides the request's own. `*` and `null` are refused: these answers carry credentials. */
+export function originAllowlist(factory: string, origins: readonly string[] | undefined): Set<string> {
   const out = new Set<string>();
-  for (const o of origins ?? []) {
-    if (o === "*" || o === "null") throw new TypeError("passwordLogin: `allowedOrigins` cannot contain * or null");
+  if (origins !== undefined && !Array.isArray(origins)) {
+    throw new OptionError(factory, "allowedOrigins", "must be a list of origins like https://app.example");
+  }
+  (origins ?? []).forEach((o, i) => {
+    if (o === "*" || o === "null") throw new OptionError(factory, `allowedOrigins[${i}]`, "cannot be * or null");
     let url: URL;
     try {
       url = new URL(o);
     } catch {
-      throw new TypeError("passwordLogin: every entry of `allowedOrigins` must be an origin like https://app.example");
+      throw new OptionError(factory, `allowedOrigins[${i}]`, "must be an origin like https://app.example");
     }
     out.add(url.origin);
-  }
+  });
   return out;
 }
 
-/** CORS for allowlisted origins only; preflights from anywhere else get no `Access-Control-Allow-Origin`. */
-export function cors(allowed: Set<string>): MiddlewareHandler {
-  return async function cors(c, next) {
-    const origin = c.req.header("origin");
-    const ok = origin !== undefined && allowed.has(origin);
-    if (c.req.method === "OPTIONS") {
-      const headers: Record<string, string> = { Vary: "Origin" };
-      if (ok) {
-        headers["Access-Control-Allow-Origin"] = origin;
-        headers["Access-Control-Allow-Credentials"] = "true";
-        headers["Access-Control-Allow-Methods"] = "GET, POST";
-        headers["Access-Control-Allow-Headers"] = "Content-Type";
-        headers["Access-Control-Max-Age"] = "600";
-      }
-      c.res = new Response(null, { status: 204, headers });
-      return;
-    }
-    await next();
-    c.res.headers.append("Vary", "Origin");
-    if (ok) {
-      c.res.headers.set("Access-Control-Allow-Origin", origin);
-      c.res.headers.set("Access-Control-Allow-Credentials", "true");
-    }
-  };
+/** Hono's CORS for allowlisted origins only, with credentials; others get no `Access-Control-Allow-Origin`. */
+export function corsFor(allowed: Set<string>): MiddlewareHandler {
+  return cors({
+    origin: (origin) => (allowed.has(origin) ? origin : null),
+    credentials: true,
+    allowMethods: ["GET", "POST"],
+    allowHeaders: ["Content-Type"],
+    maxAge: 600,
+  });
 }
 
 /**
- * CSRF check for unsafe methods. Form-like or missing content types need an `Origin` that is the request's own
- * or allowlisted; any request with a foreign `Origin` or `Sec-Fetch-Site: cross-site` (and no allowlisted
- * origin) is refused, JSON included.
+ * CSRF check for unsafe methods, stricter than Hono's `csrf` (which only looks at form-like content types and lets a
+ * `Sec-Fetch-Site: same-origin` stand in for the origin): form-like or missing content types need an `Origin` that
+ * is the request's own or allowlisted (never `null`), and any request with a foreign `Origin` or
+ * `Sec-Fetch-Site: cross-site` (and no allowlisted origin) is refused, JSON included.
  */
 export function sameOriginOk(c: Context, allowed: Set<string>): boolean {
   const origin = c.req.header("origin");
@@ -120,47 +113,6 @@ export function sameOriginOk(c: Context, allowed: Set<string>): boolean {
   if (site === "cross-site" && !(origin !== undefined && allowed.has(origin))) return false;
   if (SIMPLE_TYPES.has(mediaType(c))) return originOk;
   return origin === undefined || originOk;
-}
-
-/**
- * Reads the body with a cap, whatever `Content-Length` says (chunked bodies too), and re-attaches it so the
- * validators can parse it. Returns a 413 response when the cap is exceeded.
- */
-export async function limitBody(c: Context, maxBytes: number): Promise<Response | undefined> {
-  const raw = c.req.raw;
-  const declared = raw.headers.get("content-length");
-  if (declared !== null && !(Number(declared) <= maxBytes)) return problemResponse("payload_too_large");
-  if (!raw.body) return undefined;
-  const reader = raw.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return problemResponse("payload_too_large");
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  const headers = new Headers(raw.headers);
-  headers.delete("transfer-encoding");
-  headers.set("content-length", String(size));
-  // Built from the original request so platform fields (Workers' `request.cf`) survive.
-  c.req.raw = new Request(raw, { headers, body });
-  return undefined;
-}
-
-/** 405 with `Allow`. */
-export function methodNotAllowed(allow: string): () => Response {
-  return () => problemResponse("method_not_allowed", { headers: { Allow: allow } });
 }
 
 /** Query parameters that must never carry credentials (they end up in logs and history). */

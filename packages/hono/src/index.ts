@@ -1,47 +1,47 @@
 /**
- * `@transmit-edge/hono`: a Hono login router and session guard for Transmit Security (Mosaic) backend password
- * login, on Workers, Deno, Bun and Node.
+ * `@transmit-edge/hono`: Transmit Security (Mosaic) backend password login for Hono apps on Workers, Deno, Bun and
+ * Node: one auth instance with its login routes, its guard and an optional-session read.
  *
  * @example
  * ```ts
- * app.route("/auth", passwordLogin({ client, sessions }));
- * app.use("/api/*", requireSession({ sessions, client }));
+ * const auth = transmitAuth({ client, sessions, limiter: memoryLimiter(), userKeySecret: env.USER_KEY_SECRET, getIp });
+ * app.route("/auth", auth.routes());
+ * app.use("/api/*", auth.guard());
  * ```
  *
  * @packageDocumentation
  */
 
+export {
+  DEFAULT_CLAIMS_REQUEST,
+  type TransmitAuth,
+  type TransmitAuthOptions,
+  transmitAuth,
+} from "./auth.ts";
 export type { GetIp, IpSource } from "./client-ip.ts";
-export type { CookieSessionStoreOptions, RevocationList } from "./cookie-store.ts";
-export { cookieSessionStore } from "./cookie-store.ts";
-export { jsonLines } from "./events.ts";
-export type { RequireSessionOptions } from "./guard.ts";
-export { requireSession } from "./guard.ts";
+export type { ClientSource, LoginClient, RegionalClient } from "./client-source.ts";
+export { type CookieSessionStoreOptions, cookieSessionStore, type RevocationStore } from "./cookie-store.ts";
+export type { CookieOptions } from "./cookies.ts";
+export { type AuthEvent, type AuthEventType, type EventSink, jsonLines } from "./events.ts";
+export type { BearerOptions, GuardOptions } from "./guard.ts";
 export { securityHeaders } from "./http-policy.ts";
-export type { LimitRule, MemoryLimiterOptions } from "./limiter.ts";
-export { memoryLimiter } from "./limiter.ts";
-export type { MemorySessionStoreOptions } from "./memory-store.ts";
-export { memorySessionStore } from "./memory-store.ts";
-export { DEFAULT_CLAIMS_REQUEST, type PageRenderer, type PageState, type PasswordLoginOptions } from "./options.ts";
-export type { ProblemKind } from "./problem.ts";
-export { problemType } from "./problem.ts";
-export { passwordLogin } from "./router.ts";
-export type { CookieOptions } from "./session-cookie.ts";
-export type {
-  AuthEvent,
-  AuthEventType,
-  CallOptions,
-  Claims,
-  ClaimsRequest,
-  ClientSource,
-  EventSink,
-  Limiter,
-  LimitKey,
-  LimitResult,
-  LoginClient,
-  RegionalClient,
-  Session,
-  SessionRecord,
-  SessionStore,
-  TokenSetLike,
-} from "./types.ts";
+export {
+  type Limiter,
+  type LimitKey,
+  type LimitResult,
+  type LimitRule,
+  type MemoryLimiterOptions,
+  memoryLimiter,
+  windowVerdict,
+} from "./limiter.ts";
+export { type MemorySessionStoreOptions, memorySessionStore } from "./memory-store.ts";
+export { type ProblemKind, problemType } from "./problem.ts";
+export type { PageRenderer, PageState } from "./reply.ts";
+export { safeReturnTo } from "./return-to.ts";
+export type { Session, SessionRecord, SessionStore } from "./session-record.ts";
+export {
+  type PasswordLoginOptions,
+  passwordLogin,
+  type RequireSessionOptions,
+  requireSession,
+} from "./shorthands.ts";

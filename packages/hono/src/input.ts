@@ -7,7 +7,6 @@ import { sValidator } from "@hono/standard-validator";
 import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { mediaType } from "./http-policy.ts";
-import { problemResponse } from "./problem.ts";
 
 /** Longest username accepted (email addresses are at most 254; phone numbers and usernames are shorter). */
 export const MAX_USERNAME = 320;
@@ -58,17 +57,17 @@ function fieldOf(issues: readonly { path?: readonly unknown[] }[]): string {
 export type OnInvalid = (c: Context, field: string) => Response | Promise<Response>;
 
 /**
- * Validation middleware for the body kind of the request. Failures go to `onInvalid` (default: a 400 problem
- * naming the field, never its value). Read the result with {@link validInput}.
+ * Validation middleware for the body kind of the request. Failures go to `onInvalid` with the name of the field
+ * (never its value). Read the result with {@link validInput}.
  */
-export function validateBody(schema: Schema, onInvalid?: OnInvalid): MiddlewareHandler {
+export function validateBody(schema: Schema, onInvalid: OnInvalid): MiddlewareHandler {
   const hook = (
     result: { success: boolean; error?: readonly { path?: readonly unknown[] }[] },
     c: Context,
   ): Response | Promise<Response> | undefined => {
     if (result.success) return undefined;
     const field = fieldOf(result.error ?? []);
-    return onInvalid ? onInvalid(c, field) : problemResponse("invalid_request", { field });
+    return onInvalid(c, field);
   };
   const json = sValidator("json", schema, hook);
   const form = sValidator("form", schema, hook);
@@ -82,31 +81,4 @@ export function validateBody(schema: Schema, onInvalid?: OnInvalid): MiddlewareH
 export function validInput<T>(c: Context): T {
   const target = bodyKind(c) === "form" ? "form" : "json";
   return (c.req as unknown as { valid(target: string): T }).valid(target);
-}
-
-function hasControlOrBackslash(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f || code === 0x5c) return true;
-  }
-  return false;
-}
-
-/**
- * A same-origin redirect target: an absolute path (not `//` or `/\`) or a URL of the request's own origin,
- * without control characters. Anything else gives `fallback`.
- */
-export function safeReturnTo(c: Context, returnTo: string | undefined, fallback: string): string {
-  if (!returnTo || hasControlOrBackslash(returnTo)) return fallback;
-  const self = new URL(c.req.url);
-  let url: URL;
-  try {
-    url = new URL(returnTo, self);
-  } catch {
-    return fallback;
-  }
-  if (url.origin !== self.origin) return fallback;
-  if (!returnTo.startsWith("/") && !returnTo.startsWith(self.origin)) return fallback;
-  if (returnTo.startsWith("//")) return fallback;
-  return `${url.pathname}${url.search}${url.hash}`;
 }

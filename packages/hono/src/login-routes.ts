@@ -2,164 +2,183 @@
  * `POST /login` and `POST /password`: throttling, the upstream password check, and starting a session (a new
  * cookie value every time: fixation defence).
  */
+import { type ClaimsRequest, type TokenSet, TransmitError } from "@transmit-edge/core";
 import type { Context } from "hono";
-import { clientIp } from "./client-ip.ts";
-import { resolveClient } from "./client-source.ts";
-import { randomId } from "./crypto.ts";
-import { emit } from "./events.ts";
-import { bodyKind, type LoginInput, type PasswordInput, safeReturnTo, validInput } from "./input.ts";
-import type { ResolvedOptions } from "./options.ts";
-import { isTransmitError, problemForError } from "./problem.ts";
-import { fail, failWithError, ok, seeOther } from "./reply.ts";
-import { clearCookieLine, cookieLine, readCookie } from "./session-cookie.ts";
-import { keepClaims, publicView, seconds, usable, withTokens } from "./session-logic.ts";
-import type { LoginClient, RegionalClient, SessionRecord, SessionStore, TokenSetLike } from "./types.ts";
+import { type Address, clientAddress, formatAddress, type IpPolicy } from "./client-ip.ts";
+import { type ClientSource, type RegionalClient, resolveClient } from "./client-source.ts";
+import type { SessionCookies } from "./cookies.ts";
+import { randomId, type UserKeyHasher } from "./crypto.ts";
+import { bodyKind, type LoginInput, type PasswordInput, validInput } from "./input.ts";
+import { problemForError } from "./problem.ts";
+import type { Replies } from "./reply.ts";
+import { safeReturnTo } from "./return-to.ts";
+import type { SessionAccess } from "./session-access.ts";
+import {
+  keepClaims,
+  publicView,
+  type SessionRecord,
+  type SessionStore,
+  seconds,
+  usable,
+  withTokens,
+} from "./session-record.ts";
+import type { Throttle } from "./throttle.ts";
+
+/** What the login routes need from their instance. */
+export interface LoginContext {
+  client: ClientSource;
+  access: SessionAccess;
+  cookies: SessionCookies;
+  replies: Replies;
+  throttle: Throttle;
+  hasher: UserKeyHasher;
+  ip: IpPolicy;
+  now: () => number;
+  idleTimeout: number;
+  absoluteTimeout: number;
+  pendingTimeout: number;
+  keepAccessToken: boolean;
+  claims: readonly string[];
+  requestClaims: ClaimsRequest | undefined;
+  redirectTo: string;
+  timeoutMs: number | undefined;
+}
 
 const MAX_USER_AGENT = 512;
 
+const callOptions = (l: LoginContext) => (l.timeoutMs === undefined ? undefined : { timeoutMs: l.timeoutMs });
+
 /** The login input Transmit gets: the validated credentials, the end user's attributes and the claims request. */
-function authenticateInput(c: Context, o: ResolvedOptions, username: string, password: string) {
-  return {
-    username,
-    password,
-    clientAttributes: attributes(c, o),
-    ...(o.requestClaims ? { claims: o.requestClaims } : {}),
-  };
-}
-
-function callOptions(o: ResolvedOptions) {
-  return o.timeoutMs === undefined ? undefined : { timeoutMs: o.timeoutMs };
-}
-
-function attributes(c: Context, o: ResolvedOptions) {
-  const out: { ipAddress?: string; userAgent?: string } = {};
-  const ip = clientIp(c, o.ip, o.getIp);
-  if (ip) out.ipAddress = ip;
+function authenticateInput(
+  c: Context,
+  l: LoginContext,
+  address: Address | undefined,
+  username: string,
+  password: string,
+) {
+  const clientAttributes: { ipAddress?: string; userAgent?: string } = {};
+  if (address) clientAttributes.ipAddress = formatAddress(address);
   const ua = c.req.header("user-agent");
-  if (ua) out.userAgent = ua.slice(0, MAX_USER_AGENT);
-  return out;
+  if (ua) clientAttributes.userAgent = ua.slice(0, MAX_USER_AGENT);
+  return { username, password, clientAttributes, ...(l.requestClaims ? { claims: l.requestClaims } : {}) };
 }
 
-/** Claims of the verified ID token (or of the access token when Transmit sent no ID token). */
-async function verifiedClaims(client: LoginClient, tokens: TokenSetLike, o: ResolvedOptions) {
-  const opts = callOptions(o);
+/** Claims of the verified ID token (or of the access token when Transmit sent no ID token); needs a subject. */
+async function verifiedClaims(l: LoginContext, rc: RegionalClient, tokens: TokenSet) {
   const claims = tokens.idToken
-    ? await client.tokens.verifyIdToken(tokens.idToken, opts)
-    : await client.tokens.verifyAccessToken(tokens.accessToken, opts);
-  if (!claims || typeof claims.sub !== "string" || claims.sub === "") {
-    throw Object.assign(new Error("Token without subject"), { name: "TransmitError", code: "invalid_response" });
-  }
-  return claims;
+    ? await rc.client.tokens.verifyIdToken(tokens.idToken, callOptions(l))
+    : await rc.client.tokens.verifyAccessToken(tokens.accessToken, callOptions(l));
+  return typeof claims?.sub === "string" && claims.sub !== "" ? { ...claims, sub: claims.sub } : undefined;
+}
+
+/** What a new session starts from. */
+interface Start {
+  store: SessionStore;
+  rc: RegionalClient;
+  tokens: TokenSet;
+  userKey: string;
+  returnTo: string | undefined;
+  /** Cookie lines to send along (clearing a pending change). */
+  cookies: string[];
 }
 
 /** Verifies the tokens, replaces any existing session and answers the login. */
-async function startSession(
-  c: Context,
-  o: ResolvedOptions,
-  store: SessionStore,
-  rc: RegionalClient,
-  tokens: TokenSetLike,
-  userKey: string,
-  returnTo: string | undefined,
-  extraCookies: string[],
-): Promise<Response> {
-  let claims: Record<string, unknown>;
+async function startSession(c: Context, l: LoginContext, s: Start): Promise<Response> {
+  const info = { type: "login" as const, userKey: s.userKey, region: s.rc.region };
+  let claims: Awaited<ReturnType<typeof verifiedClaims>>;
   try {
-    claims = await verifiedClaims(rc.client, tokens, o);
+    claims = await verifiedClaims(l, s.rc, s.tokens);
   } catch (e) {
     // A token we cannot verify after a successful login is an upstream fault, not bad credentials.
     const kind = problemForError(e) === "server_error" ? "server_error" : "upstream_error";
-    return fail(c, o, kind, { type: "login", reason: "token_unverified", userKey, region: rc.region });
+    return l.replies.fail(c, kind, { ...info, reason: "token_unverified" });
   }
-  const old = readCookie(c, o.cookies.session);
-  if (old) await store.delete(old).catch(() => {});
-  const t = seconds(o.now);
+  if (!claims) return l.replies.fail(c, "upstream_error", { ...info, reason: "token_without_subject" });
+  const old = l.cookies.read(c, "session");
+  if (old) await s.store.delete(old).catch(() => {});
+  const t = seconds(l.now);
   const base: SessionRecord = {
     kind: "session",
     id: randomId(16),
-    userId: claims.sub as string,
-    userKey,
-    region: rc.region,
-    claims: keepClaims(claims, o.claims),
+    userId: claims.sub,
+    userKey: s.userKey,
+    region: s.rc.region,
+    claims: keepClaims(claims, l.claims),
     createdAt: t,
     lastSeenAt: t,
-    expiresAt: t + o.absoluteTimeout,
-    idleTimeout: o.idleTimeout,
+    expiresAt: t + l.absoluteTimeout,
+    idleTimeout: l.idleTimeout,
   };
-  const record = withTokens(base, tokens, t, o.keepAccessToken);
-  const value = await store.create(record);
-  if (o.limiter?.reset) await o.limiter.reset({ scope: "account", key: userKey });
-  await emit(o.onEvent, c, o.now, { type: "login", outcome: "success", status: 200, userKey, region: rc.region });
-  const cookies = [cookieLine(o.cookies, o.cookies.session, value, o.absoluteTimeout), ...extraCookies];
-  if (bodyKind(c) === "form") return seeOther(safeReturnTo(c, returnTo, o.redirectTo), cookies);
-  return ok(publicView(record), cookies);
-}
-
-/** Per-IP throttle shared by both routes; returns a 429 response when over. */
-async function throttleIp(c: Context, o: ResolvedOptions, type: "login" | "password_change", userKey?: string) {
-  if (!o.limiter) return undefined;
-  const ip = clientIp(c, o.ip, o.getIp);
-  if (!ip) return undefined;
-  const r = await o.limiter.hit({ scope: "ip", key: ip });
-  if (r.allowed) return undefined;
-  return fail(c, o, "too_many_requests", { type, reason: "ip_throttled", userKey, retryAfter: r.retryAfter ?? 1 });
+  const record = withTokens(base, s.tokens, t, l.keepAccessToken);
+  const value = await s.store.create(record);
+  await l.throttle.reset(s.userKey);
+  await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
+  const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
+  if (bodyKind(c) === "form") return l.replies.seeOther(c, s.returnTo ?? l.redirectTo, cookies);
+  return l.replies.ok(c, publicView(record), cookies);
 }
 
 /** `POST /login`. */
-export async function login(c: Context, o: ResolvedOptions): Promise<Response> {
+export async function login(c: Context, l: LoginContext): Promise<Response> {
   const input = validInput<LoginInput>(c);
-  const userKey = await o.hasher.hash(input.username);
-  const returnTo = safeReturnTo(c, input.returnTo, o.redirectTo);
-  const throttled = await throttleIp(c, o, "login", userKey);
-  if (throttled) return throttled;
-  if (o.limiter) {
-    // Counted before the upstream call, atomically with the decision: checking first and counting only after a
-    // failed call let every request already in flight through, so N concurrent guesses all reached Transmit.
-    // A success resets the count, a credentials failure stays counted, an upstream fault is released: the caller
-    // learnt nothing from it, and an outage must not lock people out.
-    const r = await o.limiter.hit({ scope: "account", key: userKey });
-    if (!r.allowed) {
-      return fail(c, o, "too_many_requests", {
-        type: "login",
-        reason: "account_throttled",
-        userKey,
-        retryAfter: r.retryAfter ?? 1,
-        returnTo,
-      });
-    }
+  const userKey = await l.hasher.hash(input.username);
+  const returnTo = safeReturnTo(c, input.returnTo);
+  const address = clientAddress(c, l.ip);
+  const page = returnTo === undefined ? {} : { returnTo };
+  const byIp = await l.throttle.ip(address);
+  if (!byIp.allowed) {
+    return l.replies.fail(c, "too_many_requests", {
+      type: "login",
+      reason: "ip_throttled",
+      userKey,
+      retryAfter: byIp.retryAfter ?? 1,
+      ...page,
+    });
+  }
+  // Counted before the upstream call, atomically with the decision: checking first and counting only after a failed
+  // call let every request already in flight through. A success resets the count, a credentials failure stays
+  // counted, an upstream fault is released: the caller learnt nothing from it, and an outage must not lock people out.
+  const byAccount = await l.throttle.account(userKey);
+  if (!byAccount.allowed) {
+    return l.replies.fail(c, "too_many_requests", {
+      type: "login",
+      reason: "account_throttled",
+      userKey,
+      retryAfter: byAccount.retryAfter ?? 1,
+      ...page,
+    });
   }
   let store: SessionStore;
   let rc: RegionalClient;
   try {
-    store = o.sessions(c);
-    rc = await resolveClient(o.client, c);
+    store = l.access.store(c);
+    rc = await resolveClient(l.client, c);
   } catch (e) {
-    return failWithError(c, o, e, { type: "login", userKey });
+    await l.throttle.release(userKey);
+    return l.replies.failWith(c, e, { type: "login", userKey });
   }
-  let tokens: TokenSetLike;
+  let tokens: TokenSet;
   try {
     // Only the validated fields go upstream, exactly as received.
     tokens = await rc.client.passwords.authenticate(
-      authenticateInput(c, o, input.username, input.password),
-      callOptions(o),
+      authenticateInput(c, l, address, input.username, input.password),
+      callOptions(l),
     );
   } catch (e) {
     const kind = problemForError(e);
-    if (kind !== "invalid_credentials" && kind !== "password_change_required" && o.limiter?.release) {
-      await o.limiter.release({ scope: "account", key: userKey });
+    if (kind !== "invalid_credentials" && kind !== "password_change_required") await l.throttle.release(userKey);
+    if (kind === "password_change_required" && TransmitError.is(e) && e.resetToken) {
+      return pendingChange(c, l, { store, rc, username: input.username, resetToken: e.resetToken, userKey, returnTo });
     }
-    if (kind === "password_change_required" && isTransmitError(e) && e.resetToken) {
-      return pendingChange(c, o, store, rc, input.username, e.resetToken, userKey, returnTo);
-    }
-    return failWithError(c, o, e, { type: "login", userKey, region: rc.region, returnTo });
+    return l.replies.failWith(c, e, { type: "login", userKey, region: rc.region, ...page });
   }
-  const pendingCookie = (await dropPending(c, o, store)) ? [clearCookieLine(o.cookies, o.cookies.pending)] : [];
-  return startSession(c, o, store, rc, tokens, userKey, input.returnTo, pendingCookie);
+  const cleared = (await dropPending(c, l, store)) ? [l.cookies.clear("pending")] : [];
+  return startSession(c, l, { store, rc, tokens, userKey, returnTo, cookies: cleared });
 }
 
 /** Deletes the pending password change the request carries, if any; true when there was a pending cookie. */
-async function dropPending(c: Context, o: ResolvedOptions, store: SessionStore): Promise<boolean> {
-  const value = readCookie(c, o.cookies.pending);
+async function dropPending(c: Context, l: LoginContext, store: SessionStore): Promise<boolean> {
+  const value = l.cookies.read(c, "pending");
   if (!value) return false;
   await store.delete(value).catch(() => {});
   return true;
@@ -168,84 +187,105 @@ async function dropPending(c: Context, o: ResolvedOptions, store: SessionStore):
 /** Keeps the reset token server-side (or sealed) in a short-lived pending record and answers 403. */
 async function pendingChange(
   c: Context,
-  o: ResolvedOptions,
-  store: SessionStore,
-  rc: RegionalClient,
-  username: string,
-  resetToken: string,
-  userKey: string,
-  returnTo: string,
+  l: LoginContext,
+  p: {
+    store: SessionStore;
+    rc: RegionalClient;
+    username: string;
+    resetToken: string;
+    userKey: string;
+    returnTo: string | undefined;
+  },
 ): Promise<Response> {
-  await dropPending(c, o, store);
-  const t = seconds(o.now);
-  const value = await store.create({
+  await dropPending(c, l, p.store);
+  const t = seconds(l.now);
+  const value = await p.store.create({
     kind: "pending",
     id: randomId(16),
-    userKey,
-    region: rc.region,
-    username,
-    resetToken,
+    userKey: p.userKey,
+    region: p.rc.region,
+    username: p.username,
+    resetToken: p.resetToken,
     createdAt: t,
     lastSeenAt: t,
-    expiresAt: t + o.pendingTimeout,
-    idleTimeout: o.pendingTimeout,
+    expiresAt: t + l.pendingTimeout,
+    idleTimeout: l.pendingTimeout,
   });
-  const cookie = cookieLine(o.cookies, o.cookies.pending, value, o.pendingTimeout);
-  return fail(c, o, "password_change_required", {
+  return l.replies.fail(c, "password_change_required", {
     type: "login",
-    userKey,
-    region: rc.region,
-    cookies: [cookie],
+    userKey: p.userKey,
+    region: p.rc.region,
+    cookies: [l.cookies.line("pending", value, l.pendingTimeout)],
     step: "password",
-    returnTo,
+    ...(p.returnTo === undefined ? {} : { returnTo: p.returnTo }),
   });
 }
 
 /** `POST /password`: finishes a forced password change, then signs in with the new password. */
-export async function changePassword(c: Context, o: ResolvedOptions): Promise<Response> {
+export async function changePassword(c: Context, l: LoginContext): Promise<Response> {
   const input = validInput<PasswordInput>(c);
-  const returnTo = safeReturnTo(c, input.returnTo, o.redirectTo);
-  const throttled = await throttleIp(c, o, "password_change");
-  if (throttled) return throttled;
+  const returnTo = safeReturnTo(c, input.returnTo);
+  const page = returnTo === undefined ? {} : { returnTo };
+  const address = clientAddress(c, l.ip);
+  const byIp = await l.throttle.ip(address);
+  if (!byIp.allowed) {
+    return l.replies.fail(c, "too_many_requests", {
+      type: "password_change",
+      reason: "ip_throttled",
+      retryAfter: byIp.retryAfter ?? 1,
+      step: "password",
+      ...page,
+    });
+  }
   let store: SessionStore;
   try {
-    store = o.sessions(c);
+    store = l.access.store(c);
   } catch (e) {
-    return failWithError(c, o, e, { type: "password_change" });
+    return l.replies.failWith(c, e, { type: "password_change" });
   }
-  const value = readCookie(c, o.cookies.pending);
-  const pending = value ? await store.get(value) : undefined;
-  if (!value || !pending || !usable(pending, "pending", seconds(o.now)) || !pending.resetToken || !pending.username) {
-    return fail(c, o, "unauthorized", { type: "password_change", reason: "no_pending_change", step: "login" });
+  const value = l.cookies.read(c, "pending");
+  const pending = value ? await store.get(value).catch(() => undefined) : undefined;
+  if (!value || !pending || !usable(pending, "pending", seconds(l.now)) || !pending.resetToken || !pending.username) {
+    return l.replies.fail(c, "unauthorized", { type: "password_change", reason: "no_pending_change", step: "login" });
   }
-  const info = { type: "password_change" as const, userKey: pending.userKey, region: pending.region, returnTo };
-  const clear = [clearCookieLine(o.cookies, o.cookies.pending)];
+  const info = {
+    type: "password_change" as const,
+    ...(pending.userKey !== undefined ? { userKey: pending.userKey } : {}),
+    ...(pending.region !== undefined ? { region: pending.region } : {}),
+    ...page,
+  };
+  const clear = [l.cookies.clear("pending")];
   let rc: RegionalClient;
   try {
-    rc = await resolveClient(o.client, c, pending.region);
-    await rc.client.passwords.reset({ resetToken: pending.resetToken, newPassword: input.newPassword }, callOptions(o));
+    rc = await resolveClient(l.client, c, pending.region);
+    await rc.client.passwords.reset({ resetToken: pending.resetToken, newPassword: input.newPassword }, callOptions(l));
   } catch (e) {
-    if (isTransmitError(e) && e.code === "invalid_request") {
-      return fail(c, o, "password_rejected", { ...info, step: "password" });
+    if (TransmitError.is(e) && e.code === "invalid_request") {
+      return l.replies.fail(c, "password_rejected", { ...info, step: "password" });
     }
     if (problemForError(e) === "unauthorized") {
       await store.delete(value).catch(() => {});
-      return fail(c, o, "unauthorized", { ...info, reason: "reset_token_invalid", cookies: clear, step: "login" });
+      return l.replies.fail(c, "unauthorized", {
+        ...info,
+        reason: "reset_token_invalid",
+        cookies: clear,
+        step: "login",
+      });
     }
-    return failWithError(c, o, e, { ...info, step: "password" });
+    return l.replies.failWith(c, e, { ...info, step: "password" });
   }
   await store.delete(value).catch(() => {});
-  await emit(o.onEvent, c, o.now, { ...info, outcome: "success", status: 200 });
-  let tokens: TokenSetLike;
+  await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
+  let tokens: TokenSet;
   try {
     tokens = await rc.client.passwords.authenticate(
-      authenticateInput(c, o, pending.username, input.newPassword),
-      callOptions(o),
+      authenticateInput(c, l, address, pending.username, input.newPassword),
+      callOptions(l),
     );
   } catch {
     // The password did change; the user signs in again with it.
-    if (bodyKind(c) === "form") return seeOther(returnTo, clear);
-    return ok({ passwordChanged: true, signedIn: false }, clear);
+    if (bodyKind(c) === "form") return l.replies.seeOther(c, returnTo ?? l.redirectTo, clear);
+    return l.replies.ok(c, { passwordChanged: true, signedIn: false }, clear);
   }
-  return startSession(c, o, store, rc, tokens, pending.userKey ?? "", input.returnTo, clear);
+  return startSession(c, l, { store, rc, tokens, userKey: pending.userKey ?? "", returnTo, cookies: clear });
 }

@@ -3,7 +3,7 @@
  * Good for a single process (Node, Bun, Deno) and tests; records die with the process.
  */
 import { randomId } from "./crypto.ts";
-import type { SessionRecord, SessionStore } from "./types.ts";
+import type { SessionRecord, SessionStore } from "./session-record.ts";
 
 /**
  * Options of {@link memorySessionStore}.

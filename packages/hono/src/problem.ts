@@ -3,6 +3,7 @@
  * text: nothing from the request or from Transmit is echoed, so responses for the same decision are identical
  * byte for byte.
  */
+import { TransmitError, type TransmitErrorCode } from "@transmit-edge/core";
 
 /**
  * Stable problem kinds; the `type` URI is `urn:transmit-edge:problem:<kind>`.
@@ -65,17 +66,19 @@ export const problemType = (kind: ProblemKind): string => `urn:transmit-edge:pro
 /** HTTP status of a problem kind. */
 export const problemStatus = (kind: ProblemKind): number => SPECS[kind].status;
 
-/** Longest `Retry-After` we pass on (seconds). */
+/** Longest `Retry-After` sent, in seconds (every path: limiter, upstream, rendered page). */
 export const MAX_RETRY_AFTER = 3600;
 
-/** Extra members and headers of one problem response. */
+/** The `Retry-After` value for a wait of `seconds`: whole seconds from 1 to {@link MAX_RETRY_AFTER}. */
+export function retryAfterHeader(seconds: number): string {
+  const s = Number.isFinite(seconds) ? Math.ceil(seconds) : MAX_RETRY_AFTER;
+  return String(Math.min(MAX_RETRY_AFTER, Math.max(1, s)));
+}
+
+/** Extra members of one problem body. */
 export interface ProblemExtras {
   /** Name of the invalid field (400 only). Never its value. */
   field?: string;
-  /** Seconds for `Retry-After`. */
-  retryAfter?: number;
-  /** Extra response headers (e.g. `WWW-Authenticate`, `Allow`). */
-  headers?: Record<string, string>;
 }
 
 /** JSON text of a problem body. */
@@ -89,62 +92,37 @@ export function problemBody(kind: ProblemKind, extras: ProblemExtras = {}): stri
   return JSON.stringify(body);
 }
 
-/** A complete `application/problem+json` response. */
-export function problemResponse(kind: ProblemKind, extras: ProblemExtras = {}): Response {
-  const headers = new Headers(extras.headers);
-  headers.set("Content-Type", "application/problem+json; charset=utf-8");
-  headers.set("Cache-Control", "no-store");
-  if (extras.retryAfter !== undefined) {
-    headers.set("Retry-After", String(Math.min(MAX_RETRY_AFTER, Math.max(1, Math.ceil(extras.retryAfter)))));
-  }
-  return new Response(problemBody(kind, extras), { status: SPECS[kind].status, headers });
-}
-
-/** What the router needs from a thrown error (structurally a core `TransmitError`). */
-export interface UpstreamErrorLike {
-  code: string;
-  retryAfter?: number;
-  resetToken?: string;
-  message?: string;
-}
-
-/** Whether `e` looks like a core `TransmitError` (duck-typed so duplicate copies of core still match). */
-export function isTransmitError(e: unknown): e is UpstreamErrorLike {
-  return (
-    typeof e === "object" &&
-    e !== null &&
-    (e as { name?: unknown }).name === "TransmitError" &&
-    typeof (e as { code?: unknown }).code === "string"
-  );
-}
-
 /**
- * Maps an error from the client to a problem kind. Credential-like failures (wrong password, unknown user,
- * locked, disabled, rejected input) all collapse into the generic `invalid_credentials` so no account state leaks.
+ * The problem kind of each core error code. A `Record` over `TransmitErrorCode`, so a code added to core does not
+ * compile here until it is given an answer. Credential-like failures (wrong password, unknown user, locked,
+ * rejected input) all collapse into the generic `invalid_credentials` so no account state leaks; our own
+ * misconfiguration (`configuration`, `unauthorized_client`: Transmit refused our client credentials) fails closed.
  */
+const PROBLEM_OF_CODE: Record<TransmitErrorCode, ProblemKind> = {
+  invalid_credentials: "invalid_credentials",
+  locked: "invalid_credentials",
+  invalid_request: "invalid_credentials",
+  password_change_required: "password_change_required",
+  token_invalid: "unauthorized",
+  session_not_found: "unauthorized",
+  timeout: "upstream_timeout",
+  aborted: "upstream_timeout",
+  rate_limited: "upstream_unavailable",
+  upstream_unavailable: "upstream_unavailable",
+  network: "upstream_error",
+  invalid_response: "upstream_error",
+  unauthorized_client: "server_error",
+  configuration: "server_error",
+};
+
+/** The problem kind for a thrown error: a core `TransmitError` by its code (any installed copy), else `server_error`. */
 export function problemForError(e: unknown): ProblemKind {
-  if (!isTransmitError(e)) return "server_error";
-  switch (e.code) {
-    case "invalid_credentials":
-    case "locked":
-    case "invalid_request":
-      return "invalid_credentials";
-    case "password_change_required":
-      return "password_change_required";
-    case "token_invalid":
-    case "session_not_found":
-      return "unauthorized";
-    case "timeout":
-    case "aborted":
-      return "upstream_timeout";
-    case "rate_limited":
-    case "upstream_unavailable":
-      return "upstream_unavailable";
-    case "network":
-    case "invalid_response":
-      return "upstream_error";
-    default:
-      // configuration, unauthorized_client (our own client credentials are wrong) and anything unknown.
-      return "server_error";
-  }
+  // A newer core (another installed copy) may know codes this build does not: those fail closed.
+  return TransmitError.is(e) ? (PROBLEM_OF_CODE[e.code] ?? "server_error") : "server_error";
+}
+
+/** Whether Transmit said the session, token or credentials are no good (as opposed to failing to answer). */
+export function isRefusal(e: unknown): boolean {
+  const kind = problemForError(e);
+  return kind === "unauthorized" || kind === "invalid_credentials";
 }

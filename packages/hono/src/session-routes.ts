@@ -2,139 +2,110 @@
  * `POST /logout`, `GET /session`, `POST /refresh`: calls on an existing session, always in the region that issued
  * it.
  */
+import { TransmitError } from "@transmit-edge/core";
 import type { Context } from "hono";
-import { resolveClient } from "./client-source.ts";
-import { emit } from "./events.ts";
+import { type ClientSource, resolveClient } from "./client-source.ts";
+import type { SessionCookies } from "./cookies.ts";
+import type { AuthEventType } from "./events.ts";
 import { bodyKind } from "./input.ts";
-import type { ResolvedOptions } from "./options.ts";
-import { problemForError } from "./problem.ts";
-import { fail, failWithError, ok, seeOther } from "./reply.ts";
-import { clearCookieLine, cookieLine, readCookie } from "./session-cookie.ts";
-import { publicView, refreshSession, seconds, usable } from "./session-logic.ts";
-import type { AuthEventType, SessionRecord, SessionStore } from "./types.ts";
+import type { Replies } from "./reply.ts";
+import type { Current, Denied, Failed, SessionAccess } from "./session-access.ts";
+import { publicView, type SessionStore, seconds } from "./session-record.ts";
 
-interface Loaded {
-  store: SessionStore;
-  value: string;
-  record: SessionRecord;
+/** What the session routes need from their instance. */
+export interface SessionRoutesContext {
+  client: ClientSource;
+  access: SessionAccess;
+  cookies: SessionCookies;
+  replies: Replies;
+  now: () => number;
+  logoutRedirectTo: string;
+  timeoutMs: number | undefined;
 }
 
-/** Reads the cookie's session; a response when there is none (generic 401) or the store is misconfigured. */
-async function load(c: Context, o: ResolvedOptions, type: AuthEventType): Promise<Loaded | Response> {
-  let store: SessionStore;
-  try {
-    store = o.sessions(c);
-  } catch (e) {
-    return failWithError(c, o, e, { type });
-  }
-  const value = readCookie(c, o.cookies.session);
-  const record = value ? await store.get(value).catch(() => undefined) : undefined;
-  if (!value || !record || !usable(record, "session", seconds(o.now))) {
-    return fail(c, o, "unauthorized", { type, reason: "no_session" });
-  }
-  return { store, value, record };
+/** The answer for a request whose session could not be used; the cookie is cleared when the session was ended. */
+function refused(c: Context, r: SessionRoutesContext, type: AuthEventType, result: Denied | Failed): Promise<Response> {
+  if ("error" in result) return r.replies.failWith(c, result.error, { type, ...result.tags });
+  return r.replies.fail(c, "unauthorized", {
+    type,
+    reason: result.reason,
+    ...result.tags,
+    cookies: result.ended ? [r.cookies.clear("session")] : [],
+  });
 }
 
-/** Updates `lastSeenAt` (idle timeout) and returns the cookie lines to send when the value changed. */
-async function touch(o: ResolvedOptions, loaded: Loaded): Promise<{ record: SessionRecord; cookies: string[] }> {
-  const record = { ...loaded.record, lastSeenAt: seconds(o.now) };
-  const value = await loaded.store.set(loaded.value, record);
-  const cookies =
-    value === loaded.value
-      ? []
-      : [cookieLine(o.cookies, o.cookies.session, value, record.expiresAt - record.lastSeenAt)];
-  return { record, cookies };
-}
-
-/** `GET /session`: the signed-in user, or 401. */
-export async function currentSession(c: Context, o: ResolvedOptions): Promise<Response> {
-  const loaded = await load(c, o, "session");
-  if (loaded instanceof Response) return loaded;
-  const { record, cookies } = await touch(o, loaded);
-  await emit(o.onEvent, c, o.now, {
-    type: "session",
+/** The answer with the session's public view (and its new cookie value, when it changed). */
+async function answer(c: Context, r: SessionRoutesContext, type: AuthEventType, current: Current): Promise<Response> {
+  const { record } = current;
+  await r.replies.events.emit(c, {
+    type,
     outcome: "success",
     status: 200,
-    userKey: record.userKey,
-    region: record.region,
+    ...(record.userKey !== undefined ? { userKey: record.userKey } : {}),
+    ...(record.region !== undefined ? { region: record.region } : {}),
   });
-  return ok(publicView(record), cookies);
+  const cookies = current.changed ? [r.cookies.line("session", current.value, record.expiresAt - seconds(r.now))] : [];
+  return r.replies.ok(c, publicView(record), cookies);
 }
 
-/** `POST /refresh`: rotates the tokens in the session's region. */
-export async function refresh(c: Context, o: ResolvedOptions): Promise<Response> {
-  const loaded = await load(c, o, "refresh");
-  if (loaded instanceof Response) return loaded;
-  const { store, value, record } = loaded;
-  const info = { type: "refresh" as const, userKey: record.userKey, region: record.region };
-  try {
-    const done = await refreshSession(
-      c,
-      {
-        store,
-        client: o.client,
-        now: o.now,
-        keepAccessToken: o.keepAccessToken,
-        timeoutMs: o.timeoutMs,
-        sharePromise: o.singleFlight,
-      },
-      value,
-      { ...record, lastSeenAt: seconds(o.now) },
-    );
-    const cookies =
-      done.value === value
-        ? []
-        : [cookieLine(o.cookies, o.cookies.session, done.value, done.record.expiresAt - seconds(o.now))];
-    await emit(o.onEvent, c, o.now, { ...info, outcome: "success", status: 200 });
-    return ok(publicView(done.record), cookies);
-  } catch (e) {
-    if (problemForError(e) === "unauthorized" || problemForError(e) === "invalid_credentials") {
-      // The upstream session is gone: so is ours.
-      await store.delete(value).catch(() => {});
-      return fail(c, o, "unauthorized", {
-        ...info,
-        reason: "refresh_rejected",
-        cookies: [clearCookieLine(o.cookies, o.cookies.session)],
-      });
-    }
-    return failWithError(c, o, e, info);
-  }
+/** `GET /session`: the signed-in user (slides the idle timeout), or 401. */
+export async function currentSession(c: Context, r: SessionRoutesContext): Promise<Response> {
+  const current = await r.access.current(c);
+  return current.ok ? answer(c, r, "session", current) : refused(c, r, "session", current);
+}
+
+/** `POST /refresh`: rotates the tokens in the session's region; 401 (cookie cleared) when Transmit refuses. */
+export async function refresh(c: Context, r: SessionRoutesContext): Promise<Response> {
+  const current = await r.access.current(c, true);
+  return current.ok ? answer(c, r, "refresh", current) : refused(c, r, "refresh", current);
 }
 
 /** `POST /logout`: Transmit logout in the session's region, record deleted, cookie cleared. Idempotent. */
-export async function logout(c: Context, o: ResolvedOptions): Promise<Response> {
-  const cleared = [clearCookieLine(o.cookies, o.cookies.session)];
+export async function logout(c: Context, r: SessionRoutesContext): Promise<Response> {
+  const cleared = [r.cookies.clear("session")];
   let store: SessionStore;
   try {
-    store = o.sessions(c);
+    store = r.access.store(c);
   } catch (e) {
-    return failWithError(c, o, e, { type: "logout", cookies: cleared });
+    return r.replies.failWith(c, e, { type: "logout", cookies: cleared });
   }
-  const value = readCookie(c, o.cookies.session);
+  const value = r.cookies.read(c, "session");
   const record = value ? await store.get(value).catch(() => undefined) : undefined;
   if (!value || !record || record.kind !== "session") {
-    await emit(o.onEvent, c, o.now, { type: "logout", outcome: "success", status: 200, reason: "no_session" });
-    return signedOut(c, o, cleared);
+    await r.replies.events.emit(c, { type: "logout", outcome: "success", status: 200, reason: "no_session" });
+    return signedOut(c, r, cleared);
   }
   await store.delete(value);
-  const info = { type: "logout" as const, userKey: record.userKey, region: record.region };
+  r.access.forget(record.id);
   let reason: string | undefined;
   if (record.transmitSessionId) {
     try {
-      const { client } = await resolveClient(o.client, c, record.region);
-      const opts = o.timeoutMs === undefined ? undefined : { timeoutMs: o.timeoutMs };
-      await client.sessions.logout(record.transmitSessionId, opts);
+      const { client } = await resolveClient(r.client, c, record.region);
+      await client.sessions.logout(
+        record.transmitSessionId,
+        r.timeoutMs === undefined ? undefined : { timeoutMs: r.timeoutMs },
+      );
     } catch (e) {
-      // Locally the user is signed out either way; the event records that Transmit did not confirm it.
-      const code = (e as { code?: unknown })?.code;
-      if (code !== "session_not_found") reason = typeof code === "string" ? `upstream_${code}` : "upstream_error";
+      // Locally the user is signed out either way; the event records that Transmit did not confirm it (a store that
+      // relies on re-checks then keeps accepting copies of the cookie until Transmit's session ends).
+      const code = TransmitError.is(e) ? e.code : undefined;
+      if (code !== "session_not_found") reason = code ? `upstream_${code}` : "upstream_error";
     }
   }
-  await emit(o.onEvent, c, o.now, { ...info, outcome: reason ? "error" : "success", status: 200, reason });
-  return signedOut(c, o, cleared);
+  await r.replies.events.emit(c, {
+    type: "logout",
+    outcome: reason ? "error" : "success",
+    status: 200,
+    ...(reason ? { reason } : {}),
+    ...(record.userKey !== undefined ? { userKey: record.userKey } : {}),
+    ...(record.region !== undefined ? { region: record.region } : {}),
+  });
+  return signedOut(c, r, cleared);
 }
 
 /** A form logout (a sign-out button) goes back to a page; a JSON logout gets `{ signedOut: true }`. */
-function signedOut(c: Context, o: ResolvedOptions, cookies: string[]): Response {
-  return bodyKind(c) === "form" ? seeOther(o.logoutRedirectTo, cookies) : ok({ signedOut: true }, cookies);
+function signedOut(c: Context, r: SessionRoutesContext, cookies: string[]): Response {
+  return bodyKind(c) === "form"
+    ? r.replies.seeOther(c, r.logoutRedirectTo, cookies)
+    : r.replies.ok(c, { signedOut: true }, cookies);
 }

@@ -161,7 +161,7 @@ describe("A. authentication and anti-automation", () => {
   });
 
   it("A08 elsewhere the peer address counts, and X-Forwarded-For only behind a trusted proxy", async () => {
-    const direct = setup({ login: { ip: undefined, getIp: () => "192.0.2.1" } });
+    const direct = setup({ auth: { ip: undefined, getIp: () => "192.0.2.1" } });
     await loginJson(
       direct.app,
       { username: "alice", password: "pw-alice" },
@@ -169,7 +169,7 @@ describe("A. authentication and anti-automation", () => {
     );
     expect(ipSent(direct.fake)).toBe("192.0.2.1");
 
-    const proxied = setup({ login: { ip: { trustedProxies: ["10.0.0.0/8"] }, getIp: () => "10.0.0.2" } });
+    const proxied = setup({ auth: { ip: { trustedProxies: ["10.0.0.0/8"] }, getIp: () => "10.0.0.2" } });
     await loginJson(
       proxied.app,
       { username: "alice", password: "pw-alice" },
@@ -177,7 +177,7 @@ describe("A. authentication and anti-automation", () => {
     );
     expect(ipSent(proxied.fake)).toBe("198.51.100.4");
 
-    const untrustedPeer = setup({ login: { ip: { trustedProxies: ["10.0.0.0/8"] }, getIp: () => "192.0.2.50" } });
+    const untrustedPeer = setup({ auth: { ip: { trustedProxies: ["10.0.0.0/8"] }, getIp: () => "192.0.2.50" } });
     await loginJson(untrustedPeer.app, { username: "alice", password: "pw-alice" }, { "x-forwarded-for": "6.6.6.6" });
     expect(ipSent(untrustedPeer.fake)).toBe("192.0.2.50");
   });
@@ -203,6 +203,7 @@ describe("A. authentication and anti-automation", () => {
           return { client: s.fake, region: "eu" };
         },
         sessions: memorySessionStore(),
+        limiter: "none",
         ip: "cf-connecting-ip",
       }),
     );

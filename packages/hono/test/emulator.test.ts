@@ -3,8 +3,8 @@ import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
 import { createEmulator, DEMO_PASSWORD, DEMO_TEMPORARY_PASSWORD, type Emulator } from "@transmit-edge/emulator";
 import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AuthEvent, memoryLimiter, memorySessionStore, passwordLogin, requireSession } from "../src/index.ts";
-import { browser, ORIGIN, sessionCookie, withCookie } from "./helpers.ts";
+import { type AuthEvent, memoryLimiter, memorySessionStore, transmitAuth } from "../src/index.ts";
+import { browser, ORIGIN, SECRET, sessionCookie, withCookie } from "./helpers.ts";
 
 type Region = "eu" | "us";
 
@@ -38,19 +38,18 @@ function build(): World {
   const onEvent = (e: AuthEvent) => {
     events.push(e);
   };
+  const auth = transmitAuth({
+    client: resolve,
+    sessions,
+    limiter: memoryLimiter(),
+    userKeySecret: SECRET,
+    ip: "cf-connecting-ip",
+    onEvent,
+    timeoutMs: 2500,
+  });
   const app = new Hono();
-  app.route(
-    "/auth",
-    passwordLogin({
-      client: resolve,
-      sessions,
-      limiter: memoryLimiter(),
-      ip: "cf-connecting-ip",
-      onEvent,
-      timeoutMs: 2500,
-    }),
-  );
-  app.use("/api/*", requireSession({ sessions, client: resolve, onEvent }));
+  app.route("/auth", auth.routes());
+  app.use("/api/*", auth.guard());
   app.get("/api/me", (c) => c.json({ userId: c.var.session.userId, region: c.var.session.region }));
   return { emulator, clients, app, events, texts: [], loginRegion };
 }

@@ -29,7 +29,7 @@ async function captureConsole(fn: () => Promise<void>): Promise<string> {
 
 describe("F. logging", () => {
   it("F01 no console output or event contains a password, token or session value", async () => {
-    const s = setup({ login: { onEvent: jsonLines((line) => console.log(line)) } });
+    const s = setup({ auth: { onEvent: jsonLines((line) => console.log(line)) } });
     const sentinelPassword = "SENTINEL-PASSWORD-7f3a";
     s.fake.users.alice = sentinelPassword;
     let cookie = "";
@@ -87,7 +87,7 @@ describe("F. logging", () => {
 
   it("F03 a username with CR, LF or ANSI escapes still gives single-line JSON events", async () => {
     const lines: string[] = [];
-    const s = setup({ login: { onEvent: jsonLines((l) => lines.push(l)) } });
+    const s = setup({ auth: { onEvent: jsonLines((l) => lines.push(l)) } });
     await loginJson(s.app, { username: "eve\r\nlevel=admin \u001b[31mred\u001b[0m", password: "x" });
     expect(lines).toHaveLength(1);
     const line = lines[0] as string;
@@ -110,6 +110,7 @@ describe("G. secrets and configuration", () => {
             clientSecret: undefined as unknown as string,
           }),
         sessions: memorySessionStore(),
+        limiter: "none",
         onEvent: (e) => {
           events.push(e);
         },
@@ -137,7 +138,8 @@ describe("G. secrets and configuration", () => {
       "/auth",
       passwordLogin({
         client: s.fake,
-        sessions: () => cookieSessionStore({ secrets: [env.SESSION_SECRET as string] }),
+        sessions: () => cookieSessionStore({ secrets: [env.SESSION_SECRET as string], recheckAfter: 300 }),
+        limiter: "none",
         onEvent: (e) => {
           events.push(e);
         },

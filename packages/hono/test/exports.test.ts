@@ -13,7 +13,10 @@ describe("public surface", () => {
       "passwordLogin",
       "problemType",
       "requireSession",
+      "safeReturnTo",
       "securityHeaders",
+      "transmitAuth",
+      "windowVerdict",
     ]);
   });
 
@@ -27,8 +30,9 @@ describe("public surface", () => {
     expect(await limiter.hit(k)).toEqual({ allowed: false, retryAfter: 6 });
     t = 10_001;
     expect((await limiter.hit(k)).allowed).toBe(true);
-    expect((await limiter.check({ scope: "account", key: "192.0.2.1" })).allowed).toBe(true);
+    expect((await limiter.hit({ scope: "account", key: "192.0.2.1" })).allowed).toBe(true);
+    expect((await limiter.hit(k)).allowed).toBe(false);
     await limiter.reset?.(k);
-    expect((await limiter.check(k)).allowed).toBe(true);
+    expect((await limiter.hit(k)).allowed).toBe(true);
   });
 });

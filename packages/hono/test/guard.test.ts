@@ -2,7 +2,18 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { memorySessionStore, requireSession, type Session } from "../src/index.ts";
-import { FakeClient, ORIGIN, optionsOf, sessionCookie, setup, signIn, upstream, withCookie } from "./helpers.ts";
+import {
+  CLIENT_ID,
+  FakeClient,
+  ORIGIN,
+  optionsOf,
+  sessionCookie,
+  setup,
+  signIn,
+  TENANT_ID,
+  upstream,
+  withCookie,
+} from "./helpers.ts";
 
 describe("requireSession", () => {
   it("sets a typed c.var.session with user, claims and region", async () => {
@@ -28,7 +39,7 @@ describe("requireSession", () => {
   });
 
   it("refreshes transparently near expiry and sends the rotated cookie (cookie store)", async () => {
-    const s = setup({ store: "cookie", login: { idleTimeout: 7200 } });
+    const s = setup({ store: "cookie", auth: { idleTimeout: 7200 } });
     const cookie = await signIn(s, "alice");
     s.clock.t += 3_550_000; // 50 s before the access token expires
     const res = await withCookie(s.app, "/api/me", cookie);
@@ -43,7 +54,7 @@ describe("requireSession", () => {
   });
 
   it("gives 401 and drops the session when Transmit rejects the refresh token", async () => {
-    const s = setup({ login: { idleTimeout: 7200 } });
+    const s = setup({ auth: { idleTimeout: 7200 } });
     const cookie = await signIn(s, "alice");
     s.clock.t += 3_590_000;
     // Still-valid access token: a rejected rotation (a race elsewhere) does not sign the user out yet.
@@ -57,7 +68,7 @@ describe("requireSession", () => {
   });
 
   it("keeps serving with a still-valid access token when the refresh fails upstream, and fails once it expired", async () => {
-    const s = setup({ login: { idleTimeout: 7200 } });
+    const s = setup({ auth: { idleTimeout: 7200 } });
     const cookie = await signIn(s, "alice");
     s.clock.t += 3_570_000;
     s.fake.failNext.refresh = [upstream("timeout")];
@@ -72,12 +83,13 @@ describe("requireSession", () => {
   it("accepts a Bearer access token verified by the client, when enabled", async () => {
     const fake = new FakeClient();
     const app = new Hono();
-    app.use("/api/*", requireSession({ sessions: memorySessionStore(), client: fake, bearer: { audience: "my-api" } }));
+    const bearer = { clientId: CLIENT_ID, tenantId: TENANT_ID, audience: "my-api" };
+    app.use("/api/*", requireSession({ sessions: memorySessionStore(), client: fake, bearer }));
     app.get("/api/me", (c) => c.json({ userId: c.var.session.userId, source: c.var.session.source }));
     const ok = await app.request(`${ORIGIN}/api/me`, { headers: { authorization: "Bearer at.carol.1" } });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ userId: "user-carol", source: "bearer" });
-    expect(optionsOf(fake.calls[0])?.audience).toBe("my-api");
+    expect(optionsOf(fake.calls[0])?.audience).toEqual(["my-api"]);
     const bad = await app.request(`${ORIGIN}/api/me`, { headers: { authorization: "Bearer forged" } });
     expect(bad.status).toBe(401);
     expect(bad.headers.get("www-authenticate")).toContain("Bearer");
@@ -95,13 +107,25 @@ describe("requireSession", () => {
 
   it("refuses invalid options when created", () => {
     expect(() => requireSession({ sessions: undefined as never })).toThrow(/sessions/);
-    expect(() => requireSession({ sessions: memorySessionStore(), bearer: true })).toThrow(/client/);
+    const bearer = { clientId: CLIENT_ID, tenantId: TENANT_ID };
+    expect(() => requireSession({ sessions: memorySessionStore(), bearer })).toThrow(/client/);
+    // `bearer: true` accepted any token the keys verify: now the guard must be told which tokens are sessions.
+    expect(() =>
+      requireSession({ sessions: memorySessionStore(), client: new FakeClient(), bearer: true as never }),
+    ).toThrow(/bearer/);
+    expect(() =>
+      requireSession({
+        sessions: memorySessionStore(),
+        client: new FakeClient(),
+        bearer: { clientId: CLIENT_ID } as never,
+      }),
+    ).toThrow(/bearer\.tenantId/);
   });
 });
 
 describe("refresh without shared promises (the Workers default)", () => {
   it("C11 requests that still carry the replaced cookie reuse the finished refresh", async () => {
-    const s = setup({ store: "cookie", login: { idleTimeout: 7200 }, guard: { singleFlight: false } });
+    const s = setup({ store: "cookie", auth: { idleTimeout: 7200, shareInFlight: false } });
     const cookie = await signIn(s, "alice");
     s.clock.t += 3_550_000;
     const first = await withCookie(s.app, "/api/me", cookie);
@@ -154,7 +178,7 @@ describe("forced password change (POST /password)", () => {
   });
 
   it("expires the pending change and rejects a weak password without dropping it", async () => {
-    const s = setup({ login: { pendingTimeout: 120 } });
+    const s = setup({ auth: { pendingTimeout: 120 } });
     s.fake.failNext.authenticate = [upstream("password_change_required", { resetToken: "reset-alice" })];
     const first = await withCookie(s.app, "/auth/login", "", "POST", {
       "content-type": "application/json",
@@ -179,5 +203,36 @@ describe("forced password change (POST /password)", () => {
     s.clock.t += 121_000;
     expect((await post()).status).toBe(401);
     expect(s.fake.count("reset")).toBe(1);
+  });
+});
+
+describe("auth.session(c): the optional session of a page", () => {
+  it("reads the session without answering for the page, and sends a rotated cookie with the page", async () => {
+    const s = setup({ store: "cookie", auth: { idleTimeout: 7200 } });
+    s.app.get("/", async (c) => {
+      const session = await s.auth.session(c);
+      return c.html(session ? `<p>Hello ${session.userId}</p>` : "<p>Sign in</p>");
+    });
+    const anonymous = await s.app.request(`${ORIGIN}/`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.text()).toBe("<p>Sign in</p>");
+    const cookie = await signIn(s, "alice");
+    expect(await (await withCookie(s.app, "/", cookie)).text()).toBe("<p>Hello user-alice</p>");
+    s.clock.t += 3_550_000; // within the refresh window
+    const page = await withCookie(s.app, "/", cookie);
+    expect(await page.text()).toBe("<p>Hello user-alice</p>");
+    expect(s.fake.count("refresh")).toBe(1);
+    const next = sessionCookie(page) as string;
+    expect(next).toMatch(/^__Host-session=/);
+    expect(next).not.toBe(cookie);
+    expect(s.events.filter((e) => e.type === "refresh").map((e) => e.outcome)).toEqual(["success"]);
+  });
+
+  it("reads undefined (no 401, no cookie) for a tampered or expired cookie", async () => {
+    const s = setup();
+    s.app.get("/", async (c) => c.text((await s.auth.session(c)) ? "in" : "out"));
+    const res = await withCookie(s.app, "/", "__Host-session=forged");
+    expect(await res.text()).toBe("out");
+    expect(res.headers.get("set-cookie")).toBeNull();
   });
 });

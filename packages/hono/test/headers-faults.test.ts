@@ -40,7 +40,7 @@ describe("E. headers, errors, upstream faults", () => {
         status: state.status,
         headers: { "content-type": "text/html" },
       });
-    const s = setup({ login: { render } });
+    const s = setup({ auth: { render } });
     const res = await loginForm(s.app, { username: "alice", password: "bad" });
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
@@ -96,7 +96,7 @@ describe("E. headers, errors, upstream faults", () => {
   });
 
   it("E04 every upstream call gets the configured deadline", async () => {
-    const s = setup({ login: { timeoutMs: 2500 }, guard: { timeoutMs: 2500 } });
+    const s = setup({ auth: { timeoutMs: 2500 } });
     s.fake.expiresIn = 10;
     const cookie = await signIn(s, "alice");
     await withCookie(s.app, "/api/me", cookie);

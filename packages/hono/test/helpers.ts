@@ -1,39 +1,46 @@
-// Shared test doubles: a counting fake Transmit client with scripted answers, and an app wired with it.
-import { TransmitError, type TransmitErrorCode } from "@transmit-edge/core";
+// Shared test doubles: a counting fake Transmit client with scripted answers, and an app wired with one auth instance.
+import { type TokenSet, TransmitError, type TransmitErrorCode, type VerifiedClaims } from "@transmit-edge/core";
 import { Hono } from "hono";
 import {
   type AuthEvent,
-  type CallOptions,
-  type Claims,
   cookieSessionStore,
+  type GuardOptions,
   type Limiter,
   type LoginClient,
   memoryLimiter,
   memorySessionStore,
-  type PasswordLoginOptions,
-  passwordLogin,
-  type RequireSessionOptions,
-  requireSession,
+  type RevocationStore,
   type SessionStore,
-  type TokenSetLike,
+  type TransmitAuth,
+  type TransmitAuthOptions,
+  transmitAuth,
 } from "../src/index.ts";
 
 export const ORIGIN = "https://app.example";
 export const SECRET = "test-secret-0123456789-abcdefghijklmnop";
 export const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 export const CLIENT_IP = "203.0.113.7";
+/** The fake application's client id and tenant, as its user access tokens name them. */
+export const CLIENT_ID = "app-client";
+export const TENANT_ID = "app-tenant";
 
 export interface Call {
   method: string;
   args: unknown[];
 }
 
+/** Per-call options as the fake receives them. */
+type CallOptions = { timeoutMs?: number; signal?: AbortSignal; audience?: string | string[] };
+
 /** Makes a core `TransmitError`. */
 export function upstream(code: TransmitErrorCode, extra: { retryAfter?: number; resetToken?: string } = {}) {
   return new TransmitError(code, `fake ${code}`, { status: 0, ...extra });
 }
 
-/** A fake Transmit client that records every call. Users are `alice`/`bob` with password `pw-<name>`. */
+/**
+ * A fake Transmit client that records every call. Users are `alice`/`bob` with password `pw-<name>`. Like Transmit,
+ * it rotates refresh tokens (a spent one is refused) and a logout revokes the session's refresh tokens.
+ */
 export class FakeClient implements LoginClient {
   readonly calls: Call[] = [];
   readonly region: string;
@@ -43,6 +50,9 @@ export class FakeClient implements LoginClient {
   expiresIn = 3600;
   refreshDelayMs = 0;
   authenticateDelayMs = 0;
+  /** Transmit session of each live refresh token. */
+  private readonly refreshTokens = new Map<string, string>();
+  private readonly loggedOut = new Set<string>();
   private n = 0;
 
   constructor(region = "eu") {
@@ -59,30 +69,29 @@ export class FakeClient implements LoginClient {
     if (queue && queue.length > 0) throw queue.shift();
   }
 
-  private makeTokens(sub: string, withSession: boolean): TokenSetLike {
+  private makeTokens(sub: string, session: string | undefined): TokenSet {
     const n = ++this.n;
-    const out: TokenSetLike = {
+    const out: TokenSet = {
       accessToken: `at.${sub}.${n}`,
       idToken: `id.${sub}.${n}`,
       refreshToken: `rt.${sub}.${n}`,
       tokenType: "Bearer",
       expiresIn: this.expiresIn,
     };
-    if (withSession) out.sessionId = `ts.${sub}.${n}`;
+    const transmitSession = session ?? `ts.${sub}.${n}`;
+    this.refreshTokens.set(out.refreshToken as string, transmitSession);
+    if (!session) out.sessionId = transmitSession;
     return out;
   }
 
-  readonly passwords = {
-    authenticate: async (
-      input: { username: string; password: string; clientAttributes?: object },
-      options?: CallOptions,
-    ): Promise<TokenSetLike> => {
+  readonly passwords: LoginClient["passwords"] = {
+    authenticate: async (input, options) => {
       this.record("authenticate", [input, options]);
       if (this.authenticateDelayMs) await new Promise((r) => setTimeout(r, this.authenticateDelayMs));
       if (this.users[input.username] !== input.password) throw upstream("invalid_credentials");
-      return this.makeTokens(input.username, true);
+      return this.makeTokens(input.username, undefined);
     },
-    reset: async (input: { resetToken: string; newPassword: string }, options?: CallOptions) => {
+    reset: async (input, options) => {
       this.record("reset", [input, options]);
       const user = input.resetToken.replace(/^reset-/, "");
       this.users[user] = input.newPassword;
@@ -90,36 +99,52 @@ export class FakeClient implements LoginClient {
     },
   };
 
-  readonly sessions = {
-    logout: async (sessionId: string, options?: CallOptions) => {
+  readonly sessions: LoginClient["sessions"] = {
+    logout: async (sessionId, options) => {
       this.record("logout", [sessionId, options]);
+      this.loggedOut.add(sessionId);
     },
   };
 
-  readonly tokens = {
-    refresh: async (refreshToken: string, options?: CallOptions): Promise<TokenSetLike> => {
+  readonly tokens: LoginClient["tokens"] = {
+    refresh: async (refreshToken, options) => {
       this.record("refresh", [refreshToken, options]);
       if (this.refreshDelayMs) await new Promise((r) => setTimeout(r, this.refreshDelayMs));
-      const sub = refreshToken.split(".")[1] ?? "x";
-      return this.makeTokens(sub, false);
+      const session = this.refreshTokens.get(refreshToken);
+      if (!session || this.loggedOut.has(session)) throw upstream("token_invalid");
+      this.refreshTokens.delete(refreshToken); // rotated: single use
+      return this.makeTokens(refreshToken.split(".")[1] ?? "x", session);
     },
-    verifyIdToken: async (jwt: string, options?: CallOptions): Promise<Claims> => {
+    verifyIdToken: async (jwt, options): Promise<VerifiedClaims> => {
       this.record("verifyIdToken", [jwt, options]);
       const [kind, sub] = jwt.split(".");
       if (kind !== "id" || !sub) throw upstream("token_invalid");
       return { sub: `user-${sub}`, email: `${sub}@example.com`, iss: "https://eu.userid.security", nonce: "drop-me" };
     },
-    verifyAccessToken: async (jwt: string, options?: CallOptions & { audience?: string | string[] }) => {
+    verifyAccessToken: async (jwt, options?: CallOptions): Promise<VerifiedClaims> => {
       this.record("verifyAccessToken", [jwt, options]);
       const [kind, sub] = jwt.split(".");
       if (kind !== "at" || !sub) throw upstream("token_invalid");
-      return { sub: `user-${sub}`, exp: Math.floor(START / 1000) + 3600 };
+      return {
+        sub: `user-${sub}`,
+        client_id: CLIENT_ID,
+        tid: TENANT_ID,
+        aud: "userid-api",
+        exp: Math.floor(START / 1000) + 3600,
+      };
     },
   };
 }
 
+/** A revocation store shared by every store object given it (what a database or a Durable Object would be). */
+export function sharedRevocations(): RevocationStore & { ids: Set<string> } {
+  const ids = new Set<string>();
+  return { ids, has: (id) => ids.has(id), add: (id) => void ids.add(id) };
+}
+
 export interface Setup {
   app: Hono;
+  auth: TransmitAuth;
   fake: FakeClient;
   clock: { t: number };
   now: () => number;
@@ -130,46 +155,45 @@ export interface Setup {
 
 export interface SetupOptions {
   store?: "memory" | "cookie";
-  login?: Partial<PasswordLoginOptions>;
-  guard?: Partial<RequireSessionOptions>;
+  /** Options of the instance, over the test defaults. */
+  auth?: Partial<TransmitAuthOptions>;
+  guard?: GuardOptions;
   limits?: { ip?: number; account?: number };
 }
 
-/** An app with the router at `/auth` and a guarded `/api/me`. */
+/** An app with one instance: its routes at `/auth` and its guard on `/api/*` (`/api/me` answers the user). */
 export function setup(options: SetupOptions = {}): Setup {
   const clock = { t: START };
   const now = () => clock.t;
   const fake = new FakeClient();
   const sessions =
-    options.store === "cookie" ? cookieSessionStore({ secrets: [SECRET], now }) : memorySessionStore({ now });
+    options.store === "cookie"
+      ? cookieSessionStore({ secrets: [SECRET], revocations: sharedRevocations() })
+      : memorySessionStore({ now });
   const limiter = memoryLimiter({
     now,
     ip: { limit: options.limits?.ip ?? 50, windowMs: 60_000 },
     account: { limit: options.limits?.account ?? 5, windowMs: 3_600_000 },
   });
   const events: AuthEvent[] = [];
+  const auth = transmitAuth({
+    client: fake,
+    sessions,
+    limiter,
+    userKeySecret: SECRET,
+    now,
+    ip: "cf-connecting-ip",
+    shareInFlight: true,
+    onEvent: (e) => {
+      events.push(e);
+    },
+    ...options.auth,
+  });
   const app = new Hono();
-  app.route(
-    "/auth",
-    passwordLogin({
-      client: fake,
-      sessions,
-      limiter,
-      now,
-      ip: "cf-connecting-ip",
-      singleFlight: true,
-      onEvent: (e) => {
-        events.push(e);
-      },
-      ...options.login,
-    }),
-  );
-  const onEvent = (e: AuthEvent) => {
-    events.push(e);
-  };
-  app.use("/api/*", requireSession({ sessions, client: fake, now, onEvent, singleFlight: true, ...options.guard }));
+  app.route("/auth", auth.routes());
+  app.use("/api/*", auth.guard(options.guard));
   app.get("/api/me", (c) => c.json({ userId: c.var.session.userId, region: c.var.session.region }));
-  return { app, fake, clock, now, events, sessions, limiter };
+  return { app, auth, fake, clock, now, events, sessions, limiter };
 }
 
 /** Headers of a same-origin browser request from the test client IP. */
@@ -250,6 +274,6 @@ export function passwordOf(call: Call | undefined): string | undefined {
 }
 
 /** The per-call options a recorded call carried. */
-export function optionsOf(call: Call | undefined): { timeoutMs?: number; audience?: string } | undefined {
-  return call?.args[1] as { timeoutMs?: number; audience?: string } | undefined;
+export function optionsOf(call: Call | undefined): { timeoutMs?: number; audience?: string | string[] } | undefined {
+  return call?.args[1] as { timeoutMs?: number; audience?: string | string[] } | undefined;
 }

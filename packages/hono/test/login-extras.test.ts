@@ -14,11 +14,11 @@ describe("claims request", () => {
   });
 
   it("forwards a configured claims request unchanged, and none with requestClaims: null", async () => {
-    const custom = setup({ login: { requestClaims: { id_token: { roles: null } } } });
+    const custom = setup({ auth: { requestClaims: { id_token: { roles: null } } } });
     await loginJson(custom.app, { username: "alice", password: "pw-alice" });
     expect((custom.fake.calls[0]!.args[0] as { claims?: unknown }).claims).toEqual({ id_token: { roles: null } });
 
-    const none = setup({ login: { requestClaims: null } });
+    const none = setup({ auth: { requestClaims: null } });
     await loginJson(none.app, { username: "alice", password: "pw-alice" });
     expect("claims" in (none.fake.calls[0]!.args[0] as object)).toBe(false);
   });
@@ -26,7 +26,7 @@ describe("claims request", () => {
 
 describe("form logout", () => {
   it("a sign-out form post is answered 303 to logoutRedirectTo, with the cookie cleared", async () => {
-    const s = setup({ login: { logoutRedirectTo: "/login" } });
+    const s = setup({ auth: { logoutRedirectTo: "/login" } });
     const cookie = await signIn(s);
     const res = await s.app.request(`${ORIGIN}/auth/logout`, {
       method: "POST",
@@ -51,6 +51,6 @@ describe("form logout", () => {
   });
 
   it("refuses a logoutRedirectTo that is not a local path", () => {
-    expect(() => setup({ login: { logoutRedirectTo: "https://evil.example/" } })).toThrow(/logoutRedirectTo/);
+    expect(() => setup({ auth: { logoutRedirectTo: "https://evil.example/" } })).toThrow(/logoutRedirectTo/);
   });
 });

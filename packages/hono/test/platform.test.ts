@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { memorySessionStore, passwordLogin } from "../src/index.ts";
 import { browser, FakeClient, ORIGIN } from "./helpers.ts";
 
-const onWorkers = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
+const isCloudflareWorkers = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
 
 describe("platform", () => {
-  it.skipIf(!onWorkers)(
+  it.skipIf(!isCloudflareWorkers)(
     "A10 request.cf is still there when the client resolver runs (after the body limit)",
     async () => {
       const fake = new FakeClient();
@@ -21,6 +21,7 @@ describe("platform", () => {
             return { client: fake, region: "eu" };
           },
           sessions: memorySessionStore(),
+          limiter: "none",
         }),
       );
       const init = {

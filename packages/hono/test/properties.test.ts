@@ -87,7 +87,7 @@ describe("B04 properties", () => {
   });
 
   it("B04 the password reaches upstream byte for byte (JSON: any string; form: any well-formed string)", async () => {
-    const s = setup({ login: { limiter: undefined } });
+    const s = setup({ auth: { limiter: "none" } });
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "binary", minLength: 1, maxLength: 300 }), async (password) => {
         const before = s.fake.calls.length;

@@ -32,7 +32,7 @@ for (const store of ["memory", "cookie"] as const) {
     });
 
     it("C02 1,000 logins give 1,000 distinct unreadable values", async () => {
-      const s = setup({ store, login: { limiter: undefined } });
+      const s = setup({ store, auth: { limiter: "none" } });
       const values = new Set<string>();
       for (let i = 0; i < 1000; i++) values.add(await signIn(s, "alice"));
       expect(values.size).toBe(1000);
@@ -125,7 +125,7 @@ for (const store of ["memory", "cookie"] as const) {
     });
 
     it("C08 idle timeout and absolute lifetime are enforced (injected clock)", async () => {
-      const s = setup({ store, login: { idleTimeout: 600, absoluteTimeout: 3600 } });
+      const s = setup({ store, auth: { idleTimeout: 600, absoluteTimeout: 3600 } });
       let cookie = await signIn(s, "alice");
       s.clock.t += 601_000;
       expect((await withCookie(s.app, "/api/me", cookie)).status).toBe(401);
@@ -210,15 +210,17 @@ function atobSafe(value: string): string {
 describe("C. cookie store specifics", () => {
   it("C02 sealed with a key from a >= 32-byte secret: short or missing secrets are refused at creation", async () => {
     const { cookieSessionStore } = await import("../src/index.ts");
-    expect(() => cookieSessionStore({ secrets: [] })).toThrow(/secrets/);
-    expect(() => cookieSessionStore({ secrets: ["short"] })).toThrow(/secrets\[0\]/);
-    expect(() => cookieSessionStore({ secrets: [undefined as unknown as string] })).toThrow(/32 bytes/);
-    expect(() => cookieSessionStore({ secrets: [SECRET] })).not.toThrow();
+    expect(() => cookieSessionStore({ secrets: [], recheckAfter: 300 })).toThrow(/secrets/);
+    expect(() => cookieSessionStore({ secrets: ["short"], recheckAfter: 300 })).toThrow(/secrets\[0\]/);
+    expect(() => cookieSessionStore({ secrets: [undefined as unknown as string], recheckAfter: 300 })).toThrow(
+      /32 bytes/,
+    );
+    expect(() => cookieSessionStore({ secrets: [SECRET], recheckAfter: 300 })).not.toThrow();
   });
 
   it("C02 key rotation: the first secret seals, every secret opens", async () => {
     const { cookieSessionStore } = await import("../src/index.ts");
-    const old = cookieSessionStore({ secrets: [SECRET] });
+    const old = cookieSessionStore({ secrets: [SECRET], recheckAfter: 300 });
     const record = {
       kind: "session" as const,
       id: "r1",
@@ -229,11 +231,11 @@ describe("C. cookie store specifics", () => {
       idleTimeout: 9e9,
     };
     const sealedOld = await old.create(record);
-    const rotated = cookieSessionStore({ secrets: [`new-${SECRET}`, SECRET] });
+    const rotated = cookieSessionStore({ secrets: [`new-${SECRET}`, SECRET], recheckAfter: 300 });
     expect((await rotated.get(sealedOld))?.userId).toBe("u");
     const sealedNew = await rotated.create(record);
     expect(await old.get(sealedNew)).toBeUndefined();
-    const dropped = cookieSessionStore({ secrets: [`new-${SECRET}`] });
+    const dropped = cookieSessionStore({ secrets: [`new-${SECRET}`], recheckAfter: 300 });
     expect(await dropped.get(sealedOld)).toBeUndefined();
     expect((await dropped.get(sealedNew))?.userId).toBe("u");
   });

@@ -65,6 +65,8 @@ describe("E02 E03 E04 random upstream faults (property, fixed seed)", () => {
             passwordLogin({
               client,
               sessions: memorySessionStore(),
+              // Throttling is not what this property is about.
+              limiter: "none",
               timeoutMs: TIMEOUT_MS,
               onEvent: (e) => {
                 events.push(e);

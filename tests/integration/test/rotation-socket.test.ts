@@ -117,6 +117,7 @@ describe("key rotation at Transmit (new kid) over sockets", () => {
       passwordLogin({
         client: client(offset),
         sessions: memorySessionStore(),
+        limiter: "none",
         timeoutMs: 2000,
         onEvent: (e) => {
           events.push(e);

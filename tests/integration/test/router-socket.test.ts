@@ -4,7 +4,7 @@
  * Transmit's (password POSTs counted through the control API), plus the logs sentinel (F01) on Node.
  */
 import { createTransmitClient, type TransmitClientOptions } from "@transmit-edge/core";
-import { type AuthEvent, memoryLimiter, memorySessionStore, passwordLogin, requireSession } from "@transmit-edge/hono";
+import { type AuthEvent, memoryLimiter, memorySessionStore, transmitAuth } from "@transmit-edge/hono";
 import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type EmulatorCli, startEmulatorCli } from "./emulator-cli.ts";
@@ -53,19 +53,18 @@ function routerApp(overrides: Partial<TransmitClientOptions> = {}, onEvent?: (e:
     events.push(e);
     onEvent?.(e);
   };
+  const auth = transmitAuth({
+    client,
+    sessions,
+    limiter: memoryLimiter(),
+    userKeySecret: "router-socket-test-secret-0123456789abcdef",
+    ip: "cf-connecting-ip",
+    timeoutMs: TIMEOUT_MS,
+    onEvent: sink,
+  });
   const app = new Hono();
-  app.route(
-    "/auth",
-    passwordLogin({
-      client,
-      sessions,
-      limiter: memoryLimiter(),
-      ip: "cf-connecting-ip",
-      timeoutMs: TIMEOUT_MS,
-      onEvent: sink,
-    }),
-  );
-  app.use("/api/*", requireSession({ sessions, client, timeoutMs: TIMEOUT_MS, onEvent: sink }));
+  app.route("/auth", auth.routes());
+  app.use("/api/*", auth.guard());
   app.get("/api/me", (c) => c.json({ userId: c.var.session.userId }));
   return { app, events };
 }

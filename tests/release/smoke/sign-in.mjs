@@ -2,7 +2,7 @@
 // the core client signs alice in at the emulator and verifies her ID token, an unknown user is refused with a typed
 // error, and a Hono app built from @transmit-edge/hono signs in through its router and passes its guard.
 import { createTransmitClient, TransmitError } from "@transmit-edge/core";
-import { memoryLimiter, memorySessionStore, passwordLogin, requireSession } from "@transmit-edge/hono";
+import { memoryLimiter, memorySessionStore, transmitAuth } from "@transmit-edge/hono";
 import { Hono } from "hono";
 
 const PASSWORD = "Correct-Horse-7!";
@@ -35,10 +35,15 @@ export async function signIn(root) {
   assert(refused instanceof TransmitError, "an unknown user did not throw a TransmitError");
   assert(refused.code === "invalid_credentials", `unknown user: ${refused.code}`);
 
-  const sessions = memorySessionStore();
+  const auth = transmitAuth({
+    client,
+    sessions: memorySessionStore(),
+    limiter: memoryLimiter(),
+    userKeySecret: "release-smoke-user-key-secret-0123456789",
+  });
   const app = new Hono();
-  app.route("/auth", passwordLogin({ client, sessions, limiter: memoryLimiter() }));
-  app.use("/api/*", requireSession({ sessions, client }));
+  app.route("/auth", auth.routes());
+  app.use("/api/*", auth.guard());
   app.get("/api/me", (c) => c.json({ userId: c.var.session.userId }));
 
   const origin = "https://app.example";

@@ -4,12 +4,13 @@ import { DEMO_PASSWORD } from "@transmit-edge/emulator";
 import { type EmulatorServer, startEmulatorServer } from "@transmit-edge/emulator/node";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cookieSessionStore, memoryLimiter, passwordLogin, requireSession } from "../../src/index.ts";
+import { cookieSessionStore, memoryLimiter, transmitAuth } from "../../src/index.ts";
 import { browser, ORIGIN, SECRET, sessionCookie, withCookie } from "../helpers.ts";
 
 describe("over a loopback socket", () => {
   let server: EmulatorServer;
   let app: Hono;
+  const clock = { offsetMs: 0 };
 
   beforeAll(async () => {
     server = await startEmulatorServer({ port: 0, host: "127.0.0.1", regions: ["eu"] });
@@ -21,10 +22,18 @@ describe("over a loopback socket", () => {
       allowInsecureLoopback: true,
       timeoutMs: 2000,
     });
-    const sessions = cookieSessionStore({ secrets: [SECRET] });
+    const sessions = cookieSessionStore({ secrets: [SECRET], recheckAfter: 300 });
+    const auth = transmitAuth({
+      client,
+      sessions,
+      now: () => Date.now() + clock.offsetMs,
+      limiter: memoryLimiter(),
+      userKeySecret: SECRET,
+      getIp: () => "192.0.2.10",
+    });
     app = new Hono();
-    app.route("/auth", passwordLogin({ client, sessions, limiter: memoryLimiter(), getIp: () => "192.0.2.10" }));
-    app.use("/api/*", requireSession({ sessions, client }));
+    app.route("/auth", auth.routes());
+    app.use("/api/*", auth.guard());
     app.get("/api/me", (c) => c.json({ userId: c.var.session.userId }));
   });
 
@@ -50,6 +59,10 @@ describe("over a loopback socket", () => {
     expect(JSON.stringify(calls)).not.toContain(DEMO_PASSWORD);
     expect((await withCookie(app, "/auth/logout", cookie, "POST")).status).toBe(200);
     expect(server.emulator.requests({ route: "session.logout" })).toHaveLength(1);
+    // A copy of the sealed cookie, without a shared revocation store: refused once the re-check is due, because
+    // Transmit revoked the session's refresh tokens at logout.
+    clock.offsetMs = 301_000;
     expect((await withCookie(app, "/api/me", cookie)).status).toBe(401);
+    expect(server.emulator.requests({ route: "token.refresh" }).map((c) => c.status)).toEqual([400]);
   });
 });

@@ -1,0 +1,85 @@
+/**
+ * The login routes of an instance, as a Hono sub-app. Policy runs in a fixed order on every unsafe request:
+ * credentials in the URL (400), CSRF origin check (403), content type (415), body size (413), validation (400),
+ * then the route. Every failure, thrown ones included, goes through the instance's replies: one event each, and
+ * the page for form posts.
+ */
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { AuthEventType } from "./events.ts";
+import { corsFor, credentialsInQuery, sameOriginOk, securityHeaders } from "./http-policy.ts";
+import { bodyKind, loginSchema, passwordSchema, validateBody } from "./input.ts";
+import { changePassword, type LoginContext, login } from "./login-routes.ts";
+import { currentSession, logout, refresh, type SessionRoutesContext } from "./session-routes.ts";
+
+/** What the router needs from its instance. */
+export interface RoutesContext extends LoginContext, SessionRoutesContext {
+  allowedOrigins: Set<string>;
+  maxBodyBytes: number;
+  pageCsp: string;
+}
+
+/** The event type of a route path (for failures thrown out of a handler). */
+function typeOfPath(path: string): AuthEventType {
+  if (path.endsWith("/password")) return "password_change";
+  if (path.endsWith("/logout")) return "logout";
+  if (path.endsWith("/refresh")) return "refresh";
+  if (path.endsWith("/session")) return "session";
+  return "login";
+}
+
+/** Builds the login router. */
+export function createRoutes(r: RoutesContext): Hono {
+  const { replies } = r;
+
+  /** Checks every unsafe request before its body is read. `needsBody`: only JSON or a urlencoded form. */
+  const unsafe =
+    (type: AuthEventType, needsBody: boolean): MiddlewareHandler =>
+    async (c, next) => {
+      if (credentialsInQuery(c)) return replies.fail(c, "credentials_in_query", { type });
+      if (!sameOriginOk(c, r.allowedOrigins)) return replies.fail(c, "forbidden_origin", { type, reason: "csrf" });
+      if (needsBody && !bodyKind(c)) return replies.fail(c, "unsupported_media_type", { type });
+      await next();
+    };
+  /** Hono's body limit, counted while reading whatever Content-Length says (chunked bodies too). */
+  const limit = (type: AuthEventType): MiddlewareHandler =>
+    bodyLimit({ maxSize: r.maxBodyBytes, onError: (c) => replies.fail(c, "payload_too_large", { type }) });
+  const invalid =
+    (type: AuthEventType, step: "login" | "password") => (c: Parameters<MiddlewareHandler>[0], field: string) =>
+      replies.fail(c, "invalid_request", { type, field, step });
+  const notAllowed = (allow: string) => (c: Parameters<MiddlewareHandler>[0]) =>
+    replies.problem(c, "method_not_allowed", { headers: { Allow: allow } });
+
+  const app = new Hono();
+  app.use("*", securityHeaders(r.pageCsp));
+  app.use("*", corsFor(r.allowedOrigins));
+  app.post("/login", unsafe("login", true), limit("login"), validateBody(loginSchema, invalid("login", "login")), (c) =>
+    login(c, r),
+  );
+  app.post(
+    "/password",
+    unsafe("password_change", true),
+    limit("password_change"),
+    validateBody(passwordSchema, invalid("password_change", "password")),
+    (c) => changePassword(c, r),
+  );
+  app.post("/logout", unsafe("logout", false), limit("logout"), (c) => logout(c, r));
+  app.post("/refresh", unsafe("refresh", false), limit("refresh"), (c) => refresh(c, r));
+  app.get("/session", (c) => currentSession(c, r));
+  for (const path of ["/login", "/password", "/logout", "/refresh"]) app.all(path, notAllowed("POST"));
+  app.all("/session", notAllowed("GET, HEAD"));
+  app.onError((err, c) => {
+    const type = typeOfPath(c.req.path);
+    // The validators throw 400 for a body that does not parse; never echo it.
+    if (err instanceof HTTPException && err.status === 400) {
+      return replies.fail(c, "invalid_request", {
+        type,
+        field: "body",
+        step: type === "password_change" ? "password" : "login",
+      });
+    }
+    return replies.failWith(c, err, { type });
+  });
+  return app;
+}

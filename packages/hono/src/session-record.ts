@@ -1,0 +1,192 @@
+/**
+ * Session records and their stores, the signed-in user as handlers see it, and the pure rules on records: expiry,
+ * the public view, the kept claims and putting fresh tokens in.
+ */
+import type { TokenSet } from "@transmit-edge/core";
+
+/**
+ * What a store keeps for one signed-in user, or for a pending forced password change (`kind: "pending"`).
+ * Times are seconds since the epoch. Tokens stay server-side (or sealed inside an encrypted cookie).
+ */
+export interface SessionRecord {
+  /** `"session"` for a signed-in user, `"pending"` for a password change waiting for the new password. */
+  kind: "session" | "pending";
+  /** Random id (128 bits or more), never shown to the browser in clear; keys refresh sharing and revocation. */
+  id: string;
+  /** Transmit user id (`sub`). */
+  userId?: string;
+  /** Keyed hash of the normalised username (for events and throttling). */
+  userKey?: string;
+  /** Region of the Transmit client that issued the session. */
+  region?: string;
+  /** Selected claims of the verified ID token. */
+  claims?: Record<string, unknown>;
+  /** User access token, when kept. */
+  accessToken?: string;
+  /** Expiry of the access token. */
+  accessTokenExpiresAt?: number;
+  /** Refresh token (rotates). */
+  refreshToken?: string;
+  /** Transmit backend session id, for logout. */
+  transmitSessionId?: string;
+  /** Last time Transmit confirmed the session (the login, or a refresh). */
+  checkedAt?: number;
+  /** Pending password change only: the reset token, never sent to the browser. */
+  resetToken?: string;
+  /** Pending password change only: the username, to sign in with the new password. */
+  username?: string;
+  /** Creation time. */
+  createdAt: number;
+  /** Last time the record was used (for the idle timeout). */
+  lastSeenAt: number;
+  /** Absolute expiry. */
+  expiresAt: number;
+  /** Idle timeout in seconds. */
+  idleTimeout: number;
+}
+
+/**
+ * Storage for session records. The value a store returns is the cookie value: an opaque handle (server-side
+ * stores) or the sealed record itself (stateless stores). Implementations must return `undefined` for unknown,
+ * malformed or tampered values and never throw for them.
+ *
+ * A store whose `delete` does not hold everywhere at once (a sealed cookie without a shared revocation store) says
+ * so with `recheckAfter`: the instance then confirms each session with Transmit (a token refresh, which fails once
+ * Transmit's session is logged out) whenever that many seconds have passed since the last confirmation, and ends
+ * the session when Transmit refuses.
+ *
+ * @example
+ * ```ts
+ * const sessions: SessionStore = {
+ *   async create(record) { const id = newId(); await db.put(id, record); return id; },
+ *   async get(value) { return db.get(value); },
+ *   async set(value, record) { await db.put(value, record); return value; },
+ *   async delete(value) { await db.delete(value); },
+ * };
+ * ```
+ */
+export interface SessionStore {
+  /** Stores a new record and returns a new cookie value (never one seen before). */
+  create(record: SessionRecord): Promise<string>;
+  /** Returns the record for a cookie value, or `undefined`. Expiry is checked by the caller as well. */
+  get(value: string): Promise<SessionRecord | undefined>;
+  /** Replaces the record; returns the cookie value to send from now on (may be unchanged). Never recreates a deleted record. */
+  set(value: string, record: SessionRecord): Promise<string>;
+  /** Deletes the record; afterwards `get(value)` returns `undefined`, everywhere unless `recheckAfter` is set. */
+  delete(value: string): Promise<void>;
+  /** Seconds after which a record must be confirmed with Transmit again; unset for stores whose delete is global. */
+  readonly recheckAfter?: number;
+}
+
+/**
+ * The signed-in user, as `c.var.session`.
+ *
+ * @example
+ * ```ts
+ * app.get("/api/me", (c) => c.json({ user: c.var.session.userId, region: c.var.session.region }));
+ * ```
+ */
+export interface Session {
+  /** Transmit user id (`sub`). */
+  userId: string;
+  /** Selected claims of the verified ID token (or of the access token for bearer requests). */
+  claims: Record<string, unknown>;
+  /** Region of the Transmit tenant that issued the session. */
+  region?: string;
+  /** Absolute expiry of the session (seconds since the epoch). */
+  expiresAt?: number;
+  /** The user access token, for calls to your own APIs (server-side only). */
+  accessToken?: string;
+  /** How the request was authenticated. */
+  source: "cookie" | "bearer";
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the guard (`auth.guard()`, `requireSession`). */
+    session: Session;
+  }
+}
+
+/** Claims kept from the ID token by default: identity and authentication facts, nothing bulky. */
+export const DEFAULT_CLAIMS: readonly string[] = [
+  "sub",
+  "email",
+  "email_verified",
+  "phone_number",
+  "phone_number_verified",
+  "name",
+  "given_name",
+  "family_name",
+  "preferred_username",
+  "username",
+  "locale",
+  "roles",
+  "groups",
+  "amr",
+  "auth_time",
+];
+
+/** Seconds since the epoch. */
+export const seconds = (now: () => number): number => Math.floor(now() / 1000);
+
+/** Whether a record of `kind` may be used at `t` (absolute and idle expiry). */
+export function usable(record: SessionRecord | undefined, kind: SessionRecord["kind"], t: number): boolean {
+  return (
+    !!record &&
+    record.kind === kind &&
+    typeof record.expiresAt === "number" &&
+    record.expiresAt > t &&
+    record.lastSeenAt + record.idleTimeout > t
+  );
+}
+
+/** Copies the allowed claims (own properties only). */
+export function keepClaims(claims: Record<string, unknown>, allowed: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of allowed) {
+    if (Object.hasOwn(claims, name) && claims[name] !== undefined) out[name] = claims[name];
+  }
+  return out;
+}
+
+/** The JSON a client sees for a session: no tokens, no session id. */
+export function publicView(record: SessionRecord): Record<string, unknown> {
+  return {
+    userId: record.userId,
+    claims: record.claims ?? {},
+    region: record.region,
+    expiresAt: record.expiresAt,
+    idleExpiresAt: record.lastSeenAt + record.idleTimeout,
+  };
+}
+
+/** `c.var.session` for a cookie session. */
+export function sessionOf(record: SessionRecord): Session {
+  const session: Session = {
+    userId: record.userId ?? "",
+    claims: record.claims ?? {},
+    expiresAt: record.expiresAt,
+    source: "cookie",
+  };
+  if (record.region !== undefined) session.region = record.region;
+  if (record.accessToken !== undefined) session.accessToken = record.accessToken;
+  return session;
+}
+
+/**
+ * Puts fresh tokens into a record, confirmed by Transmit at `t` (the refresh token rotates; the old one stays when
+ * none came back).
+ */
+export function withTokens(record: SessionRecord, tokens: TokenSet, t: number, keepAccess: boolean): SessionRecord {
+  const next: SessionRecord = {
+    ...record,
+    accessTokenExpiresAt: t + Math.max(0, Number(tokens.expiresIn) || 0),
+    checkedAt: t,
+  };
+  if (keepAccess) next.accessToken = tokens.accessToken;
+  else delete next.accessToken;
+  if (tokens.refreshToken) next.refreshToken = tokens.refreshToken;
+  if (tokens.sessionId) next.transmitSessionId = tokens.sessionId;
+  return next;
+}

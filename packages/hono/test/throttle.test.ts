@@ -1,0 +1,127 @@
+// Throttling that an attacker cannot switch off or flush: a login router needs a limiter (or an explicit opt-out),
+// a shared limiter counts an account once across instances, and the in-memory limiter never forgets a live counter.
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { memoryLimiter, memorySessionStore, passwordLogin, transmitAuth } from "../src/index.ts";
+import { FakeClient, loginJson, SECRET, setup } from "./helpers.ts";
+
+describe("A. a login router always throttles unless told not to", () => {
+  it("A04 A05 routes() without a limiter is refused at setup, naming the option and the explicit opt-out", () => {
+    const auth = transmitAuth({ client: new FakeClient(), sessions: memorySessionStore() });
+    expect(() => auth.routes()).toThrow(/`limiter` is required .*"none"/);
+    expect(() => passwordLogin({ client: new FakeClient(), sessions: memorySessionStore() })).toThrow(/limiter/);
+    // The guard alone needs no limiter.
+    expect(() => auth.guard()).not.toThrow();
+    // The opt-out is explicit and named.
+    expect(() =>
+      passwordLogin({ client: new FakeClient(), sessions: memorySessionStore(), limiter: "none" }),
+    ).not.toThrow();
+    expect(() =>
+      passwordLogin({ client: new FakeClient(), sessions: memorySessionStore(), limiter: {} as never }),
+    ).toThrow(/limiter/);
+  });
+
+  it("A04 a limiter needs userKeySecret: without it each instance would count an account under its own key", () => {
+    expect(() =>
+      transmitAuth({ client: new FakeClient(), sessions: memorySessionStore(), limiter: memoryLimiter() }),
+    ).toThrow(/userKeySecret/);
+    expect(() =>
+      transmitAuth({
+        client: new FakeClient(),
+        sessions: memorySessionStore(),
+        limiter: memoryLimiter(),
+        userKeySecret: "short",
+      }),
+    ).toThrow(/userKeySecret/);
+  });
+
+  it("A04 two instances sharing one limiter count one account once: guesses split across them still hit the limit", async () => {
+    const fake = new FakeClient();
+    const limiter = memoryLimiter({ account: { limit: 4, windowMs: 3_600_000 } });
+    const instance = () => {
+      const app = new Hono();
+      const auth = transmitAuth({
+        client: fake,
+        sessions: memorySessionStore(),
+        limiter,
+        userKeySecret: SECRET,
+        ip: "cf-connecting-ip",
+      });
+      app.route("/auth", auth.routes());
+      return app;
+    };
+    const [a, b] = [instance(), instance()];
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push((await loginJson(i % 2 ? b : a, { username: "alice", password: `guess-${i}` })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+    expect(fake.count("authenticate")).toBe(4);
+  });
+});
+
+describe("A. memoryLimiter keeps bounded memory without forgetting live counters", () => {
+  it("A04 junk keys cannot flush a victim's counter: a full table refuses new keys instead", async () => {
+    let t = 0;
+    const limiter = memoryLimiter({ now: () => t, maxKeys: 100, account: { limit: 3, windowMs: 3_600_000 } });
+    for (let i = 0; i < 3; i++) expect((await limiter.hit({ scope: "account", key: "victim" })).allowed).toBe(true);
+    let refusedJunk = 0;
+    for (let i = 0; i < 5000; i++) {
+      t += 10;
+      if (!(await limiter.hit({ scope: "account", key: `junk-${i}` })).allowed) refusedJunk++;
+    }
+    expect(refusedJunk).toBe(5000 - 99);
+    const victim = await limiter.hit({ scope: "account", key: "victim" });
+    expect(victim.allowed).toBe(false);
+    // A refused new key is told when room frees up: when the oldest live key's window ends.
+    const late = await limiter.hit({ scope: "account", key: "newcomer" });
+    expect(late.allowed).toBe(false);
+    expect(late.retryAfter).toBe(Math.ceil((3_600_000 - t) / 1000));
+  });
+
+  it("A04 expired keys are dropped first: once windows end, new keys get room again", async () => {
+    let t = 0;
+    const limiter = memoryLimiter({ now: () => t, maxKeys: 10, ip: { limit: 2, windowMs: 60_000 } });
+    for (let i = 0; i < 10; i++) await limiter.hit({ scope: "ip", key: `192.0.2.${i}` });
+    expect((await limiter.hit({ scope: "ip", key: "198.51.100.1" })).allowed).toBe(false);
+    t = 30_000;
+    await limiter.hit({ scope: "ip", key: "192.0.2.0" }); // still live, now until 90 s
+    t = 60_001;
+    expect((await limiter.hit({ scope: "ip", key: "198.51.100.1" })).allowed).toBe(true);
+    // The live counter survived the sweep: its attempt at 30 s still counts, so one more fills the window.
+    expect((await limiter.hit({ scope: "ip", key: "192.0.2.0" })).allowed).toBe(true);
+    expect((await limiter.hit({ scope: "ip", key: "192.0.2.0" })).allowed).toBe(false);
+  });
+
+  it("A04 through the router: a flood of junk usernames does not give a throttled account new guesses", async () => {
+    const s = setup({ limits: { account: 3, ip: 100_000 } });
+    // A separate limiter with a tiny table, as an attacker would fill it.
+    const limiter = memoryLimiter({
+      now: s.now,
+      maxKeys: 50,
+      account: { limit: 3, windowMs: 3_600_000 },
+      ip: { limit: 100_000, windowMs: 60_000 },
+    });
+    const app = new Hono();
+    const auth = transmitAuth({
+      client: s.fake,
+      sessions: memorySessionStore(),
+      limiter,
+      userKeySecret: SECRET,
+      ip: "cf-connecting-ip",
+      now: s.now,
+    });
+    app.route("/auth", auth.routes());
+    for (let i = 0; i < 3; i++) await loginJson(app, { username: "alice", password: `guess-${i}` });
+    for (let i = 0; i < 200; i++) await loginJson(app, { username: `junk-${i}`, password: "x" });
+    const before = s.fake.count("authenticate");
+    const res = await loginJson(app, { username: "alice", password: "guess-4" });
+    expect(res.status).toBe(429);
+    expect(s.fake.count("authenticate")).toBe(before);
+  });
+
+  it("A04 memoryLimiter refuses invalid options at creation", () => {
+    expect(() => memoryLimiter({ maxKeys: 0 })).toThrow(/maxKeys/);
+    expect(() => memoryLimiter({ account: { limit: 0, windowMs: 1000 } })).toThrow(/account/);
+  });
+});
