@@ -1,19 +1,29 @@
 /**
- * Client-credentials access token (transmit-api.md section 2): request building, response processing, and a
- * cache per (root, clientId, resource) refreshed ahead of expiry.
+ * Client-credentials access token (docs/transmit-contract.md, "Client access token"): request building, response
+ * processing, and a cache per (root, clientId, resource) refreshed ahead of expiry.
  *
  * Sharing: the token *value* lives in the {@link TokenCache} and may be shared by anything. A pending fetch is
  * shared between concurrent callers of one client only when `shareInFlight` is on, because on Workers a request
- * must never await a promise created by another request.
+ * must never await a promise created by another request. A pending fetch is shared only until its starter's
+ * deadline: one that outlives it (a hung dependency, a starter whose request is gone) is dropped, and the next
+ * caller starts afresh.
  */
-import { type Deadline, untilDeadline } from "./deadline.ts";
-import { TransmitError } from "./errors.ts";
-import { errorFromResponse, parseSuccessJson, tokenSetFromJson } from "./responses.ts";
+import { bounded, type Call, untilDeadline } from "./deadline.ts";
+import { TransmitError, transmitError } from "./errors.ts";
+import { errorFromResponse, parseSuccessJson, requestIdOf, tokenSetFromJson } from "./responses.ts";
+import { storeTtl } from "./token-cache.ts";
 import { send, type TransportContext, type UpstreamRequest, type UpstreamResponse } from "./transport.ts";
 import type { TokenCache, TransmitEvent } from "./types.ts";
 
 /** Refresh this long before `exp` (at most half the lifetime) so a token never expires in flight. */
 export const CLIENT_TOKEN_SKEW_MS = 60_000;
+
+/**
+ * What a client access token must look like before it is cached or sent: an RFC 6750 `b64token` (so it is safe in
+ * an `Authorization` header) of at most 8,000 characters (so the header line fits the 8 KiB that common servers
+ * accept). See docs/core-reliability.md, "Upstream values".
+ */
+export const CLIENT_TOKEN = /^(?=.{1,8000}$)[\w\-.~+/]+=*$/;
 
 /** Settings of a {@link ClientTokenSource}. */
 export interface ClientTokenSettings {
@@ -49,6 +59,7 @@ export function clientCredentialsRequest(
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
     body: form.toString(),
     retry: "idempotent",
+    secrets: [settings.clientSecret, form.toString()],
   };
 }
 
@@ -64,6 +75,15 @@ export function processClientCredentialsResponse(
     res.headers,
     parseSuccessJson("token", res.status, res.headers, res.text),
   );
+  if (!CLIENT_TOKEN.test(accessToken)) {
+    // Never cached, never echoed: the token is not in the error, its message or its cause.
+    const requestId = requestIdOf(res.headers);
+    throw transmitError(
+      "invalid_response",
+      { status: res.status, route: "token", ...(requestId !== undefined && { requestId }) },
+      "access_token is not a bearer token of at most 8000 characters",
+    );
+  }
   return { accessToken, expiresIn };
 }
 
@@ -71,7 +91,7 @@ export function processClientCredentialsResponse(
 export class ClientTokenSource {
   readonly #settings: ClientTokenSettings;
   readonly #ctx: TransportContext;
-  readonly #inFlight = new Map<string, Promise<string>>();
+  readonly #inFlight = new Map<string, { promise: Promise<string>; endsAt: number }>();
   #lastRaw: string | undefined;
   #lastEntry: CachedToken | undefined;
 
@@ -87,36 +107,37 @@ export class ClientTokenSource {
   }
 
   /** Returns a valid token, from the cache when possible. */
-  async get(resource: string | undefined, deadline: Deadline): Promise<string> {
+  async get(resource: string | undefined, call: Call): Promise<string> {
     const key = this.key(resource);
-    const cached = await this.#read(key);
+    const cached = await this.#read(key, call);
     if (cached && cached.e > this.#ctx.now()) return cached.t;
-    return this.#fetchShared(key, resource, deadline, cached ? "expired" : "missing");
+    return this.#fetchShared(key, resource, call, cached ? "expired" : "missing");
   }
 
   /** Drops `rejected` (Transmit answered 401 Invalid token) and fetches a new token. */
-  async replace(resource: string | undefined, rejected: string, deadline: Deadline): Promise<string> {
+  async replace(resource: string | undefined, rejected: string, call: Call): Promise<string> {
     const key = this.key(resource);
-    const cached = await this.#read(key);
+    const cached = await this.#read(key, call);
     // Another caller may already have stored a newer token.
     if (cached && cached.t !== rejected && cached.e > this.#ctx.now()) return cached.t;
-    try {
-      await this.#settings.cache.delete?.(key);
-    } catch {
-      // The new token overwrites the entry anyway.
-    }
-    return this.#fetchShared(key, resource, deadline, "rejected");
+    // The new token overwrites the entry anyway, so a failing or hanging delete is ignored.
+    await bounded(() => this.#settings.cache.delete?.(key), call, "token").catch(() => {});
+    return this.#fetchShared(key, resource, call, "rejected");
   }
 
-  async #read(key: string): Promise<CachedToken | undefined> {
+  async #read(key: string, call: Call): Promise<CachedToken | undefined> {
     try {
-      const raw = await this.#settings.cache.get(key);
+      // A hung store costs this call's deadline at most, never more.
+      const raw = await bounded(() => this.#settings.cache.get(key), call, "token");
       if (!raw) return undefined;
       // Every call reads the cache; the entry changes about once an hour, so keep the last one decoded.
       if (raw === this.#lastRaw) return this.#lastEntry;
       const parsed = JSON.parse(raw) as Partial<CachedToken>;
+      // A shared store may hold anything: only a well-formed token is ever sent in a header.
       const entry =
-        typeof parsed.t === "string" && typeof parsed.e === "number" ? { t: parsed.t, e: parsed.e } : undefined;
+        typeof parsed.t === "string" && CLIENT_TOKEN.test(parsed.t) && typeof parsed.e === "number"
+          ? { t: parsed.t, e: parsed.e }
+          : undefined;
       this.#lastRaw = raw;
       this.#lastEntry = entry;
       return entry;
@@ -128,47 +149,41 @@ export class ClientTokenSource {
   #fetchShared(
     key: string,
     resource: string | undefined,
-    deadline: Deadline,
+    call: Call,
     reason: Extract<TransmitEvent, { type: "token.refresh" }>["reason"],
   ): Promise<string> {
-    if (!this.#settings.shareInFlight) return this.#fetch(key, resource, deadline, reason);
+    if (!this.#settings.shareInFlight) return this.#fetch(key, resource, call, reason);
     const pending = this.#inFlight.get(key);
-    if (pending) {
+    if (pending && pending.endsAt > Date.now()) {
       // Join the pending fetch within our own deadline; if it died with its starter's deadline, fetch ourselves.
-      return untilDeadline(pending, deadline, "token").catch((error: unknown) => {
+      return untilDeadline(pending.promise, call, "token").catch((error: unknown) => {
         const starterGaveUp = error instanceof TransmitError && (error.code === "timeout" || error.code === "aborted");
-        if (!starterGaveUp || deadline.signal.aborted) throw error;
+        if (!starterGaveUp || call.signal.aborted) throw error;
         if (this.#inFlight.get(key) === pending) this.#inFlight.delete(key);
-        return this.#fetchShared(key, resource, deadline, reason);
+        return this.#fetchShared(key, resource, call, reason);
       });
     }
-    const promise = this.#fetch(key, resource, deadline, reason).finally(() => {
-      if (this.#inFlight.get(key) === promise) this.#inFlight.delete(key);
-    });
-    this.#inFlight.set(key, promise);
-    return promise;
+    const entry = {
+      promise: this.#fetch(key, resource, call, reason).finally(() => {
+        if (this.#inFlight.get(key) === entry) this.#inFlight.delete(key);
+      }),
+      endsAt: call.endsAt,
+    };
+    this.#inFlight.set(key, entry);
+    return entry.promise;
   }
 
-  async #fetch(
-    key: string,
-    resource: string | undefined,
-    deadline: Deadline,
-    reason: "missing" | "expired" | "rejected",
-  ) {
-    this.#ctx.emit({ type: "token.refresh", reason, hasResource: resource !== undefined });
-    const res = await send(this.#ctx, clientCredentialsRequest(this.#settings, resource), deadline);
+  async #fetch(key: string, resource: string | undefined, call: Call, reason: "missing" | "expired" | "rejected") {
+    call.emit({ type: "token.refresh", reason, hasResource: resource !== undefined });
+    const res = await send(this.#ctx, clientCredentialsRequest(this.#settings, resource), call);
     const nowMs = this.#ctx.now();
     const { accessToken, expiresIn } = processClientCredentialsResponse(res, nowMs);
     const usableMs = expiresIn * 1000 - Math.min(CLIENT_TOKEN_SKEW_MS, expiresIn * 500);
     const value: CachedToken = { t: accessToken, e: nowMs + usableMs };
-    const ttl = Math.floor(usableMs / 1000);
-    if (ttl > 0) {
-      try {
-        await this.#settings.cache.set(key, JSON.stringify(value), ttl);
-      } catch {
-        // Caching is an optimisation; the token is still good for this call.
-      }
-    }
+    const cache = this.#settings.cache;
+    const ttl = storeTtl(cache, usableMs / 1000);
+    // Caching is an optimisation: a failing or hanging store still leaves the token good for this call.
+    if (ttl > 0) await bounded(() => cache.set(key, JSON.stringify(value), ttl), call, "token").catch(() => {});
     return accessToken;
   }
 }

@@ -2,14 +2,19 @@
  * One overall deadline per client call: a timer-driven AbortController combined with the caller's signal. Created
  * inside the call (on Workers a timer must belong to the request that uses it). `AbortSignal.any` is used when
  * present, with a small fallback for runtimes that lack it.
+ *
+ * Every await of a call goes through {@link untilDeadline} (fetch, body reads, caches), so a dependency that
+ * ignores the abort signal still cannot hold a call past its deadline (docs/core-reliability.md, "Deadlines").
  */
 import { type TransmitError, transmitError } from "./errors.ts";
-import type { RouteName } from "./types.ts";
+import type { RouteName, TransmitEvent } from "./types.ts";
 
 /** A running deadline. Call `dispose()` when the call settles. */
 export interface Deadline {
   /** Aborts when the caller aborts or the time is up. */
   readonly signal: AbortSignal;
+  /** When the time is up, in ms since epoch of the runtime's real clock (`Date.now`). */
+  readonly endsAt: number;
   /** Milliseconds left (never negative). */
   remainingMs(): number;
   /** The error for an aborted deadline: `aborted` when the caller aborted, else `timeout`. */
@@ -82,6 +87,7 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
     get signal() {
       return open();
     },
+    endsAt: startedAt + ms,
     remainingMs,
     error: (route) =>
       callerSignal?.aborted
@@ -111,9 +117,30 @@ export function sleep(ms: number, deadline: Deadline, route: RouteName): Promise
   });
 }
 
+/** An event before the call adds its id and trace context. */
+export type EventInput = TransmitEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, "callId" | "trace">
+    : never
+  : never;
+
+/** One client call: its deadline, its id and trace context for events, and its resend budget. */
+export interface Call extends Deadline {
+  /** Links the events of one call. */
+  readonly id: number;
+  /** Emits `event` with this call's id and trace context. Never throws, never waits for the hook. */
+  emit(event: EventInput): void;
+  /**
+   * Resends left for requests that may have been processed once sent (the password POST): one per call, whatever
+   * the reason (`Retry-After`, a rejected client token).
+   */
+  resends: number;
+}
+
 /**
- * Waits for `promise` (possibly started by another call) but no longer than this call's own deadline, so a shared
- * fetch never holds a caller past its own timeout or abort.
+ * Waits for `promise` (possibly started by another call, or a dependency that ignores abort signals) but no longer
+ * than this call's own deadline. A late settlement of `promise` is handled, so it never becomes an unhandled
+ * rejection.
  */
 export function untilDeadline<T>(promise: Promise<T>, deadline: Deadline, route: RouteName): Promise<T> {
   if (deadline.signal.aborted) return Promise.reject(deadline.error(route));
@@ -131,4 +158,9 @@ export function untilDeadline<T>(promise: Promise<T>, deadline: Deadline, route:
       },
     );
   });
+}
+
+/** Runs `fn` (a store or a custom fetch that may throw, reject or never settle) within the deadline. */
+export function bounded<T>(fn: () => T | PromiseLike<T>, deadline: Deadline, route: RouteName): Promise<T> {
+  return untilDeadline(new Promise<T>((resolve) => resolve(fn())), deadline, route);
 }

@@ -61,11 +61,8 @@ export class TransmitError extends Error {
   readonly upstreamCode?: string;
   /** Upstream operation that failed, if any. */
   readonly route?: RouteName;
-  /**
-   * Reset token accompanying `password_change_required` (pass it to `passwords.reset`). Non-enumerable and
-   * excluded from `toJSON`, so it does not leak through `JSON.stringify` or `console.log`.
-   */
-  declare readonly resetToken?: string;
+  /** Held in a private field: not an own property, so no serialisation or inspection (even `%o`) shows it. */
+  readonly #resetToken: string | undefined;
 
   constructor(code: TransmitErrorCode, message: string, init: TransmitErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -75,12 +72,15 @@ export class TransmitError extends Error {
     if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter;
     if (init.upstreamCode !== undefined) this.upstreamCode = init.upstreamCode;
     if (init.route !== undefined) this.route = init.route;
-    Object.defineProperty(this, "resetToken", {
-      value: init.resetToken,
-      enumerable: false,
-      writable: false,
-      configurable: false,
-    });
+    this.#resetToken = init.resetToken;
+  }
+
+  /**
+   * Reset token accompanying `password_change_required` (pass it to `passwords.reset`). Not an own property and
+   * excluded from `toJSON`, so it does not leak through `JSON.stringify`, `console.log` or `util.format("%o")`.
+   */
+  get resetToken(): string | undefined {
+    return this.#resetToken;
   }
 
   /** Safe, secret-free representation for logs. */

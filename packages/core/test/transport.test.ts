@@ -256,7 +256,7 @@ describe("events", () => {
     const summary = events.map((e: TransmitEvent) =>
       e.type === "request.end"
         ? `${e.type}:${e.route}:${e.attempt}:${e.status}`
-        : `${e.type}:${"route" in e ? e.route : e.reason}`,
+        : `${e.type}:${e.type === "token.refresh" ? e.reason : "route" in e ? e.route : ""}`,
     );
     expect(summary).toEqual([
       "token.refresh:missing",

@@ -1,88 +1,184 @@
 /**
- * A remote JSON Web Key Set for one issuer, fetched with the client's own fetch and deadline: cached for
- * `maxAgeMs`, refetched once on an unknown `kid` (at most once per `cooldownMs`), single-flight when the runtime
- * allows sharing a pending promise.
+ * A remote JSON Web Key Set for one issuer, fetched with the client's own fetch and deadline
+ * (docs/core-reliability.md, "JWKS"):
+ * - fresh for `JWKS_MAX_AGE_MS`; after that the stale keys keep being served at once while one refresh runs in the
+ *   background (no verification waits for it);
+ * - an unknown `kid` reloads the set, at most once per `JWKS_COOLDOWN_MS` whatever the outcome, so forged `kid`s
+ *   cannot turn into a fetch each;
+ * - with no keys at all, a failed load is remembered for `JWKS_FAILURE_TTL_MS` and rethrown without a fetch
+ *   (timeouts and aborts are not remembered: they say more about the caller than about Transmit);
+ * - single-flight when the runtime allows sharing a pending promise, and only until the starter's deadline;
+ * - optionally backed by a shared store (`jwksCache`) so other isolates start warm.
  */
 import { createLocalJWKSet, type JSONWebKeySet, type JWSHeaderParameters, errors as joseErrors } from "jose";
-import { type Deadline, untilDeadline } from "../deadline.ts";
+import { bounded, type Call, untilDeadline } from "../deadline.ts";
 import { TransmitError, transmitError } from "../errors.ts";
 import { errorFromResponse, parseSuccessJson } from "../responses.ts";
+import { storeTtl } from "../token-cache.ts";
 import { send, type TransportContext } from "../transport.ts";
+import type { TokenCache } from "../types.ts";
 
-/** Minimum time between two fetches triggered by an unknown `kid`. */
+/** Minimum time between two reloads triggered by an unknown `kid` or by stale keys, counted from the last attempt. */
 export const JWKS_COOLDOWN_MS = 30_000;
-/** Maximum age of a cached key set before it is fetched again. */
+/** Age after which a cached key set is refreshed (in the background). */
 export const JWKS_MAX_AGE_MS = 10 * 60_000;
+/** How long a failed load is remembered when there are no keys to fall back on. */
+export const JWKS_FAILURE_TTL_MS = 5_000;
+/** How long a shared store keeps a key set, in seconds: long enough to serve stale keys to other isolates. */
+const STORE_TTL_SEC = 86_400;
 
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
 type Key = Awaited<ReturnType<LocalKeySet>>;
+
+/** A key set parsed from a JWKS document, or `undefined` when the document is not a usable JWKS. */
+function parseKeySet(json: Record<string, unknown> | undefined): LocalKeySet | undefined {
+  const keys = json?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) return undefined;
+  if (!keys.every((k) => typeof k === "object" && k !== null && typeof k.kty === "string")) return undefined;
+  try {
+    return createLocalJWKSet(json as unknown as JSONWebKeySet);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Cached key set of one JWKS URL. */
 export class RemoteKeySet {
   readonly #url: string;
   readonly #ctx: TransportContext;
   readonly #shareInFlight: boolean;
+  readonly #store: TokenCache | undefined;
+  /** Opens a call for a background refresh (its own deadline, no caller signal). */
+  readonly #openCall: () => Call;
   #local: LocalKeySet | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
-  #pending: Promise<void> | undefined;
+  #attemptAt = Number.NEGATIVE_INFINITY;
+  #failure: { error: TransmitError; at: number } | undefined;
+  #pending: { promise: Promise<void>; endsAt: number } | undefined;
 
-  constructor(url: string, ctx: TransportContext, shareInFlight: boolean) {
+  constructor(
+    url: string,
+    ctx: TransportContext,
+    shareInFlight: boolean,
+    store: TokenCache | undefined,
+    openCall: () => Call,
+  ) {
     this.#url = url;
     this.#ctx = ctx;
     this.#shareInFlight = shareInFlight;
+    this.#store = store;
+    this.#openCall = openCall;
   }
 
-  /** Resolves the verification key for a JWS header, refetching once on an unknown `kid`. */
-  async getKey(header: JWSHeaderParameters, token: Parameters<LocalKeySet>[1], deadline: Deadline): Promise<Key> {
-    if (!this.#local) {
-      await this.#reload(deadline);
-    } else if (this.#ctx.now() - this.#fetchedAt > JWKS_MAX_AGE_MS) {
-      // Stale keys are better than none when Transmit's JWKS is briefly unavailable.
-      await this.#reload(deadline).catch(() => {
-        this.#fetchedAt = this.#ctx.now() - JWKS_MAX_AGE_MS + JWKS_COOLDOWN_MS; // try again after the cooldown
-      });
+  /** Resolves the verification key for a JWS header, reloading once on an unknown `kid`. */
+  async getKey(header: JWSHeaderParameters, token: Parameters<LocalKeySet>[1], call: Call): Promise<Key> {
+    if (!this.#local) await this.#loadCold(call);
+    const now = this.#ctx.now();
+    if (now - this.#fetchedAt > JWKS_MAX_AGE_MS && now - this.#attemptAt >= JWKS_COOLDOWN_MS) {
+      this.#refreshInBackground();
     }
     try {
       return await (this.#local as LocalKeySet)(header, token);
     } catch (error) {
       const unknownKey = error instanceof joseErrors.JWKSNoMatchingKey;
-      if (!unknownKey || this.#ctx.now() - this.#fetchedAt < JWKS_COOLDOWN_MS) throw error;
-      await this.#reload(deadline);
+      if (!unknownKey || this.#ctx.now() - this.#attemptAt < JWKS_COOLDOWN_MS) throw error;
+      await this.#reload(call);
       return (this.#local as LocalKeySet)(header, token);
     }
   }
 
-  #reload(deadline: Deadline): Promise<void> {
-    if (!this.#shareInFlight) return this.#fetch(deadline);
+  /** No keys in memory: the shared store, then the remembered failure, then a fetch. */
+  async #loadCold(call: Call): Promise<void> {
+    const store = this.#store;
+    if (store) {
+      try {
+        const raw = await bounded(() => store.get(this.#storeKey()), call, "jwks");
+        const entry = raw ? (JSON.parse(raw) as { k?: Record<string, unknown>; t?: unknown }) : undefined;
+        const local = parseKeySet(entry?.k);
+        if (local && typeof entry?.t === "number") {
+          this.#local = local;
+          this.#fetchedAt = Math.min(entry.t, this.#ctx.now());
+          return;
+        }
+      } catch {
+        // A broken or slow store only costs a fetch.
+      }
+    }
+    const failure = this.#failure;
+    if (failure && this.#ctx.now() - failure.at < JWKS_FAILURE_TTL_MS) throw failure.error;
+    await this.#reload(call);
+  }
+
+  #refreshInBackground(): void {
+    const call = this.#openCall();
+    this.#reload(call)
+      .catch(() => {}) // stale keys stay in use; the attempt still counts for the cooldown
+      .finally(() => call.dispose());
+  }
+
+  #storeKey(): string {
+    return `transmit-edge/jwks/v1 ${this.#url}`;
+  }
+
+  #reload(call: Call): Promise<void> {
+    if (!this.#shareInFlight) return this.#fetch(call);
     const pending = this.#pending;
-    if (!pending) {
-      const started: Promise<void> = this.#fetch(deadline).finally(() => {
-        if (this.#pending === started) this.#pending = undefined;
-      });
-      this.#pending = started;
-      return started;
+    if (!pending || pending.endsAt <= Date.now()) {
+      const entry = {
+        promise: this.#fetch(call).finally(() => {
+          if (this.#pending === entry) this.#pending = undefined;
+        }),
+        endsAt: call.endsAt,
+      };
+      this.#pending = entry;
+      return entry.promise;
     }
     // Wait within our own deadline; if the fetch died with its starter's deadline, fetch ourselves.
-    return untilDeadline(pending, deadline, "jwks").catch((error: unknown) => {
+    return untilDeadline(pending.promise, call, "jwks").catch((error: unknown) => {
       const starterGaveUp = error instanceof TransmitError && (error.code === "timeout" || error.code === "aborted");
-      if (!starterGaveUp || deadline.signal.aborted) throw error;
+      if (!starterGaveUp || call.signal.aborted) throw error;
       if (this.#pending === pending) this.#pending = undefined;
-      return this.#reload(deadline);
+      return this.#reload(call);
     });
   }
 
-  async #fetch(deadline: Deadline): Promise<void> {
-    const res = await send(
-      this.#ctx,
-      { route: "jwks", url: this.#url, method: "GET", headers: { accept: "application/json" }, retry: "idempotent" },
-      deadline,
-    );
-    if (res.status !== 200) throw errorFromResponse("jwks", res.status, res.headers, res.text, this.#ctx.now());
-    const json = parseSuccessJson("jwks", res.status, res.headers, res.text);
-    if (!Array.isArray(json.keys)) {
-      throw transmitError("invalid_response", { status: res.status, route: "jwks" }, "JWKS without keys");
+  async #fetch(call: Call): Promise<void> {
+    this.#attemptAt = this.#ctx.now();
+    try {
+      const res = await send(
+        this.#ctx,
+        {
+          route: "jwks",
+          url: this.#url,
+          method: "GET",
+          headers: { accept: "application/json" },
+          retry: "idempotent",
+          secrets: [],
+        },
+        call,
+      );
+      if (res.status !== 200) throw errorFromResponse("jwks", res.status, res.headers, res.text, this.#ctx.now());
+      const json = parseSuccessJson("jwks", res.status, res.headers, res.text);
+      const local = parseKeySet(json);
+      if (!local) {
+        throw transmitError("invalid_response", { status: res.status, route: "jwks" }, "not a usable JWKS document");
+      }
+      this.#local = local;
+      this.#fetchedAt = this.#ctx.now();
+      this.#failure = undefined;
+      const store = this.#store;
+      if (store) {
+        const value = JSON.stringify({ k: json, t: this.#fetchedAt });
+        await bounded(() => store.set(this.#storeKey(), value, storeTtl(store, STORE_TTL_SEC)), call, "jwks").catch(
+          () => {},
+        );
+      }
+    } catch (error) {
+      const code = error instanceof TransmitError ? error.code : undefined;
+      if (code !== "timeout" && code !== "aborted") {
+        this.#failure = { error: error as TransmitError, at: this.#ctx.now() };
+      }
+      throw error;
     }
-    this.#local = createLocalJWKSet(json as unknown as JSONWebKeySet);
-    this.#fetchedAt = this.#ctx.now();
   }
 }
