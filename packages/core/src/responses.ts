@@ -41,8 +41,8 @@ function codeFor(route: RouteName, status: number, body: ErrorBody): TransmitErr
   }
   switch (route) {
     case "password.authenticate":
-      // Undocumented (transmit-api.md 3.3): a wrong password may come as 400 or 401. Every 4xx is a generic
-      // credentials failure (fail closed, no user enumeration) except recognisable input-validation errors.
+      // Undocumented (docs/transmit-contract.md, "Error bodies"): a wrong password may come as 400 or 401. Every
+      // 4xx is a generic credentials failure (fail closed, no user enumeration) except recognisable validation errors.
       if (status === 400 && (body.validation === true || INVALID_INPUT.test(text))) return "invalid_request";
       return "invalid_credentials";
     case "session.authenticate":
