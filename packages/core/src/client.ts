@@ -174,7 +174,9 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       // left to reject unhandled.
       try {
         const result = onEvent?.(event) as unknown;
-        if (result instanceof Promise) result.catch(() => {});
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+          Promise.resolve(result).catch(() => {});
+        }
       } catch {
         // ignored
       }
@@ -241,7 +243,11 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
    */
   async function callApi(req: UpstreamRequest, call: Call): Promise<UpstreamResponse> {
     const attempt = (token: string) =>
-      send(ctx, { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } }, call);
+      send(
+        ctx,
+        { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, secrets: [...req.secrets, token] },
+        call,
+      );
     const token = await clientTokens.get(undefined, call);
     const res = await attempt(token);
     if (!isClientTokenRejected(res)) return res;
