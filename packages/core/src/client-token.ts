@@ -32,6 +32,8 @@ export interface ClientTokenSettings {
   clientId: string;
   clientSecret: string;
   cache: TokenCache;
+  /** False for the client's own memory cache, which cannot hang: its calls need no race against the deadline. */
+  raceCache: boolean;
   shareInFlight: boolean;
 }
 
@@ -128,7 +130,8 @@ export class ClientTokenSource {
   async #read(key: string, call: Call): Promise<CachedToken | undefined> {
     try {
       // A hung store costs this call's deadline at most, never more.
-      const raw = await bounded(() => this.#settings.cache.get(key), call, "token");
+      const { cache, raceCache } = this.#settings;
+      const raw = await (raceCache ? bounded(() => cache.get(key), call, "token") : cache.get(key));
       if (!raw) return undefined;
       // Every call reads the cache; the entry changes about once an hour, so keep the last one decoded.
       if (raw === this.#lastRaw) return this.#lastEntry;
@@ -183,7 +186,13 @@ export class ClientTokenSource {
     const cache = this.#settings.cache;
     const ttl = storeTtl(cache, usableMs / 1000);
     // Caching is an optimisation: a failing or hanging store still leaves the token good for this call.
-    if (ttl > 0) await bounded(() => cache.set(key, JSON.stringify(value), ttl), call, "token").catch(() => {});
+    if (ttl > 0) {
+      const stored = JSON.stringify(value);
+      await (this.#settings.raceCache
+        ? bounded(() => cache.set(key, stored, ttl), call, "token")
+        : cache.set(key, stored, ttl)
+      ).catch(() => {});
+    }
     return accessToken;
   }
 }

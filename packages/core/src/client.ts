@@ -198,8 +198,9 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
     return Object.assign(startDeadline(opts?.timeoutMs ?? config.timeoutMs, opts?.signal), {
       id,
       resends: 1,
-      emit: (event: EventInput) =>
-        ctx.emit({ ...event, callId: id, ...(trace !== undefined && { trace }) } as TransmitEvent),
+      emit: (event: EventInput) => {
+        if (onEvent) ctx.emit({ ...event, callId: id, ...(trace !== undefined && { trace }) } as TransmitEvent);
+      },
     });
   };
   const clientTokens = new ClientTokenSource(
@@ -209,6 +210,7 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       cache: options.tokenCache ?? createMemoryTokenCache({ now }),
+      raceCache: options.tokenCache !== undefined,
       shareInFlight,
     },
     ctx,

@@ -19,6 +19,11 @@ export interface Deadline {
   remainingMs(): number;
   /** The error for an aborted deadline: `aborted` when the caller aborted, else `timeout`. */
   error(route: RouteName | undefined): TransmitError;
+  /**
+   * Runs `onAbort` once when the deadline aborts, until the returned function is called. Cheaper than a listener
+   * per await: a call races several awaits, and one listener on the signal serves them all.
+   */
+  whenAborted(onAbort: () => void): () => void;
   /** Releases timers and listeners. */
   dispose(): void;
 }
@@ -28,15 +33,19 @@ export interface Deadline {
  * builds a transferable signal plus a weak reference per call and keeps both until the time is up (measured in
  * bench/: it was half of a login's client-side CPU). The reason is the same `TimeoutError` DOMException.
  */
-function timeoutSignal(ms: number): { signal: AbortSignal; dispose: () => void } {
+function timeoutSignal(ms: number, onTimeout: () => void): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  if (ms <= 0) {
+  const fire = () => {
     controller.abort(new DOMException("timed out", "TimeoutError"));
+    onTimeout();
+  };
+  if (ms <= 0) {
+    fire();
     return { signal: controller.signal, dispose: () => {} };
   }
   // Not unref'd: a call in flight keeps the process alive until it settles or times out (Deno ends a test whose
   // only pending work is an unref'd timer), and `dispose()` clears the timer as soon as the call settles.
-  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), ms);
+  const timer = setTimeout(fire, ms);
   return { signal: controller.signal, dispose: () => clearTimeout(timer) };
 }
 
@@ -75,11 +84,21 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
   const remainingMs = () => Math.max(0, ms - (Date.now() - startedAt));
   let timer: { signal: AbortSignal; dispose: () => void } | undefined;
   let combined: { signal: AbortSignal; dispose: () => void } | undefined;
+  // Races waiting for the deadline. Called straight from the timer (and from one listener on the caller's signal):
+  // an `abort` listener per race costs more than the rest of a login's client-side work in Node (bench/).
+  const waiters = new Set<() => void>();
+  let fired = false;
+  const fire = () => {
+    if (fired) return;
+    fired = true;
+    for (const waiter of waiters) waiter();
+  };
   const open = (): AbortSignal => {
     if (!combined) {
       // Started late: the timer runs for what is left of the deadline (already aborted when nothing is left).
-      timer = timeoutSignal(remainingMs());
+      timer = timeoutSignal(remainingMs(), fire);
       combined = callerSignal ? anySignal([callerSignal, timer.signal]) : { signal: timer.signal, dispose: () => {} };
+      callerSignal?.addEventListener("abort", fire, { once: true });
     }
     return combined.signal;
   };
@@ -89,6 +108,11 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
     },
     endsAt: startedAt + ms,
     remainingMs,
+    whenAborted(onAbort) {
+      open();
+      waiters.add(onAbort);
+      return () => waiters.delete(onAbort);
+    },
     error: (route) =>
       callerSignal?.aborted
         ? transmitError("aborted", route ? { route } : {})
@@ -96,6 +120,7 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
     dispose: () => {
       combined?.dispose();
       timer?.dispose();
+      callerSignal?.removeEventListener("abort", fire);
     },
   };
 }
@@ -105,15 +130,14 @@ export function sleep(ms: number, deadline: Deadline, route: RouteName): Promise
   if (deadline.signal.aborted) return Promise.reject(deadline.error(route));
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const stop = deadline.whenAborted(() => {
       clearTimeout(timer);
       reject(deadline.error(route));
-    };
+    });
     const timer = setTimeout(() => {
-      deadline.signal.removeEventListener("abort", onAbort);
+      stop();
       resolve();
     }, ms);
-    deadline.signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
@@ -145,15 +169,14 @@ export interface Call extends Deadline {
 export function untilDeadline<T>(promise: Promise<T>, deadline: Deadline, route: RouteName): Promise<T> {
   if (deadline.signal.aborted) return Promise.reject(deadline.error(route));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(deadline.error(route));
-    deadline.signal.addEventListener("abort", onAbort, { once: true });
+    const stop = deadline.whenAborted(() => reject(deadline.error(route)));
     promise.then(
       (value) => {
-        deadline.signal.removeEventListener("abort", onAbort);
+        stop();
         resolve(value);
       },
       (error: unknown) => {
-        deadline.signal.removeEventListener("abort", onAbort);
+        stop();
         reject(error);
       },
     );

@@ -114,13 +114,16 @@ export async function send(ctx: TransportContext, req: UpstreamRequest, call: Ca
         ),
       );
       // Raced: a fetch that ignores the signal must not outlive the deadline. If it answers later, free the body.
-      const res = await untilDeadline(pending, call, req.route).catch((error: unknown) => {
+      let res: Response;
+      try {
+        res = await untilDeadline(pending, call, req.route);
+      } catch (error) {
         pending.then(
           (late) => late.body?.cancel().catch(() => {}),
           () => {},
         );
         throw error;
-      });
+      }
       status = res.status;
       response = {
         status,

@@ -49,6 +49,16 @@ describe("one deadline over every awaited step", () => {
     expect(error.code).toBe("timeout");
   });
 
+  it("ends a call whose fetch ignores the abort signal as soon as the caller aborts", async () => {
+    const fake = new FakeFetch().on("/oidc/token", deaf);
+    const { client } = makeClient(fake, { timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const pending = client.clientAccessToken({ signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    expect(((await caught(() => pending)) as TransmitError).code).toBe("aborted");
+  });
+
   it("ends a call whose tokenCache.get never settles at the deadline, and the next call works", async () => {
     const { store, hangs } = hangingStore();
     hangs.get = 1;
