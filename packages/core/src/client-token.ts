@@ -9,8 +9,8 @@
  * caller starts afresh.
  */
 import { bounded, type Call, untilDeadline } from "./deadline.ts";
-import { TransmitError, transmitError } from "./errors.ts";
-import { errorFromResponse, parseSuccessJson, requestIdOf, tokenSetFromJson } from "./responses.ts";
+import { TransmitError } from "./errors.ts";
+import { errorFromResponse, invalidResponse, parseSuccessJson, tokenSetFromJson } from "./responses.ts";
 import { storeTtl } from "./token-cache.ts";
 import { send, type TransportContext, type UpstreamRequest, type UpstreamResponse } from "./transport.ts";
 import type { TokenCache, TransmitEvent } from "./types.ts";
@@ -77,15 +77,9 @@ export function processClientCredentialsResponse(
     res.headers,
     parseSuccessJson("token", res.status, res.headers, res.text),
   );
-  if (!CLIENT_TOKEN.test(accessToken)) {
-    // Never cached, never echoed: the token is not in the error, its message or its cause.
-    const requestId = requestIdOf(res.headers);
-    throw transmitError(
-      "invalid_response",
-      { status: res.status, route: "token", ...(requestId !== undefined && { requestId }) },
-      "access_token is not a bearer token of at most 8000 characters",
-    );
-  }
+  // Never cached, never echoed: the token is not in the error, its message or its cause.
+  if (!CLIENT_TOKEN.test(accessToken))
+    throw invalidResponse("token", res.status, res.headers, "malformed access_token");
   return { accessToken, expiresIn };
 }
 

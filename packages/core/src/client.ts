@@ -136,14 +136,18 @@ const required = (value: unknown, field: string, max = MAX_FIELD_LENGTH): void =
 /** Per-call options are checked like client options: a bad value is a `configuration` error, never a TypeError. */
 function checkRequestOptions(opts: RequestOptions | undefined): void {
   if (opts === undefined) return;
-  const bad = (detail: string) => transmitError("configuration", {}, detail);
-  if (typeof opts !== "object" || opts === null) throw bad("options must be an object");
-  const { timeoutMs, signal, trace } = opts;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs !== Infinity)) {
-    throw bad("timeoutMs must be a positive number");
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw bad("signal must be an AbortSignal");
-  if (trace !== undefined && (typeof trace !== "object" || trace === null)) throw bad("trace must be an object");
+  const { timeoutMs, signal, trace } = opts ?? {};
+  const bad =
+    typeof opts !== "object" || opts === null
+      ? "options"
+      : timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs !== Infinity)
+        ? "timeoutMs"
+        : signal !== undefined && !(signal instanceof AbortSignal)
+          ? "signal"
+          : trace !== undefined && (typeof trace !== "object" || trace === null)
+            ? "trace"
+            : undefined;
+  if (bad) throw transmitError("configuration", {}, `invalid call option: ${bad}`);
 }
 
 /**

@@ -85,7 +85,8 @@ export function errorFromResponse(
   );
 }
 
-function invalidResponse(route: RouteName, status: number, headers: Headers, detail: string): TransmitError {
+/** An `invalid_response` error for an answer of `route`, with its status and request id. */
+export function invalidResponse(route: RouteName, status: number, headers: Headers, detail: string): TransmitError {
   const requestId = requestIdOf(headers);
   return transmitError("invalid_response", { status, route, ...(requestId !== undefined && { requestId }) }, detail);
 }

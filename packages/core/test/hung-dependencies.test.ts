@@ -19,6 +19,9 @@ import {
 const login = { username: "alice", password: "pw" };
 const ISSUER = "https://eu.userid.security";
 
+/** The deadline of calls that meet a hung dependency; the calls after them use the default (10 s). */
+const short = { timeoutMs: 40 };
+
 /** Never answers and ignores the abort signal. */
 const deaf: Responder = () => new Promise<Response>(() => {});
 
@@ -63,8 +66,8 @@ describe("one deadline over every awaited step", () => {
     const { store, hangs } = hangingStore();
     hangs.get = 1;
     const fake = new FakeFetch().on("/oidc/token", clientToken("t")).on("/password/authenticate", userTokens());
-    const { client } = makeClient(fake, { tokenCache: store, timeoutMs: 40 });
-    expect(((await caught(() => client.passwords.authenticate(login))) as TransmitError).code).toBe("timeout");
+    const { client } = makeClient(fake, { tokenCache: store });
+    expect(((await caught(() => client.passwords.authenticate(login, short))) as TransmitError).code).toBe("timeout");
     expect((await client.passwords.authenticate(login)).accessToken).toBe("user-access-token");
   });
 
@@ -73,9 +76,9 @@ describe("one deadline over every awaited step", () => {
       const { store, hangs } = hangingStore();
       hangs.set = 1;
       const fake = new FakeFetch().on("/oidc/token", clientToken("t")).on("/password/authenticate", userTokens());
-      const { client } = makeClient(fake, { tokenCache: store, timeoutMs: 40, shareInFlight });
+      const { client } = makeClient(fake, { tokenCache: store, shareInFlight });
       // The first call got a token but spent its deadline waiting for the store: it ends, it does not hang.
-      expect(((await caught(() => client.passwords.authenticate(login))) as TransmitError).code).toBe("timeout");
+      expect(((await caught(() => client.passwords.authenticate(login, short))) as TransmitError).code).toBe("timeout");
       // The next calls are not stuck behind it: they fetch afresh, and the working store caches the token.
       expect((await client.passwords.authenticate(login)).accessToken).toBe("user-access-token");
       expect((await client.passwords.authenticate(login)).accessToken).toBe("user-access-token");
@@ -99,10 +102,10 @@ describe("one deadline over every awaited step", () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken("t1"), clientToken("t2"))
       .on("/password/authenticate", json({ message: "Invalid token", error_code: 401 }, 401), userTokens());
-    const { client } = makeClient(fake, { tokenCache: store, timeoutMs: 40 });
+    const { client } = makeClient(fake, { tokenCache: store });
     await client.clientAccessToken();
     hangs.delete = 1;
-    expect(((await caught(() => client.passwords.authenticate(login))) as TransmitError).code).toBe("timeout");
+    expect(((await caught(() => client.passwords.authenticate(login, short))) as TransmitError).code).toBe("timeout");
     expect((await client.passwords.authenticate(login)).accessToken).toBe("user-access-token");
   });
 
@@ -118,9 +121,9 @@ describe("one deadline over every awaited step", () => {
     it(`recovers from a JWKS fetch that hung once (shareInFlight ${shareInFlight})`, async () => {
       const key = await createTestKey("kid-a");
       const fake = new FakeFetch().on("/cis/oidc/jwks", deaf, jwks(key));
-      const { client, clock } = makeClient(fake, { shareInFlight, timeoutMs: 40 });
+      const { client, clock } = makeClient(fake, { shareInFlight });
       const jwt = await signToken(key, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms });
-      expect(((await caught(() => client.tokens.verifyIdToken(jwt))) as TransmitError).code).toBe("timeout");
+      expect(((await caught(() => client.tokens.verifyIdToken(jwt, short))) as TransmitError).code).toBe("timeout");
       expect((await client.tokens.verifyIdToken(jwt)).iss).toBe(ISSUER);
       expect(fake.calls).toHaveLength(2);
     });

@@ -103,6 +103,33 @@ describe("JWKS resilience", () => {
     expect((await client.tokens.verifyIdToken(await signToken(keyA, claims, { nowMs: clock.ms }))).iss).toBe(ISSUER);
   });
 
+  it("skips keys that RFC 7517 rules out (use enc, another alg, key_ops without verify) and never uses a private part", async () => {
+    const sameKid = (key: TestKey, extra: Record<string, unknown>) => ({ ...key.jwk, kid: "kid-a", ...extra });
+    const fake = new FakeFetch().on(
+      "/cis/oidc/jwks",
+      json({
+        keys: [
+          sameKid(keyB, { use: "enc" }),
+          sameKid(keyB, { alg: "PS256" }),
+          sameKid(keyB, { key_ops: ["encrypt"] }),
+          { ...keyA.jwk, d: "not-a-real-private-exponent" },
+          { kty: "EC", kid: "kid-a", crv: "P-256", x: "x", y: "y" },
+        ],
+      }),
+    );
+    const { client, clock } = makeClient(fake);
+    expect((await client.tokens.verifyIdToken(await signToken(keyA, claims, { nowMs: clock.ms }))).iss).toBe(ISSUER);
+  });
+
+  it("reports a JWKS without any RSA key as invalid_response", async () => {
+    const fake = new FakeFetch().on("/cis/oidc/jwks", json({ keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y" }] }));
+    const { client, clock } = makeClient(fake);
+    const error = (await caught(async () =>
+      client.tokens.verifyIdToken(await signToken(keyA, claims, { nowMs: clock.ms })),
+    )) as TransmitError;
+    expect(error.code).toBe("invalid_response");
+  });
+
   it("verifies a token without kid against a set of several keys, and explains a failure", async () => {
     const fake = new FakeFetch().on("/cis/oidc/jwks", jwks(keyA, keyB));
     const { client, clock } = makeClient(fake);
@@ -116,7 +143,7 @@ describe("JWKS resilience", () => {
     expect((await client.tokens.verifyIdToken(await noKid(keyB))).iss).toBe(ISSUER);
     const unknown = (await caught(async () => client.tokens.verifyIdToken(await noKid(keyC)))) as TransmitError;
     expect(unknown.code).toBe("token_invalid");
-    expect(unknown.message).toContain("none of the keys");
+    expect(unknown.message).toContain("no matching key verified the signature");
   });
 
   it("shares the key set through jwksCache: a second client starts warm, with the store's TTL floor applied", async () => {

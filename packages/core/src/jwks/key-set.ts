@@ -9,8 +9,12 @@
  *   (timeouts and aborts are not remembered: they say more about the caller than about Transmit);
  * - single-flight when the runtime allows sharing a pending promise, and only until the starter's deadline;
  * - optionally backed by a shared store (`jwksCache`) so other isolates start warm.
+ *
+ * Key selection follows RFC 7517 (`kty`, `kid`, `alg`, `use`, `key_ops`) and returns every matching key; jose then
+ * imports and checks the one it is given (public key, `alg`, `use`, `key_ops`, RSA modulus of 2048 bits or more).
+ * jose's own `createLocalJWKSet` is not used: it would add about 0.7 KB gzip to every bundle for the same rules.
  */
-import { createLocalJWKSet, type JSONWebKeySet, type JWSHeaderParameters, errors as joseErrors } from "jose";
+import type { JWK, JWSHeaderParameters } from "jose";
 import { bounded, type Call, untilDeadline } from "../deadline.ts";
 import { TransmitError, transmitError } from "../errors.ts";
 import { errorFromResponse, parseSuccessJson } from "../responses.ts";
@@ -27,19 +31,32 @@ export const JWKS_FAILURE_TTL_MS = 5_000;
 /** How long a shared store keeps a key set, in seconds: long enough to serve stale keys to other isolates. */
 const STORE_TTL_SEC = 86_400;
 
-type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
-type Key = Awaited<ReturnType<LocalKeySet>>;
-
-/** A key set parsed from a JWKS document, or `undefined` when the document is not a usable JWKS. */
-function parseKeySet(json: Record<string, unknown> | undefined): LocalKeySet | undefined {
+/**
+ * The RSA signing keys of a JWKS document (Transmit signs with RSA: docs/transmit-contract.md, "JWKS"), as public
+ * JWKs, or `undefined` when the document is not a usable JWKS: `keys` must be a non-empty array of JWK objects with
+ * at least one RSA key.
+ */
+function parseKeySet(json: Record<string, unknown> | undefined): JWK[] | undefined {
   const keys = json?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) return undefined;
-  if (!keys.every((k) => typeof k === "object" && k !== null && typeof k.kty === "string")) return undefined;
-  try {
-    return createLocalJWKSet(json as unknown as JSONWebKeySet);
-  } catch {
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === "object" && k !== null && typeof k.kty === "string")) {
     return undefined;
   }
+  const rsa = keys
+    .filter((k) => k.kty === "RSA" && typeof k.n === "string" && typeof k.e === "string")
+    // Only the public parts (never `d`), frozen once so jose imports each key a single time.
+    .map(({ kty, kid, alg, use, key_ops, n, e }) => Object.freeze({ kty, kid, alg, use, key_ops, n, e }) as JWK);
+  return rsa.length > 0 ? rsa : undefined;
+}
+
+/** The keys that may verify a token with this header (RFC 7517 section 4); all of them when the token has no kid. */
+function matching(keys: JWK[], { alg, kid }: JWSHeaderParameters): JWK[] {
+  return keys.filter(
+    (k) =>
+      (kid === undefined || k.kid === kid) &&
+      (k.alg === undefined || k.alg === alg) &&
+      (k.use === undefined || k.use === "sig") &&
+      (k.key_ops === undefined || (Array.isArray(k.key_ops) && k.key_ops.includes("verify"))),
+  );
 }
 
 /** Cached key set of one JWKS URL. */
@@ -50,7 +67,7 @@ export class RemoteKeySet {
   readonly #store: TokenCache | undefined;
   /** Opens a call for a background refresh (its own deadline, no caller signal). */
   readonly #openCall: () => Call;
-  #local: LocalKeySet | undefined;
+  #keys: JWK[] | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #attemptAt = Number.NEGATIVE_INFINITY;
   #failure: { error: TransmitError; at: number } | undefined;
@@ -70,21 +87,23 @@ export class RemoteKeySet {
     this.#openCall = openCall;
   }
 
-  /** Resolves the verification key for a JWS header, reloading once on an unknown `kid`. */
-  async getKey(header: JWSHeaderParameters, token: Parameters<LocalKeySet>[1], call: Call): Promise<Key> {
-    if (!this.#local) await this.#loadCold(call);
+  /**
+   * The keys that may verify a token with this header (at least one), reloading the set once on an unknown `kid`.
+   * Throws `token_invalid` when none matches.
+   */
+  async getKeys(header: JWSHeaderParameters, call: Call): Promise<JWK[]> {
+    if (!this.#keys) await this.#loadCold(call);
     const now = this.#ctx.now();
     if (now - this.#fetchedAt > JWKS_MAX_AGE_MS && now - this.#attemptAt >= JWKS_COOLDOWN_MS) {
       this.#refreshInBackground();
     }
-    try {
-      return await (this.#local as LocalKeySet)(header, token);
-    } catch (error) {
-      const unknownKey = error instanceof joseErrors.JWKSNoMatchingKey;
-      if (!unknownKey || this.#ctx.now() - this.#attemptAt < JWKS_COOLDOWN_MS) throw error;
+    let found = matching(this.#keys as JWK[], header);
+    if (found.length === 0 && this.#ctx.now() - this.#attemptAt >= JWKS_COOLDOWN_MS) {
       await this.#reload(call);
-      return (this.#local as LocalKeySet)(header, token);
+      found = matching(this.#keys as JWK[], header);
     }
+    if (found.length === 0) throw transmitError("token_invalid", {}, "no matching key");
+    return found;
   }
 
   /** No keys in memory: the shared store, then the remembered failure, then a fetch. */
@@ -94,9 +113,9 @@ export class RemoteKeySet {
       try {
         const raw = await bounded(() => store.get(this.#storeKey()), call, "jwks");
         const entry = raw ? (JSON.parse(raw) as { k?: Record<string, unknown>; t?: unknown }) : undefined;
-        const local = parseKeySet(entry?.k);
-        if (local && typeof entry?.t === "number") {
-          this.#local = local;
+        const keys = parseKeySet(entry?.k);
+        if (keys && typeof entry?.t === "number") {
+          this.#keys = keys;
           this.#fetchedAt = Math.min(entry.t, this.#ctx.now());
           return;
         }
@@ -159,11 +178,11 @@ export class RemoteKeySet {
       );
       if (res.status !== 200) throw errorFromResponse("jwks", res.status, res.headers, res.text, this.#ctx.now());
       const json = parseSuccessJson("jwks", res.status, res.headers, res.text);
-      const local = parseKeySet(json);
-      if (!local) {
+      const keys = parseKeySet(json);
+      if (!keys) {
         throw transmitError("invalid_response", { status: res.status, route: "jwks" }, "not a usable JWKS document");
       }
-      this.#local = local;
+      this.#keys = keys;
       this.#fetchedAt = this.#ctx.now();
       this.#failure = undefined;
       const store = this.#store;
