@@ -5,12 +5,11 @@
  * Sharing: the token *value* lives in the {@link TokenCache} and may be shared by anything. A pending fetch is
  * shared between concurrent callers of one client only when `shareInFlight` is on, because on Workers a request
  * must never await a promise created by another request. A pending fetch is shared only until its starter's
- * deadline: one that outlives it (a hung dependency, a starter whose request is gone) is dropped, and the next
- * caller starts afresh.
+ * deadline ({@link SingleFlight}).
  */
-import { bounded, type Call, untilDeadline } from "./deadline.ts";
-import { TransmitError } from "./errors.ts";
+import { bounded, type Call } from "./deadline.ts";
 import { errorFromResponse, invalidResponse, parseSuccessJson, tokenSetFromJson } from "./responses.ts";
+import { SingleFlight } from "./single-flight.ts";
 import { storeTtl } from "./token-cache.ts";
 import { send, type TransportContext, type UpstreamRequest, type UpstreamResponse } from "./transport.ts";
 import type { TokenCache, TransmitEvent } from "./types.ts";
@@ -87,7 +86,7 @@ export function processClientCredentialsResponse(
 export class ClientTokenSource {
   readonly #settings: ClientTokenSettings;
   readonly #ctx: TransportContext;
-  readonly #inFlight = new Map<string, { promise: Promise<string>; endsAt: number }>();
+  readonly #inFlight = new SingleFlight<string>();
   #lastRaw: string | undefined;
   #lastEntry: CachedToken | undefined;
 
@@ -149,25 +148,8 @@ export class ClientTokenSource {
     call: Call,
     reason: Extract<TransmitEvent, { type: "token.refresh" }>["reason"],
   ): Promise<string> {
-    if (!this.#settings.shareInFlight) return this.#fetch(key, resource, call, reason);
-    const pending = this.#inFlight.get(key);
-    if (pending && pending.endsAt > Date.now()) {
-      // Join the pending fetch within our own deadline; if it died with its starter's deadline, fetch ourselves.
-      return untilDeadline(pending.promise, call, "token").catch((error: unknown) => {
-        const starterGaveUp = error instanceof TransmitError && (error.code === "timeout" || error.code === "aborted");
-        if (!starterGaveUp || call.signal.aborted) throw error;
-        if (this.#inFlight.get(key) === pending) this.#inFlight.delete(key);
-        return this.#fetchShared(key, resource, call, reason);
-      });
-    }
-    const entry = {
-      promise: this.#fetch(key, resource, call, reason).finally(() => {
-        if (this.#inFlight.get(key) === entry) this.#inFlight.delete(key);
-      }),
-      endsAt: call.endsAt,
-    };
-    this.#inFlight.set(key, entry);
-    return entry.promise;
+    const start = () => this.#fetch(key, resource, call, reason);
+    return this.#settings.shareInFlight ? this.#inFlight.run(key, call, "token", start) : start();
   }
 
   async #fetch(key: string, resource: string | undefined, call: Call, reason: "missing" | "expired" | "rejected") {

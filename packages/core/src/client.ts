@@ -129,7 +129,7 @@ const MAX_FIELD_LENGTH = 16 * 1024;
 
 const required = (value: unknown, field: string, max = MAX_FIELD_LENGTH): void => {
   if (typeof value !== "string" || value.length === 0 || value.length > max) {
-    throw transmitError("invalid_request", {}, `${field} must be a non-empty string of at most ${max} characters`);
+    throw transmitError("invalid_request", {}, `${field} must be a string of 1 to ${max} characters`);
   }
 };
 

@@ -35,6 +35,9 @@ export interface TransmitErrorInit {
   cause?: unknown;
 }
 
+/** Optional fields, in the order `toJSON` lists them. */
+const OPTIONAL = ["route", "requestId", "retryAfter", "upstreamCode"] as const;
+
 /**
  * The only error type the client throws. Switch on `code`; messages are fixed English text and never contain
  * passwords, secrets, tokens or upstream bodies.
@@ -68,10 +71,7 @@ export class TransmitError extends Error {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = code;
     this.status = init.status ?? 0;
-    if (init.requestId !== undefined) this.requestId = init.requestId;
-    if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter;
-    if (init.upstreamCode !== undefined) this.upstreamCode = init.upstreamCode;
-    if (init.route !== undefined) this.route = init.route;
+    for (const key of OPTIONAL) if (init[key] !== undefined) (this as Record<string, unknown>)[key] = init[key];
     this.#resetToken = init.resetToken;
   }
 
@@ -91,10 +91,7 @@ export class TransmitError extends Error {
       status: this.status,
       message: this.message,
     };
-    if (this.route !== undefined) out.route = this.route;
-    if (this.requestId !== undefined) out.requestId = this.requestId;
-    if (this.retryAfter !== undefined) out.retryAfter = this.retryAfter;
-    if (this.upstreamCode !== undefined) out.upstreamCode = this.upstreamCode;
+    for (const key of OPTIONAL) if (this[key] !== undefined) out[key] = this[key];
     return out;
   }
 }

@@ -46,7 +46,7 @@ function jsonPost(
     text = JSON.stringify(body);
   } catch {
     // BigInt, circular structures, throwing toJSON: a raw TypeError would escape the documented error type.
-    throw transmitError("invalid_request", {}, "input is not serialisable as JSON");
+    throw transmitError("invalid_request", {}, "input not serialisable as JSON");
   }
   if (text.length > MAX_REQUEST_BODY) throw transmitError("invalid_request", {}, "input too large");
   return {

@@ -15,9 +15,10 @@
  * jose's own `createLocalJWKSet` is not used: it would add about 0.7 KB gzip to every bundle for the same rules.
  */
 import type { JWK, JWSHeaderParameters } from "jose";
-import { bounded, type Call, untilDeadline } from "../deadline.ts";
+import { bounded, type Call } from "../deadline.ts";
 import { TransmitError, transmitError } from "../errors.ts";
 import { errorFromResponse, parseSuccessJson } from "../responses.ts";
+import { SingleFlight } from "../single-flight.ts";
 import { storeTtl } from "../token-cache.ts";
 import { send, type TransportContext } from "../transport.ts";
 import type { TokenCache } from "../types.ts";
@@ -71,7 +72,7 @@ export class RemoteKeySet {
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #attemptAt = Number.NEGATIVE_INFINITY;
   #failure: { error: TransmitError; at: number } | undefined;
-  #pending: { promise: Promise<void>; endsAt: number } | undefined;
+  readonly #pending = new SingleFlight<void>();
 
   constructor(
     url: string,
@@ -140,25 +141,8 @@ export class RemoteKeySet {
   }
 
   #reload(call: Call): Promise<void> {
-    if (!this.#shareInFlight) return this.#fetch(call);
-    const pending = this.#pending;
-    if (!pending || pending.endsAt <= Date.now()) {
-      const entry = {
-        promise: this.#fetch(call).finally(() => {
-          if (this.#pending === entry) this.#pending = undefined;
-        }),
-        endsAt: call.endsAt,
-      };
-      this.#pending = entry;
-      return entry.promise;
-    }
-    // Wait within our own deadline; if the fetch died with its starter's deadline, fetch ourselves.
-    return untilDeadline(pending.promise, call, "jwks").catch((error: unknown) => {
-      const starterGaveUp = error instanceof TransmitError && (error.code === "timeout" || error.code === "aborted");
-      if (!starterGaveUp || call.signal.aborted) throw error;
-      if (this.#pending === pending) this.#pending = undefined;
-      return this.#reload(call);
-    });
+    const start = () => this.#fetch(call);
+    return this.#shareInFlight ? this.#pending.run("", call, "jwks", start) : start();
   }
 
   async #fetch(call: Call): Promise<void> {
@@ -180,7 +164,7 @@ export class RemoteKeySet {
       const json = parseSuccessJson("jwks", res.status, res.headers, res.text);
       const keys = parseKeySet(json);
       if (!keys) {
-        throw transmitError("invalid_response", { status: res.status, route: "jwks" }, "not a usable JWKS document");
+        throw transmitError("invalid_response", { status: res.status, route: "jwks" }, "unusable JWKS");
       }
       this.#keys = keys;
       this.#fetchedAt = this.#ctx.now();

@@ -21,6 +21,9 @@ export interface VerifyChecks {
  * jose's error code (`ERR_JWT_EXPIRED`, ...). Matched by code rather than `instanceof`: importing jose's `errors`
  * namespace would put every jose error class into every bundle that uses core.
  */
+/** CryptoKeys jose imported, per JWK of the current key set and algorithm. */
+const imported = new WeakMap<JWK, Record<string, CryptoKey>>();
+
 const joseCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 const SIGNATURE_FAILED = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
 
@@ -63,14 +66,21 @@ export async function verifyJwt(
   };
   // jose checks the format and the algorithm allow-list before it asks for a key.
   let others: JWK[] = [];
+  let chosen: JWK | undefined;
+  let alg = "";
   const firstKey = async (header: JWSHeaderParameters) => {
     const [first, ...rest] = await keySet.getKeys(header, call);
     others = rest;
-    return first as JWK;
+    chosen = first as JWK;
+    alg = String(header.alg);
+    return imported.get(chosen)?.[alg] ?? chosen;
   };
   try {
     try {
-      return (await jwtVerify(jwt, firstKey, options)).payload as VerifiedClaims;
+      const { payload, key } = await jwtVerify(jwt, firstKey, options);
+      // Keep the key jose imported: later tokens signed with it skip the JWK import and its checks.
+      if (chosen && key instanceof CryptoKey) imported.set(chosen, { ...imported.get(chosen), [alg]: key });
+      return payload as VerifiedClaims;
     } catch (error) {
       if (joseCode(error) !== SIGNATURE_FAILED || others.length === 0) throw error;
       for (const key of others) {
