@@ -27,8 +27,11 @@ import type { TokenCache } from "../types.ts";
 export const JWKS_COOLDOWN_MS = 30_000;
 /** Age after which a cached key set is refreshed (in the background). */
 export const JWKS_MAX_AGE_MS = 10 * 60_000;
-/** How long a failed load is remembered when there are no keys to fall back on. */
-export const JWKS_FAILURE_TTL_MS = 5_000;
+/**
+ * How long a failed load is remembered when there are no keys to fall back on: long enough to absorb a burst of
+ * verifications during an outage (they would all fail anyway), short enough that a blip costs at most 2 s.
+ */
+export const JWKS_FAILURE_TTL_MS = 2_000;
 /** How long a shared store keeps a key set, in seconds: long enough to serve stale keys to other isolates. */
 const STORE_TTL_SEC = 86_400;
 
