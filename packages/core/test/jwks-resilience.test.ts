@@ -50,6 +50,15 @@ describe("JWKS resilience", () => {
     expect(fake.calls).toHaveLength(2);
   });
 
+  it("lets a token of a new key wait for the refresh its stale key set starts (key rotation), with one fetch", async () => {
+    const fake = new FakeFetch().on("/cis/oidc/jwks", jwks(keyA), jwks(keyA, keyB));
+    const { client, clock } = makeClient(fake);
+    await client.tokens.verifyIdToken(await signToken(keyA, claims, { nowMs: clock.ms }));
+    clock.advance(JWKS_MAX_AGE_MS / 1000 + 1);
+    expect((await client.tokens.verifyIdToken(await signToken(keyB, claims, { nowMs: clock.ms }))).iss).toBe(ISSUER);
+    expect(fake.calls).toHaveLength(2);
+  });
+
   it("remembers a cold-start failure: 10 verifications during an outage make one load (with its retries)", async () => {
     const fake = new FakeFetch().on("/cis/oidc/jwks", text("down", 503));
     const { client, clock } = makeClient(fake);

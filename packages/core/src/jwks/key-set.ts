@@ -15,7 +15,7 @@
  * jose's own `createLocalJWKSet` is not used: it would add about 0.7 KB gzip to every bundle for the same rules.
  */
 import type { JWK, JWSHeaderParameters } from "jose";
-import { bounded, type Call } from "../deadline.ts";
+import { bounded, type Call, untilDeadline } from "../deadline.ts";
 import { TransmitError, transmitError } from "../errors.ts";
 import { errorFromResponse, parseSuccessJson } from "../responses.ts";
 import { SingleFlight } from "../single-flight.ts";
@@ -98,12 +98,14 @@ export class RemoteKeySet {
   async getKeys(header: JWSHeaderParameters, call: Call): Promise<JWK[]> {
     if (!this.#keys) await this.#loadCold(call);
     const now = this.#ctx.now();
-    if (now - this.#fetchedAt > JWKS_MAX_AGE_MS && now - this.#attemptAt >= JWKS_COOLDOWN_MS) {
-      this.#refreshInBackground();
-    }
+    const refresh =
+      now - this.#fetchedAt > JWKS_MAX_AGE_MS && now - this.#attemptAt >= JWKS_COOLDOWN_MS
+        ? this.#refreshInBackground()
+        : undefined;
     let found = matching(this.#keys as JWK[], header);
-    if (found.length === 0 && this.#ctx.now() - this.#attemptAt >= JWKS_COOLDOWN_MS) {
-      await this.#reload(call);
+    // An unknown kid waits for the refresh it just started (a key rotation), or reloads when the cooldown allows.
+    if (found.length === 0 && (refresh || this.#ctx.now() - this.#attemptAt >= JWKS_COOLDOWN_MS)) {
+      await (refresh ? untilDeadline(refresh, call, "jwks") : this.#reload(call));
       found = matching(this.#keys as JWK[], header);
     }
     if (found.length === 0) throw transmitError("token_invalid", {}, "no matching key");
@@ -132,10 +134,11 @@ export class RemoteKeySet {
     await this.#reload(call);
   }
 
-  #refreshInBackground(): void {
+  /** Starts a refresh under its own deadline; the returned promise never rejects (stale keys stay in use). */
+  #refreshInBackground(): Promise<void> {
     const call = this.#openCall();
-    this.#reload(call)
-      .catch(() => {}) // stale keys stay in use; the attempt still counts for the cooldown
+    return this.#reload(call)
+      .catch(() => {}) // the attempt still counts for the cooldown
       .finally(() => call.dispose());
   }
 
