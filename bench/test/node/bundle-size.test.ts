@@ -8,7 +8,7 @@ describe("bundle budgets", () => {
     expect(gzip).toBeLessThanOrEqual(BUDGETS.coreVerify);
   });
 
-  it("core used for login only does not grow past its current size (13 KB gzip; the 6 KB budget is not met yet)", async () => {
+  it("core used for login only does not grow past its current size (14 KB gzip; the 6 KB budget is not met yet)", async () => {
     // The client object carries every method, so a bundler cannot drop token verification (and jose) from a
     // login-only app: see bench/README.md. This ratchet stops the size from growing until that is fixed.
     const { gzip } = await coreBundleSize("authenticate");
