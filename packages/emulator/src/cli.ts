@@ -1,7 +1,14 @@
 /** The `transmit-emulator` command line. */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ALL_REGIONS, checkSeed, type OutboxMessage, type RegionInfo, type RegionName, type SeedData } from "./index.js";
+import {
+  ALL_REGIONS,
+  checkSeed,
+  type OutboxMessage,
+  type RegionInfo,
+  type RegionName,
+  type SeedData,
+} from "./index.js";
 import { type EmulatorServer, startEmulatorServer } from "./node.js";
 
 const USAGE = `Usage: transmit-emulator [options]

@@ -4,8 +4,8 @@
  */
 import { Hono } from "hono";
 import { readLimitedText } from "./body.js";
-import type { Engine } from "./engine.js";
 import { checkCodeSettings } from "./codes.js";
+import type { Engine } from "./engine.js";
 import { checkFailureOverrides, jsonResponse } from "./failures.js";
 import { checkFault } from "./faults.js";
 import { regionInfo } from "./info.js";

@@ -49,7 +49,11 @@ describe("OTP send", () => {
     const res = await send({ channel: "direct", ...ALICE, approval_data: { sum: "200" } });
     expect(res.status).toBe(200);
     const body = await json(res);
-    expect(body).toEqual({ message: "OTP sent", approval_data: { sum: "200" }, code: expect.stringMatching(/^\d{6}$/) });
+    expect(body).toEqual({
+      message: "OTP sent",
+      approval_data: { sum: "200" },
+      code: expect.stringMatching(/^\d{6}$/),
+    });
     expect(emulator.outbox()).toEqual([]);
     expect((await authenticate({ ...ALICE, passcode: body.code })).status).toBe(200);
   });
@@ -196,9 +200,8 @@ describe("OTP authenticate", () => {
     expect(expired.status).toBe(400);
     expect(await errorCode(expired)).toBe("auth_otp_passcode_expired");
     // The first code was replaced by the second.
-    if (code !== lastCode()) expect(await errorCode(await authenticate({ ...ALICE, passcode: code }))).toBe(
-      "auth_otp_passcode_expired",
-    );
+    if (code !== lastCode())
+      expect(await errorCode(await authenticate({ ...ALICE, passcode: code }))).toBe("auth_otp_passcode_expired");
   });
 
   it("answers 400 auth_invalid_credentials for an unknown user or a user without a pending code", async () => {

@@ -17,9 +17,21 @@ function control(path: string, method = "GET"): Promise<Response> {
 const outboxOf = async (path: string) => (await json(await control(path))).messages as OutboxMessage[];
 
 async function sendAll(): Promise<void> {
-  await api(emulator, "eu", "/v1/auth/password/reset/email/link", { username: "alice", redirect_uri: "https://a.example/r" }, token);
+  await api(
+    emulator,
+    "eu",
+    "/v1/auth/password/reset/email/link",
+    { username: "alice", redirect_uri: "https://a.example/r" },
+    token,
+  );
   await api(emulator, "eu", "/v1/auth/password/reset/email/otp", { email: "sam@example.com" }, token);
-  await api(emulator, "eu", "/v1/auth/otp/send", { channel: "sms", identifier_type: "username", identifier: "sam" }, token);
+  await api(
+    emulator,
+    "eu",
+    "/v1/auth/otp/send",
+    { channel: "sms", identifier_type: "username", identifier: "sam" },
+    token,
+  );
 }
 
 describe("outbox", () => {
@@ -51,7 +63,13 @@ describe("outbox", () => {
 
   it("DELETE clears one region's outbox; reset clears all", async () => {
     await sendAll();
-    await api(emulator, "us", "/v1/auth/otp/send", { channel: "email", identifier_type: "username", identifier: "tom" }, await clientToken(emulator, "us"));
+    await api(
+      emulator,
+      "us",
+      "/v1/auth/otp/send",
+      { channel: "email", identifier_type: "username", identifier: "tom" },
+      await clientToken(emulator, "us"),
+    );
     expect((await control("/eu/outbox", "DELETE")).status).toBe(204);
     expect(await outboxOf("/eu/outbox")).toEqual([]);
     expect(await outboxOf("/us/outbox")).toHaveLength(1);
@@ -75,7 +93,13 @@ describe("outbox", () => {
         throw new Error("printer on fire");
       },
     });
-    const res = await api(noisy, "eu", "/v1/auth/otp/send", { channel: "email", identifier_type: "username", identifier: "alice" }, await clientToken(noisy));
+    const res = await api(
+      noisy,
+      "eu",
+      "/v1/auth/otp/send",
+      { channel: "email", identifier_type: "username", identifier: "alice" },
+      await clientToken(noisy),
+    );
     expect(res.status).toBe(200);
     expect(noisy.outbox()).toHaveLength(1);
   });
@@ -87,19 +111,49 @@ describe("outbox", () => {
 
 describe("request log", () => {
   it("redacts passcodes, TOTP tokens, reset codes and tokens", async () => {
-    await api(emulator, "eu", "/v1/auth/otp/send", { channel: "direct", identifier_type: "username", identifier: "alice" }, token);
-    const direct = await json(
-      await api(emulator, "eu", "/v1/auth/otp/send", { channel: "direct", identifier_type: "username", identifier: "alice" }, token),
+    await api(
+      emulator,
+      "eu",
+      "/v1/auth/otp/send",
+      { channel: "direct", identifier_type: "username", identifier: "alice" },
+      token,
     );
-    await api(emulator, "eu", "/v1/auth/otp/authenticate", { identifier_type: "username", identifier: "alice", passcode: direct.code }, token);
+    const direct = await json(
+      await api(
+        emulator,
+        "eu",
+        "/v1/auth/otp/send",
+        { channel: "direct", identifier_type: "username", identifier: "alice" },
+        token,
+      ),
+    );
+    await api(
+      emulator,
+      "eu",
+      "/v1/auth/otp/authenticate",
+      { identifier_type: "username", identifier: "alice", passcode: direct.code },
+      token,
+    );
     const totp = await totpAt(DEMO_TOTP_SECRET, emulator.now());
     await api(emulator, "eu", "/v1/auth/totp/authenticate", { identifier: "tom@example.com", token: totp }, token);
     await api(emulator, "eu", "/v1/auth/password/reset/email/otp", { email: "alice@example.com" }, token);
     const resetCode = emulator.outbox().at(-1)?.code as string;
     const validated = await json(
-      await api(emulator, "eu", "/v1/auth/password/reset/email/otp/validate", { email: "alice@example.com", passcode: resetCode }, token),
+      await api(
+        emulator,
+        "eu",
+        "/v1/auth/password/reset/email/otp/validate",
+        { email: "alice@example.com", passcode: resetCode },
+        token,
+      ),
     );
-    await api(emulator, "eu", "/v1/auth/password/reset", { reset_token: validated.result, new_password: "New-Password-123!" }, token);
+    await api(
+      emulator,
+      "eu",
+      "/v1/auth/password/reset",
+      { reset_token: validated.result, new_password: "New-Password-123!" },
+      token,
+    );
     const log = JSON.stringify(emulator.requests());
     for (const secret of [direct.code, totp, resetCode, validated.result, "New-Password-123!"]) {
       expect(log).not.toContain(secret as string);

@@ -142,7 +142,13 @@ describe("reset by email one-time code", () => {
       }),
     ]);
     const eight = makeEmulator({ regions: ["eu"], policy: { codeLength: 8 } });
-    await api(eight, "eu", "/v1/auth/password/reset/email/otp", { email: "alice@example.com" }, await clientToken(eight));
+    await api(
+      eight,
+      "eu",
+      "/v1/auth/password/reset/email/otp",
+      { email: "alice@example.com" },
+      await clientToken(eight),
+    );
     expect(eight.outbox()[0]?.code).toMatch(/^\d{8}$/);
   });
 

@@ -175,7 +175,15 @@ describe("TOTP registration (control API, inferred)", () => {
 
   it("registerTotp() does the same in-process; seeds and info carry totp_secret", async () => {
     const secret = await emulator.registerTotp("eu", "demo-eu-sam");
-    expect((await authenticate({ identifier: "sam", identifier_type: "username", token: await totpAt(secret, emulator.now()) })).status).toBe(200);
+    expect(
+      (
+        await authenticate({
+          identifier: "sam",
+          identifier_type: "username",
+          token: await totpAt(secret, emulator.now()),
+        })
+      ).status,
+    ).toBe(200);
     await expect(emulator.registerTotp("eu", "nobody")).rejects.toThrow(/nobody/);
     expect(emulator.region("eu").users).toContainEqual(
       expect.objectContaining({ username: "tom", totp_secret: DEMO_TOTP_SECRET }),

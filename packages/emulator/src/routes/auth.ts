@@ -9,7 +9,6 @@ import { addAuthMethod, liveSession, resourceError } from "./factors.js";
 
 const USERNAME_TYPES: readonly UsernameType[] = ["username", "email", "phone_number"];
 
-
 /** `POST /cis/v1/auth/password/authenticate`. */
 export async function passwordAuthenticate(call: Call): Promise<Response> {
   const read = readBody(call, {

@@ -128,7 +128,7 @@ export async function otpAuthenticate(call: Call): Promise<Response> {
   // Checked before the code, so a wrong session_id does not use the code up.
   const joined = joinSession(call, optString(body, "session_id"), user?.userId);
   if ("error" in joined) return joined.error;
-  if (!user || user.status !== "Active") return engine.failures.respond("invalid_passcode");
+  if (user?.status !== "Active") return engine.failures.respond("invalid_passcode");
   const check = checkCode(region.state, "login", {
     userId: user.userId,
     passcode: body.passcode as string,
