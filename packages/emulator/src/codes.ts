@@ -1,6 +1,7 @@
 /**
  * One-time codes (login OTPs, password-reset OTPs): issued per user and purpose, a new one replacing the previous;
- * each is used once, expires, and stops working after too many wrong tries. The code settings are validated here too.
+ * each is used once and expires, and too many wrong tries lock the user out for a while. The code settings are
+ * validated here too.
  */
 import { randomDigits } from "./crypto.js";
 import { DEFAULT_CODE_SETTINGS } from "./options.js";
@@ -28,30 +29,39 @@ export function issueCode(
     code: randomDigits(input.length),
     channel: input.channel,
     expiresAt: input.now + input.ttlMs,
-    failures: 0,
   };
   state.codes.set(key(purpose, input.userId), record);
   return record;
 }
 
 /**
- * Checks a code. A match uses the code up; a wrong code counts a failure. Once `maxFailures` wrong tries are counted
- * the code is locked (even the right code answers `locked`) until a new one is issued.
+ * Checks a code. A match uses the code up and clears the failures. A wrong code counts a failure; at `maxFailures`
+ * in a row the pending code is dropped and the user is locked out of this purpose for `lockoutMs`, during which every
+ * try (even after a new code is sent) answers `locked`.
  */
 export function checkCode(
   state: RegionState,
   purpose: CodePurpose,
-  input: { userId: string; passcode: string; now: number; maxFailures: number },
+  input: { userId: string; passcode: string; now: number; maxFailures: number; lockoutMs: number },
 ): CodeCheck {
-  const record = state.codes.get(key(purpose, input.userId));
+  const id = key(purpose, input.userId);
+  const lockout = state.codeLockouts.get(id);
+  if (lockout && input.now < lockout.lockedUntil) return { ok: false, reason: "locked" };
+  const record = state.codes.get(id);
   if (!record) return { ok: false, reason: "none" };
-  if (record.failures >= input.maxFailures) return { ok: false, reason: "locked" };
   if (input.now >= record.expiresAt) return { ok: false, reason: "expired" };
   if (!sameCode(record.code, input.passcode)) {
-    record.failures += 1;
+    const failures = (lockout?.failures ?? 0) + 1;
+    if (failures >= input.maxFailures) {
+      state.codes.delete(id);
+      state.codeLockouts.set(id, { failures: 0, lockedUntil: input.now + input.lockoutMs });
+    } else {
+      state.codeLockouts.set(id, { failures, lockedUntil: 0 });
+    }
     return { ok: false, reason: "wrong" };
   }
-  state.codes.delete(key(purpose, input.userId));
+  state.codes.delete(id);
+  state.codeLockouts.delete(id);
   return { ok: true, record };
 }
 
@@ -64,8 +74,9 @@ export function checkCodeSettings(value: unknown): string[] {
       errors.push(`unknown code setting "${name}" (expected ${Object.keys(DEFAULT_CODE_SETTINGS).join(", ")})`);
       continue;
     }
-    const min = name === "totpWindowSteps" ? 0 : 1;
-    const max = name === "otpLength" ? 12 : name === "totpWindowSteps" ? 10 : Number.MAX_SAFE_INTEGER;
+    const steps = name === "totpWindowSteps" || name === "totpFutureSteps";
+    const min = steps ? 0 : 1;
+    const max = name === "otpLength" ? 12 : steps ? 10 : Number.MAX_SAFE_INTEGER;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
       errors.push(`${name} must be an integer between ${min} and ${max}`);
     }

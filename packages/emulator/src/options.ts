@@ -65,9 +65,8 @@ export const DEFAULT_POLICY: Readonly<PasswordPolicy> = {
 };
 
 /**
- * One-time codes and TOTP. Transmit does not document these numbers for the backend one-time login and TOTP APIs,
- * so every default here is inferred (see `docs/account-journey.md`) and can be changed with `createEmulator({ codes })`
- * or `PUT /__emulator/codes`.
+ * One-time codes and TOTP. Transmit makes these settings of an app but publishes few defaults, so most defaults here
+ * are inferred (see `docs/account-journey.md`); change them with `createEmulator({ codes })` or `PUT /__emulator/codes`.
  */
 export interface CodeSettings {
   /** Digits of a code sent by `POST /v1/auth/otp/send` (default 6). */
@@ -75,26 +74,35 @@ export interface CodeSettings {
   /** Minutes a sent code stays valid, unless the send request sets `expires_in` (default 5). */
   otpValidityMinutes: number;
   /**
-   * Wrong tries a one-time code (login OTP or reset OTP) survives: after this many, every try answers `auth_locked`
-   * until a new code is sent (default 5).
+   * Wrong codes in a row (login OTP, or reset OTP) before the user is locked out of that kind of code for
+   * `codeLockoutMinutes`: the pending code is dropped and every try answers `auth_locked` (default 5). Transmit has
+   * such a "failed attempts lockout policy" but publishes no default.
    */
   maxCodeFailures: number;
+  /** Minutes a one-time code lockout lasts (default 15). */
+  codeLockoutMinutes: number;
   /** Wrong TOTP tokens in a row before TOTP is locked for the user (default 5). */
   maxTotpFailures: number;
   /** Minutes a TOTP lock lasts (default 15). */
   totpLockoutMinutes: number;
-  /** TOTP steps (30 s each) accepted either side of the current one, for clock drift (default 1, RFC 6238 5.2). */
+  /**
+   * Earlier TOTP steps (30 s each) still accepted (documented default 1: the current and the previous code; 0-5).
+   */
   totpWindowSteps: number;
+  /** Later TOTP steps accepted, for an authenticator whose clock runs ahead (default 0: not documented). */
+  totpFutureSteps: number;
 }
 
-/** Defaults of {@link CodeSettings} (all inferred). */
+/** Defaults of {@link CodeSettings} (inferred, except the TOTP window). */
 export const DEFAULT_CODE_SETTINGS: Readonly<CodeSettings> = {
   otpLength: 6,
   otpValidityMinutes: 5,
   maxCodeFailures: 5,
+  codeLockoutMinutes: 15,
   maxTotpFailures: 5,
   totpLockoutMinutes: 15,
   totpWindowSteps: 1,
+  totpFutureSteps: 0,
 };
 
 /**

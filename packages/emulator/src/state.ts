@@ -85,8 +85,12 @@ export interface CodeRecord {
   /** Where it was sent; decides the `amr` value of a login OTP. */
   channel: "email" | "sms" | "direct";
   expiresAt: number;
-  /** Wrong tries so far. */
+}
+
+/** Wrong one-time codes in a row of one user and purpose, and the lockout they led to. */
+export interface CodeLockoutRecord {
   failures: number;
+  lockedUntil: number;
 }
 
 /** The identifier kinds of `username_type`. */
@@ -109,6 +113,8 @@ export class RegionState {
   readonly lockouts = new Map<string, LockoutRecord>();
   /** Pending one-time codes, keyed `<purpose>:<user id>`: a new code replaces the previous one. */
   readonly codes = new Map<string, CodeRecord>();
+  /** One-time code failures and lockouts, keyed like {@link RegionState.codes}. */
+  readonly codeLockouts = new Map<string, CodeLockoutRecord>();
   /** Opaque reset-link codes -> the reset token they stand for (`resetLinkCode: "opaque"`). */
   readonly resetLinkCodes = new Map<string, string>();
   /** Emails and SMS sent, oldest first. */
@@ -164,6 +170,7 @@ export class RegionState {
     this.resetTokens.clear();
     this.lockouts.clear();
     this.codes.clear();
+    this.codeLockouts.clear();
     this.resetLinkCodes.clear();
     this.outbox.length = 0;
   }

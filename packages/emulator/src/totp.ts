@@ -82,19 +82,19 @@ export async function totpAt(secret: string, nowMs: number, digits = TOTP_DIGITS
 }
 
 /**
- * The time step a token matches, looking `window` steps either side of the current one (clock drift); undefined when
- * none matches.
+ * The time step a token matches: the current one, up to `past` earlier steps (a code typed as it rotated, network
+ * delay) or up to `future` later ones (an authenticator clock running ahead); undefined when none matches.
  */
 export async function matchTotp(
   secret: string,
   token: string,
   nowMs: number,
-  window: number,
+  window: { past: number; future: number },
 ): Promise<number | undefined> {
   const bytes = base32Decode(secret);
   if (!bytes || !/^\d+$/.test(token) || token.length !== TOTP_DIGITS) return undefined;
   const now = totpStep(nowMs);
-  for (const step of [now, ...Array.from({ length: window }, (_, i) => [now + i + 1, now - i - 1]).flat()]) {
+  for (let step = now + window.future; step >= now - window.past; step--) {
     if (step >= 0 && sameCode(await hotp(bytes, step), token)) return step;
   }
   return undefined;

@@ -163,7 +163,7 @@ describe("OTP authenticate", () => {
     expect(await errorCode(again)).toBe("auth_invalid_credentials");
   });
 
-  it("answers 400 auth_invalid_credentials for a wrong code, and 403 auth_locked after maxCodeFailures", async () => {
+  it("answers 400 auth_invalid_credentials for a wrong code, then 403 auth_locked for codeLockoutMinutes", async () => {
     await send({ channel: "email", ...ALICE });
     const code = lastCode();
     for (let i = 0; i < 5; i++) {
@@ -175,10 +175,32 @@ describe("OTP authenticate", () => {
     expect(locked.status).toBe(403);
     expect(await locked.json()).toEqual({ error_code: "auth_locked", message: expect.any(String) });
     await send({ channel: "email", ...ALICE });
+    expect((await authenticate({ ...ALICE, passcode: lastCode() })).status).toBe(403);
+    emulator.advanceClock(15 * 60);
+    token = await clientToken(emulator);
+    // The code dropped by the lockout is gone: a new one is needed.
+    await send({ channel: "email", ...ALICE });
     expect((await authenticate({ ...ALICE, passcode: lastCode() })).status).toBe(200);
   });
 
-  it("the wrong-try limit is configurable", async () => {
+  it("locks one user only, and one purpose only", async () => {
+    await send({ channel: "email", ...ALICE });
+    for (let i = 0; i < 5; i++) await authenticate({ ...ALICE, passcode: wrongFor(lastCode()) });
+    await send({ channel: "sms", identifier_type: "username", identifier: "sam" });
+    const sam = await authenticate({ identifier_type: "username", identifier: "sam", passcode: lastCode() });
+    expect(sam.status).toBe(200);
+    await api(emulator, "eu", "/v1/auth/password/reset/email/otp", { email: "alice@example.com" }, token);
+    const reset = await api(
+      emulator,
+      "eu",
+      "/v1/auth/password/reset/email/otp/validate",
+      { email: "alice@example.com", passcode: lastCode() },
+      token,
+    );
+    expect(reset.status).toBe(200);
+  });
+
+  it("the wrong-try limit and lockout are configurable", async () => {
     const strict = makeEmulator({ regions: ["eu"], codes: { maxCodeFailures: 1 } });
     const t = await clientToken(strict);
     const code = (await json(await api(strict, "eu", "/v1/auth/otp/send", { channel: "direct", ...ALICE }, t)))

@@ -18,6 +18,7 @@ const validate = (body: Record<string, unknown>) =>
   api(emulator, "eu", "/v1/auth/password/reset/email/otp/validate", body, token);
 const reset = (reset_token: unknown, new_password = STRONG) =>
   api(emulator, "eu", "/v1/auth/password/reset", { reset_token, new_password }, token);
+const errorCodeOf = async (res: Response) => ((await json(res)) as { error_code: unknown }).error_code;
 /** The code of the last message in the outbox. */
 const lastCode = () => emulator.outbox().at(-1)?.code as string;
 
@@ -164,7 +165,7 @@ describe("reset by email one-time code", () => {
     expect(again.status).toBe(403);
   });
 
-  it("answers 403 auth_invalid_credentials for a wrong code, and auth_locked after maxCodeFailures", async () => {
+  it("answers 403 auth_invalid_credentials for a wrong code; maxCodeFailures lock the user out for a while", async () => {
     await sendCode({ email: "alice@example.com" });
     const code = lastCode();
     const wrong = code === "000000" ? "111111" : "000000";
@@ -176,9 +177,26 @@ describe("reset by email one-time code", () => {
     const locked = await validate({ email: "alice@example.com", passcode: code });
     expect(locked.status).toBe(403);
     expect(((await json(locked)) as { error_code: string }).error_code).toBe("auth_locked");
-    // A new code starts over.
+    // A new code does not lift the lockout; codeLockoutMinutes later a new code works.
+    await sendCode({ email: "alice@example.com" });
+    expect(await errorCodeOf(await validate({ email: "alice@example.com", passcode: lastCode() }))).toBe("auth_locked");
+    emulator.advanceClock(15 * 60);
+    token = await clientToken(emulator);
+    expect(await errorCodeOf(await validate({ email: "alice@example.com", passcode: lastCode() }))).toBe(
+      "auth_invalid_credentials",
+    );
     await sendCode({ email: "alice@example.com" });
     expect((await validate({ email: "alice@example.com", passcode: lastCode() })).status).toBe(200);
+  });
+
+  it("a right code clears the count of wrong ones", async () => {
+    for (let round = 0; round < 2; round++) {
+      await sendCode({ email: "alice@example.com" });
+      const code = lastCode();
+      for (let i = 0; i < 4; i++)
+        await validate({ email: "alice@example.com", passcode: code === "000000" ? "1" : "0" });
+      expect((await validate({ email: "alice@example.com", passcode: code })).status).toBe(200);
+    }
   });
 
   it("the code expires after resetValidityMinutes; a new code replaces the previous one", async () => {

@@ -70,13 +70,34 @@ describe("TOTP authenticate", () => {
     expect(claimsOf(body.id_token as string).amr).toEqual(["pwd", "totp", "mfa"]);
   });
 
-  it("accepts the previous and next step (clock drift), not two steps away", async () => {
-    for (const offset of [-60, 60]) {
+  it("accepts the previous step as documented, not the next one or two steps back", async () => {
+    for (const offset of [-60, 30, 60]) {
       const res = await authenticate({ ...TOM, token: await tokenAt(offset) });
       expect(res.status, `offset ${offset}s`).toBe(400);
     }
     expect((await authenticate({ ...TOM, token: await tokenAt(-30) })).status).toBe(200);
-    expect((await authenticate({ ...TOM, token: await tokenAt(30) })).status).toBe(200);
+  });
+
+  it("the window is configurable: totpFutureSteps 1 and totpWindowSteps 1 give ±1 step", async () => {
+    const drift = makeEmulator({ regions: ["eu"], now: () => START, codes: { totpFutureSteps: 1 } });
+    const t = await clientToken(drift);
+    const at = async (offset: number) =>
+      (
+        await api(
+          drift,
+          "eu",
+          "/v1/auth/totp/authenticate",
+          { ...TOM, token: await totpAt(DEMO_TOTP_SECRET, START + offset * 1000) },
+          t,
+        )
+      ).status;
+    expect(await at(60)).toBe(400);
+    expect(await at(-30)).toBe(200);
+    expect(await at(30)).toBe(200);
+    const strict = makeEmulator({ regions: ["eu"], now: () => START, codes: { totpWindowSteps: 0 } });
+    const s = await clientToken(strict);
+    const previous = { ...TOM, token: await totpAt(DEMO_TOTP_SECRET, START - 30_000) };
+    expect((await api(strict, "eu", "/v1/auth/totp/authenticate", previous, s)).status).toBe(400);
   });
 
   it("follows the emulator's movable clock", async () => {

@@ -134,6 +134,7 @@ export async function otpAuthenticate(call: Call): Promise<Response> {
     passcode: body.passcode as string,
     now,
     maxFailures: engine.codes.maxCodeFailures,
+    lockoutMs: engine.codes.codeLockoutMinutes * MINUTE,
   });
   if (!check.ok) {
     if (check.reason === "locked") return engine.failures.respond("passcode_locked");
@@ -173,7 +174,10 @@ export async function totpAuthenticate(call: Call): Promise<Response> {
   // No user, no TOTP registered and a wrong token all answer alike.
   if (!user || !totp || user.status !== "Active") return engine.failures.respond("invalid_totp");
   if (now < totp.lockedUntil) return engine.failures.respond("passcode_locked");
-  const step = await matchTotp(totp.secret, body.token as string, now, engine.codes.totpWindowSteps);
+  const step = await matchTotp(totp.secret, body.token as string, now, {
+    past: engine.codes.totpWindowSteps,
+    future: engine.codes.totpFutureSteps,
+  });
   // A token is accepted once: a step at or before the last accepted one is a replay (RFC 6238 section 5.2).
   if (step === undefined || step <= totp.lastStep) {
     totp.failures += 1;

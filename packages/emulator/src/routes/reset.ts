@@ -129,6 +129,7 @@ export async function resetEmailOtpValidate(call: Call): Promise<Response> {
     passcode: body.passcode as string,
     now,
     maxFailures: engine.codes.maxCodeFailures,
+    lockoutMs: engine.codes.codeLockoutMinutes * MINUTE,
   });
   if (!check.ok) {
     return engine.failures.respond(check.reason === "locked" ? "passcode_locked" : "invalid_reset_passcode");
