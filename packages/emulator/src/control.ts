@@ -13,7 +13,7 @@ import { parseJsonObject } from "./input.js";
 import type { FailureOverride } from "./options.js";
 import { checkPolicy } from "./policy.js";
 import { checkClientSeed, checkUserSeed, isTotpSecret } from "./seed.js";
-import { newTotpRecord, newTotpSecret, otpauthUri } from "./totp.js";
+import { otpauthUri } from "./totp.js";
 
 const CONTROL_MAX_BODY = 1024 * 1024;
 
@@ -146,12 +146,12 @@ export function controlRoutes(engine: Engine): Hono {
   control.get("/:region/outbox", (c) => {
     const region = engine.region(c.req.param("region"));
     if (!region) return unknownRegion();
-    const to = c.req.query("to")?.toLowerCase();
+    const filter: { to?: string; kind?: string } = {};
+    const to = c.req.query("to");
     const kind = c.req.query("kind");
-    const messages = region.state.outbox.filter(
-      (m) => (!to || m.to.toLowerCase() === to) && (!kind || m.kind === kind),
-    );
-    return jsonResponse({ messages });
+    if (to) filter.to = to;
+    if (kind) filter.kind = kind;
+    return jsonResponse({ messages: region.state.messages(filter) });
   });
   control.delete("/:region/outbox", (c) => {
     const region = engine.region(c.req.param("region"));
@@ -178,10 +178,11 @@ export function controlRoutes(engine: Engine): Hono {
     if (secret !== undefined && (typeof secret !== "string" || !isTotpSecret(secret))) {
       return invalid(["secret must be a base32 secret of at least 10 bytes (16 characters)"]);
     }
-    user.totp = newTotpRecord((secret as string | undefined) ?? newTotpSecret());
+    const registered = engine.registerTotp(user, secret as string | undefined);
+    // The label preference (email, username, phone number) is the one documented for Transmit's registration.
     const label = user.email ?? user.username ?? user.phoneNumber ?? user.userId;
     return jsonResponse(
-      { user_id: user.userId, secret: user.totp.secret, uri: otpauthUri(user.totp.secret, "Transmit emulator", label) },
+      { user_id: user.userId, secret: registered, uri: otpauthUri(registered, "Transmit emulator", label) },
       201,
     );
   });

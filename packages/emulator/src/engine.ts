@@ -31,7 +31,7 @@ import { Recorder } from "./recorder.js";
 import { checkSeed } from "./seed.js";
 import { type ClientRecord, RegionState, type UserRecord } from "./state.js";
 import type { RegionRuntime } from "./tokens.js";
-import { newTotpRecord } from "./totp.js";
+import { newTotpRecord, newTotpSecret } from "./totp.js";
 
 const RESET_LINK_CODES: readonly ResetLinkCode[] = ["reset_token", "opaque"];
 const SESSIONS_API_SCOPES: readonly SessionsApiScope[] = ["frontend", "all"];
@@ -230,6 +230,16 @@ export class Engine {
     this.#dummyHash ??= hashPassword(randomId(16), this.hashIterations);
     await verifyPassword(password, await this.#dummyHash);
     return false;
+  }
+
+  /**
+   * Registers (or replaces) a user's TOTP authenticator with a base32 secret, or a fresh one; returns the secret.
+   * Registration through the emulator is inferred: Transmit registers TOTP for a logged-in user.
+   */
+  registerTotp(user: UserRecord, secret?: string): string {
+    user.totp = newTotpRecord(secret ?? newTotpSecret());
+    user.updatedAt = this.now();
+    return user.totp.secret;
   }
 
   /**

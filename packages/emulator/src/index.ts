@@ -22,7 +22,6 @@ import { type RegionInfo, regionInfo } from "./info.js";
 import type { ClientSeed, EmulatorOptions, OutboxMessage, RegionName, UserSeed } from "./options.js";
 import type { RecordedCall } from "./recorder.js";
 import { isTotpSecret } from "./seed.js";
-import { newTotpRecord, newTotpSecret } from "./totp.js";
 
 export {
   DEMO_EXPIRED_PASSWORD,
@@ -140,14 +139,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const user = regionOf(region).state.users.get(userId);
       if (!user) throw new Error(`No user "${userId}" in region "${region}"`);
       if (secret !== undefined && !isTotpSecret(secret)) throw new TypeError("secret must be base32, 10 bytes or more");
-      user.totp = newTotpRecord(secret ?? newTotpSecret());
-      return user.totp.secret;
+      return engine.registerTotp(user, secret);
     },
     outbox: (filter = {}) =>
       [...engine.regions.values()]
         .filter((r) => !filter.region || r.name === filter.region)
-        .flatMap((r) => r.state.outbox)
-        .filter((m) => !filter.to || m.to.toLowerCase() === filter.to.toLowerCase())
+        .flatMap((r) => r.state.messages(filter.to !== undefined ? { to: filter.to } : {}))
         .sort((a, b) => a.time.localeCompare(b.time))
         .map((m) => ({ ...m })),
     clearOutbox: (region) => {

@@ -138,6 +138,12 @@ export class RegionState {
     return type === "user_id" ? this.users.get(identifier) : this.findUser(identifier, type);
   }
 
+  /** Sent messages, oldest first, optionally to one recipient (case-insensitive) and of one kind. */
+  messages(filter: { to?: string; kind?: string } = {}): OutboxMessage[] {
+    const to = filter.to?.toLowerCase();
+    return this.outbox.filter((m) => (!to || m.to.toLowerCase() === to) && (!filter.kind || m.kind === filter.kind));
+  }
+
   /** Keeps a sent message, dropping the oldest beyond the limit. */
   send(message: OutboxMessage): void {
     this.outbox.push(message);
