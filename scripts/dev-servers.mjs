@@ -23,15 +23,25 @@ const quietEnv = {
   NO_COLOR: "1",
 };
 
-function waitForJsonLine(child, what, timeoutMs) {
+/**
+ * Resolves with the emulator's first JSON line (its ready line). Later `{"outbox": ...}` lines (an email or SMS the
+ * emulator "sent") go to `onOutbox`; reading continues until the emulator exits, so its stdout never fills up.
+ */
+function waitForJsonLine(child, what, timeoutMs, onOutbox) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms`)), timeoutMs);
+    let ready = false;
     const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => {
       if (!line.startsWith("{")) return;
-      clearTimeout(timer);
-      lines.close();
-      resolve(JSON.parse(line));
+      const value = JSON.parse(line);
+      if (!ready) {
+        ready = true;
+        clearTimeout(timer);
+        resolve(value);
+      } else if (value.outbox) {
+        onOutbox?.(value.outbox);
+      }
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
@@ -94,8 +104,10 @@ function stop(child) {
  * Several stacks can run at once (tests, load runs): give each its own `port`, `envFile` (the secrets go there and
  * wrangler reads it with --env-file instead of the shared .dev.vars) and `persistTo` (Durable Object state).
  * `wranglerLog: "log"` keeps the Worker's console output on the worker's stdout.
+ * `onOutbox` receives each email or SMS the emulator sends (reset links, one-time codes), as listed by
+ * `GET /__emulator/<region>/outbox`.
  * @param {{ port?: number, emulatorPort?: number, inherit?: boolean, envFile?: string, persistTo?: string,
- *   vars?: Record<string, string>, wranglerLog?: string }} options
+ *   vars?: Record<string, string>, wranglerLog?: string, onOutbox?: (message: object) => void }} options
  */
 export async function startDevServers(options = {}) {
   // 0 picks a free port (tests and benchmarks run beside a developer's `pnpm dev`).
@@ -108,7 +120,7 @@ export async function startDevServers(options = {}) {
   );
   let worker;
   try {
-    const info = await waitForJsonLine(emulator, "the Transmit emulator", 20_000);
+    const info = await waitForJsonLine(emulator, "the Transmit emulator", 20_000, options.onOutbox);
     // Secrets go to .dev.vars (wrangler reads only the names listed in `secrets.required` from it); plain vars
     // are passed with --var, which overrides wrangler.jsonc for this run only.
     const secrets = [
