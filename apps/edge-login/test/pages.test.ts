@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createWorker } from "../src/app.tsx";
-import { ALICE, harness, login, ORIGIN, sessionCookie } from "./helpers.ts";
+import { ALICE, CITIES, harness, login, ORIGIN, sessionCookie } from "./helpers.ts";
 
 const form = (fields: Record<string, string>, headers: Record<string, string> = {}) => ({
   method: "POST",
@@ -292,6 +292,17 @@ describe("configuration", () => {
     } finally {
       console.error = original;
     }
+  });
+
+  it("G01 one region is enough: only SESSION_SECRET and the EU client id and secret, the others unset", async () => {
+    const unset = Object.fromEntries(
+      ["US", "CA", "AU"].flatMap((r) => [`TRANSMIT_${r}_CLIENT_ID`, `TRANSMIT_${r}_CLIENT_SECRET`].map((k) => [k, ""])),
+    );
+    const h = await harness(unset);
+    expect((await h.fetch("/login")).status).toBe(200);
+    const res = await login(h, ALICE, { cf: CITIES.sydney });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-transmit-region")).toBe("eu");
   });
 
   it("G03 a non-https base URL is refused unless loopback is explicitly allowed", async () => {
