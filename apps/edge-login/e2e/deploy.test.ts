@@ -26,10 +26,21 @@ describe("deploy (wrangler deploy --dry-run)", () => {
       TRANSMIT_EU_CLIENT_SECRET: "dry-run-client-secret-eu",
     };
     const secretsFile = join(scratch, "secrets.env");
-    writeFileSync(secretsFile, Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+    writeFileSync(
+      secretsFile,
+      Object.entries(values)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
     const outdir = join(scratch, "out");
     // No account credentials and no telemetry: a dry run needs neither.
-    const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      NO_COLOR: "1",
+    };
     for (const key of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL"]) {
       delete env[key];
     }
@@ -59,6 +70,8 @@ describe("deploy (wrangler deploy --dry-run)", () => {
 
   it("`pnpm run deploy` builds the workspace packages the Worker imports before wrangler bundles them", () => {
     const scripts = JSON.parse(readFileSync(join(appDir, "package.json"), "utf8")).scripts as Record<string, string>;
-    expect(scripts.deploy).toMatch(/^turbo run build --filter=@transmit-edge\/edge-login\^\.\.\. .*&& wrangler deploy$/);
+    expect(scripts.deploy).toMatch(
+      /^turbo run build --filter=@transmit-edge\/edge-login\^\.\.\. .*&& wrangler deploy$/,
+    );
   });
 });
