@@ -4,7 +4,6 @@
 import { startDevServers } from "./dev-servers.mjs";
 
 const port = Number(process.env.PORT ?? 8787);
-console.log("Starting the Transmit emulator and the edge-login Worker ...");
 /** Prints an email or SMS the emulator "sent", so reset links and codes can be used by hand. */
 function printMessage(m) {
   const what =
@@ -15,11 +14,31 @@ function printMessage(m) {
 }
 
 let servers;
+let stopping = false;
+// Ctrl-C at any time, also while the servers are still starting, ends quietly with status 0 (no ELIFECYCLE from
+// pnpm) and stops both servers: they run in process groups of their own, so the signal does not reach them.
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nStopping ...");
+  if (!servers) return; // still starting: the startup below stops what it started
+  await servers.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));
+
+console.log("Starting the Transmit emulator and the edge-login Worker ...");
 try {
   servers = await startDevServers({ port, inherit: true, onOutbox: printMessage });
 } catch (error) {
+  if (stopping) process.exit(0);
   console.error(`pnpm dev: ${error.message}`);
   process.exit(1);
+}
+if (stopping) {
+  await servers.stop();
+  process.exit(0);
 }
 
 const eu = servers.regions.find((r) => r.region === "eu") ?? servers.regions[0];
@@ -52,16 +71,6 @@ ${users.join("\n")}
   Stop: Ctrl-C
 `);
 
-let stopping = false;
-async function shutdown(code) {
-  if (stopping) return;
-  stopping = true;
-  console.log("\nStopping ...");
-  await servers.stop();
-  process.exit(code);
-}
-process.on("SIGINT", () => shutdown(0));
-process.on("SIGTERM", () => shutdown(0));
 // One of the two ending on its own (a crash, a port taken) stops the other; during our own shutdown it is expected.
 servers.worker.once("exit", (code) => {
   if (stopping) return;
