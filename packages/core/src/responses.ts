@@ -4,19 +4,11 @@
  */
 import { type ErrorBody, parseErrorBody, parseJsonObject } from "./error-body.ts";
 import { type TransmitError, type TransmitErrorCode, transmitError } from "./errors.ts";
+import { requestIdOf } from "./headers.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 import { createTokenSet } from "./token-set.ts";
 import type { UpstreamResponse } from "./transport.ts";
 import type { RouteName, TokenSet } from "./types.ts";
-
-/** Request ids are copied into errors and events: only id-shaped values, never free text. */
-const SAFE_REQUEST_ID = /^[\w.:/+=-]{1,128}$/;
-
-/** Reads the upstream request id from the usual headers, when it looks like one. */
-export function requestIdOf(headers: Headers): string | undefined {
-  const id = headers.get("x-request-id") ?? headers.get("x-correlation-id") ?? headers.get("request-id");
-  return id !== null && SAFE_REQUEST_ID.test(id) ? id : undefined;
-}
 
 const LOCKED = /auth_locked|locked|suspended/i;
 const CHANGE_REQUIRED = /^(temporary_password|password_expired)$/i;

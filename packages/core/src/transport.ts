@@ -11,7 +11,7 @@
 import { type BodyLimits, limitFor, readBody } from "./body.ts";
 import { type Call, sleep, untilDeadline } from "./deadline.ts";
 import { TransmitError, transmitError } from "./errors.ts";
-import { requestIdOf } from "./responses.ts";
+import { requestIdOf } from "./headers.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 import type { RouteName, TransmitEvent } from "./types.ts";
 

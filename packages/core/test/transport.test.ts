@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { anySignal } from "../src/deadline.ts";
 import type { TransmitError, TransmitEvent } from "../src/index.ts";
 import {
   caught,
@@ -219,33 +218,6 @@ describe("deadlines and cancellation", () => {
     const { client } = makeClient(fake, { timeoutMs: 15 });
     await caught(() => client.clientAccessToken());
     expect(fake.calls[0]?.signal?.aborted).toBe(true);
-  });
-
-  it("anySignal aborts when any input aborts", () => {
-    const a = new AbortController();
-    const b = new AbortController();
-    const combined = anySignal([a.signal, b.signal]);
-    expect(combined.signal.aborted).toBe(false);
-    b.abort(new Error("b"));
-    expect(combined.signal.aborted).toBe(true);
-    combined.dispose();
-  });
-
-  it("anySignal works without AbortSignal.any (fallback)", () => {
-    const holder = AbortSignal as { any?: unknown };
-    const original = holder.any;
-    try {
-      holder.any = undefined;
-      const a = new AbortController();
-      const combined = anySignal([a.signal, new AbortController().signal]);
-      expect(combined.signal.aborted).toBe(false);
-      a.abort();
-      expect(combined.signal.aborted).toBe(true);
-      combined.dispose();
-      expect(anySignal([AbortSignal.abort()]).signal.aborted).toBe(true);
-    } finally {
-      holder.any = original;
-    }
   });
 });
 
