@@ -23,7 +23,7 @@ import {
   refreshRequest,
   sessionAuthenticateRequest,
 } from "./requests.ts";
-import { ensureSuccess, parseSuccessJson } from "./responses.ts";
+import { ensureSuccess, parseSuccessJson, refreshCodes, resetCodes, sessionCodes } from "./responses.ts";
 import type {
   PasswordAuthenticateInput,
   PasswordResetInput,
@@ -124,10 +124,9 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
         run(engine, opts, async (call) => {
           required(input?.resetToken, "resetToken");
           required(input?.newPassword, "newPassword", MAX_PASSWORD_LENGTH);
-          const route = "password.reset";
           const res = await callApi(engine, passwordResetRequest(config.root, input), call);
-          ensureSuccess(route, res, now());
-          const json = res.text ? parseSuccessJson(route, res.status, res.headers, res.text) : {};
+          ensureSuccess(res, now(), resetCodes);
+          const json = res.text ? parseSuccessJson(res) : {};
           return typeof json.message === "string" ? { message: json.message } : {};
         }),
     },
@@ -135,7 +134,7 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       authenticate: (input, opts) =>
         tokenSetCall(
           engine,
-          "session.authenticate",
+          sessionCodes,
           () => {
             required(input?.sessionId, "sessionId");
             return sessionAuthenticateRequest(config.root, input);
@@ -147,7 +146,7 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
           required(sessionId, "sessionId");
           const res = await callApi(engine, logoutRequest(config.root, sessionId), call);
           try {
-            ensureSuccess("session.logout", res, now());
+            ensureSuccess(res, now(), sessionCodes);
           } catch (error) {
             // A retry after an attempt that may have been processed (answer lost, 5xx) finds the session already
             // gone: that is the outcome the caller asked for, not a failure.
@@ -160,7 +159,7 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       refresh: (refreshToken, opts) =>
         tokenSetCall(
           engine,
-          "token.refresh",
+          refreshCodes,
           () => {
             required(refreshToken, "refreshToken");
             return refreshRequest(config.root, refreshToken);
@@ -178,4 +177,3 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       }),
   };
 }
-

@@ -10,7 +10,7 @@ import { type Call, type EventInput, startDeadline } from "./deadline.ts";
 import { isInvalidClientTokenBody, parseErrorBody } from "./error-body.ts";
 import { TransmitError, transmitError } from "./errors.ts";
 import { MAX_PASSWORD_LENGTH, passwordAuthenticateRequest } from "./requests.ts";
-import { processTokenResponse } from "./responses.ts";
+import { passwordCodes, processTokenResponse, type RouteCodes } from "./responses.ts";
 import { createMemoryTokenCache } from "./token-cache.ts";
 import {
   DEFAULT_RETRY,
@@ -173,10 +173,7 @@ export function createEngine(options: LoginClientOptions): Engine {
   };
   const clientTokens = new ClientTokenSource(
     {
-      root: config.root,
-      tokenUrl: config.tokenUrl,
-      clientId: config.clientId,
-      clientSecret: config.clientSecret,
+      ...config,
       cache: tokenCache ?? createMemoryTokenCache({ now }),
       raceCache: tokenCache !== undefined,
       shareInFlight,
@@ -242,14 +239,19 @@ function isClientTokenRejected(res: UpstreamResponse): boolean {
   return res.status === 401 && isInvalidClientTokenBody(parseErrorBody(res.text), res.headers.get("www-authenticate"));
 }
 
-/** A call that sends the request `build` returns (after its input checks) and answers with a {@link TokenSet}. */
+/**
+ * A call that sends the request `build` returns (after its input checks) and answers with a {@link TokenSet};
+ * `routeCodes` maps the operation's own failures.
+ */
 export function tokenSetCall(
   engine: Engine,
-  route: RouteName,
+  routeCodes: RouteCodes,
   build: () => UpstreamRequest,
   opts: RequestOptions | undefined,
 ): Promise<TokenSet> {
-  return run(engine, opts, async (call) => processTokenResponse(route, await callApi(engine, build(), call), engine.now()));
+  return run(engine, opts, async (call) =>
+    processTokenResponse(await callApi(engine, build(), call), engine.now(), routeCodes),
+  );
 }
 
 const USERNAME_TYPES: readonly unknown[] = ["username", "email", "phone_number"];
@@ -262,7 +264,7 @@ export function authenticatePassword(
 ): Promise<TokenSet> {
   return tokenSetCall(
     engine,
-    "password.authenticate",
+    passwordCodes,
     () => {
       required(input?.username, "username");
       required(input?.password, "password", MAX_PASSWORD_LENGTH);

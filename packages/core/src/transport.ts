@@ -60,6 +60,8 @@ export interface UpstreamRequest {
 
 /** A received response with its body read as text. */
 export interface UpstreamResponse {
+  /** The request's route. */
+  route: RouteName;
   status: number;
   headers: Headers;
   text: string;
@@ -126,6 +128,7 @@ export async function send(ctx: TransportContext, req: UpstreamRequest, call: Ca
       }
       status = res.status;
       response = {
+        route: req.route,
         status,
         headers: res.headers,
         text: await readBody(res, limitFor(ctx.limits, req.route, status), call, req.route),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TransmitError } from "../src/index.ts";
-import { errorFromResponse, tokenSetFromJson } from "../src/responses.ts";
+import { errorFromResponse, passwordCodes, tokenSetFromJson } from "../src/responses.ts";
 import { parseRetryAfter } from "../src/retry-after.ts";
 import { caught, clientToken, FakeFetch, json, makeClient, type Responder, text, userTokens } from "./helpers.ts";
 
@@ -190,7 +190,11 @@ describe("response processing with hand-made responses", () => {
       "42",
     ];
     for (const body of bodies) {
-      const error = errorFromResponse("password.authenticate", 400, new Headers(), body, now);
+      const error = errorFromResponse(
+        { route: "password.authenticate", status: 400, headers: new Headers(), text: body },
+        now,
+        passwordCodes,
+      );
       expect(error).toBeInstanceOf(TransmitError);
     }
   });
@@ -203,10 +207,13 @@ describe("response processing with hand-made responses", () => {
   });
 
   it("accepts expires_in sent as a numeric string and defaults a missing token_type to Bearer", () => {
-    const tokens = tokenSetFromJson("password.authenticate", 200, new Headers(), {
-      access_token: "a",
-      expires_in: "3600",
-    });
+    const tokens = tokenSetFromJson(
+      { route: "password.authenticate", status: 200, headers: new Headers(), text: "" },
+      {
+        access_token: "a",
+        expires_in: "3600",
+      },
+    );
     expect(tokens.expiresIn).toBe(3600);
     expect(tokens.tokenType).toBe("Bearer");
   });
