@@ -2,14 +2,31 @@ import { describe, expect, it } from "vitest";
 import { TransmitError } from "../src/index.ts";
 import { errorFromResponse, passwordCodes, tokenSetFromJson } from "../src/responses.ts";
 import { parseRetryAfter } from "../src/retry-after.ts";
-import { caught, clientToken, FakeFetch, json, makeClient, type Responder, text, userTokens } from "./helpers.ts";
+import {
+  caught,
+  clientToken,
+  FakeFetch,
+  itEachEntry,
+  json,
+  LOGIN_ENTRIES,
+  makeClient,
+  type Responder,
+  text,
+  userTokens,
+} from "./helpers.ts";
 
+/** Logs in against `responder` through every entry point; both must fail alike. Returns the first one's result. */
 async function authenticateAgainst(responder: Responder) {
-  const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", responder);
-  const { client } = makeClient(fake);
-  const error = await caught(() => client.passwords.authenticate({ username: "alice", password: "pw" }));
-  expect(error).toBeInstanceOf(TransmitError);
-  return { error: error as TransmitError, fake };
+  let first: { error: TransmitError; fake: FakeFetch } | undefined;
+  for (const [entry, make] of LOGIN_ENTRIES) {
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", responder);
+    const { client } = make(fake);
+    const error = await caught(() => client.passwords.authenticate({ username: "alice", password: "pw" }));
+    expect(error).toBeInstanceOf(TransmitError);
+    if (first) expect((error as TransmitError).toJSON(), entry).toEqual(first.error.toJSON());
+    else first = { error: error as TransmitError, fake };
+  }
+  return first as { error: TransmitError; fake: FakeFetch };
 }
 
 describe("error mapping of password authenticate", () => {
@@ -130,22 +147,25 @@ describe("error mapping of other routes", () => {
     expect(error.code).toBe("session_not_found");
   });
 
-  it("maps token endpoint OAuth invalid_client (401) and {message:'Bad request'} (400) to unauthorized_client", async () => {
-    for (const responder of [
-      json({ error: "invalid_client", error_description: "client authentication failed" }, 401),
-      json({ message: "Bad request", error_code: 400 }, 400),
-      json({ message: ["client_secret must be a string"], error_code: 400 }, 400),
-    ]) {
-      const fake = new FakeFetch().on("/oidc/token", responder).on("/password/authenticate", userTokens());
-      const { client } = makeClient(fake);
-      const error = (await caught(() =>
-        client.passwords.authenticate({ username: "a", password: "b" }),
-      )) as TransmitError;
-      expect(error.code).toBe("unauthorized_client");
-      expect(error.route).toBe("token");
-      expect(fake.to("/password/authenticate")).toHaveLength(0);
-    }
-  });
+  itEachEntry(
+    "maps token endpoint OAuth invalid_client (401) and {message:'Bad request'} (400) to unauthorized_client",
+    (makeClient) => async () => {
+      for (const responder of [
+        json({ error: "invalid_client", error_description: "client authentication failed" }, 401),
+        json({ message: "Bad request", error_code: 400 }, 400),
+        json({ message: ["client_secret must be a string"], error_code: 400 }, 400),
+      ]) {
+        const fake = new FakeFetch().on("/oidc/token", responder).on("/password/authenticate", userTokens());
+        const { client } = makeClient(fake);
+        const error = (await caught(() =>
+          client.passwords.authenticate({ username: "a", password: "b" }),
+        )) as TransmitError;
+        expect(error.code).toBe("unauthorized_client");
+        expect(error.route).toBe("token");
+        expect(fake.to("/password/authenticate")).toHaveLength(0);
+      }
+    },
+  );
 
   it("maps a refresh rejected with 400 to token_invalid", async () => {
     const fake = new FakeFetch()
