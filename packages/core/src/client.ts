@@ -2,7 +2,7 @@
  * `createTransmitClient`: the full client. Login and everything a call shares live in engine.ts (also used by the
  * login-only entry, login.ts); this module adds password reset, sessions, refresh and token verification.
  */
-import { resolveVerifyConfig, type VerifyConfigInput } from "./config.ts";
+import { resolveVerifyConfig } from "./config.ts";
 import {
   authenticatePassword,
   callApi,
@@ -15,7 +15,7 @@ import {
 } from "./engine.ts";
 import { TransmitError, transmitError } from "./errors.ts";
 import { RemoteKeySet } from "./jwks/key-set.ts";
-import { verifyJwt } from "./jwks/verify.ts";
+import { type TokenAlgorithm, verifyJwt } from "./jwks/verify.ts";
 import {
   logoutRequest,
   MAX_PASSWORD_LENGTH,
@@ -37,7 +37,18 @@ import type {
 } from "./types.ts";
 
 /** Options of {@link createTransmitClient}: those of the login-only client plus token verification's. */
-export interface TransmitClientOptions extends LoginClientOptions, VerifyConfigInput {
+export interface TransmitClientOptions extends LoginClientOptions {
+  /** Expected token issuer. Required to verify tokens in the sandbox (its issuer is undocumented). */
+  issuer?: string;
+  /** JWKS URL (default `{root}/cis/oidc/jwks`). */
+  jwksUrl?: string;
+  /**
+   * Signature algorithms accepted for ID and access tokens (default `["RS256"]`). Add `"PS256"` for FAPI tenants;
+   * `none` and HMAC are never accepted.
+   */
+  algorithms?: readonly TokenAlgorithm[];
+  /** Clock skew allowed when checking `exp`, `nbf` and `iat`, in seconds, 0 to 300 (default 30). */
+  clockToleranceSec?: number;
   /**
    * Shared store for the JWKS document (default: none, the key set is kept in memory per client), so new isolates
    * or instances start with keys another one fetched. Holds public keys only.

@@ -43,18 +43,11 @@ export interface LoginConfigInput {
   maxBodyBytes?: Partial<BodyLimits> | undefined;
 }
 
-/** Inputs of {@link resolveVerifyConfig}: the client options of token verification. */
-export interface VerifyConfigInput {
-  /** Expected token issuer. Required to verify tokens in the sandbox (its issuer is undocumented). */
+/** Inputs of {@link resolveVerifyConfig}: the client options of token verification (documented on them). */
+interface VerifyConfigInput {
   issuer?: string | undefined;
-  /** JWKS URL (default `{root}/cis/oidc/jwks`). */
   jwksUrl?: string | undefined;
-  /**
-   * Signature algorithms accepted for ID and access tokens (default `["RS256"]`). Add `"PS256"` for FAPI tenants;
-   * `none` and HMAC are never accepted.
-   */
   algorithms?: readonly TokenAlgorithm[] | undefined;
-  /** Clock skew allowed when checking `exp`, `nbf` and `iat`, in seconds, 0 to 300 (default 30). */
   clockToleranceSec?: number | undefined;
 }
 
