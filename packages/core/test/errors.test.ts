@@ -23,7 +23,7 @@ async function authenticateAgainst(responder: Responder) {
     const { client } = make(fake);
     const error = await caught(() => client.passwords.authenticate({ username: "alice", password: "pw" }));
     expect(error).toBeInstanceOf(TransmitError);
-    if (first) expect((error as TransmitError).toJSON(), entry).toEqual(first.error.toJSON());
+    if (first) expect({ entry, ...(error as TransmitError).toJSON() }).toEqual({ entry, ...first.error.toJSON() });
     else first = { error: error as TransmitError, fake };
   }
   return first as { error: TransmitError; fake: FakeFetch };
