@@ -41,7 +41,7 @@ export interface TestingOptions {
   random?: () => number;
 }
 
-/** Options of {@link createLoginClient} (and the part of `createTransmitClient`'s options that login uses). */
+/** Options of `createLoginClient` (`@transmit-edge/core/login`): the part of `createTransmitClient`'s options that login uses. */
 export interface LoginClientOptions extends LoginConfigInput {
   /** Transmit region; sets the API host (and, for token verification, the expected issuer). */
   region?: RegionName;
@@ -69,7 +69,7 @@ export interface LoginClientOptions extends LoginConfigInput {
   random?: () => number;
 }
 
-/** The client returned by {@link createLoginClient}: password login only. */
+/** The client returned by `createLoginClient` (`@transmit-edge/core/login`): password login only. */
 export interface TransmitLoginClient {
   /** Resolved API root, e.g. `https://api.eu.transmitsecurity.io`. */
   readonly root: string;

@@ -31,7 +31,8 @@ export type {
  *
  * @example
  * ```ts
- * // import { createLoginClient } from the "@transmit-edge/core/login" subpath
+ * import { createLoginClient } from "@transmit-edge/core/login";
+ *
  * const transmit = createLoginClient({ region: "eu", clientId: env.ID, clientSecret: env.SECRET });
  * const tokens = await transmit.passwords.authenticate({ username, password });
  * ```
