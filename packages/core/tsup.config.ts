@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // Two entry points sharing chunks: `@transmit-edge/core` and the login-only `@transmit-edge/core/login`.
+  entry: ["src/index.ts", "src/login.ts"],
   format: ["esm"],
   dts: true,
   target: "es2022",
