@@ -15,7 +15,10 @@ export type TransmitErrorCode =
   | "upstream_unavailable"
   | "invalid_response"
   | "token_invalid"
-  | "configuration";
+  | "configuration"
+  | "identifier_taken"
+  | "password_rejected"
+  | "user_not_found";
 
 /** Construction fields of a {@link TransmitError}. */
 export interface TransmitErrorInit {
@@ -135,6 +138,9 @@ const MESSAGES: Record<TransmitErrorCode, string> = {
   invalid_response: "Transmit sent a response the client cannot use",
   token_invalid: "The token is invalid",
   configuration: "The client is misconfigured",
+  identifier_taken: "A user with this identifier already exists",
+  password_rejected: "Transmit's password policy rejected the password",
+  user_not_found: "Transmit has no user reachable by this identifier",
 };
 
 /** Builds an error with the standard message for `code`, optionally with a short secret-free detail. */
