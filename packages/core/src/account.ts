@@ -6,11 +6,17 @@
  * Every request here carries a password, a code, or sends a message to the user, so all are `"once-sent"`: never
  * resent once they may have reached Transmit (the same budget as the password login, transport.ts).
  */
-import { callApi, type Engine, required, run, tokenSetCall } from "./engine.ts";
+import { callApi, type Engine, required, run } from "./engine.ts";
 import type { ErrorBody } from "./error-body.ts";
-import { transmitError } from "./errors.ts";
+import { type AccountErrorCode, TransmitError, type TransmitErrorCode, transmitError } from "./errors.ts";
 import { clientAttributes, jsonPost, MAX_PASSWORD_LENGTH } from "./requests.ts";
-import { ensureSuccess, invalidResponse, parseSuccessJson, type RouteCodes } from "./responses.ts";
+import {
+  errorFromResponse,
+  invalidResponse,
+  parseSuccessJson,
+  type RouteCodes,
+  tokenSetFromJson,
+} from "./responses.ts";
 import type { UpstreamResponse } from "./transport.ts";
 import type {
   CreatedUser,
@@ -104,6 +110,38 @@ export const otpSendCodes: RouteCodes = (status, _body, text) =>
       : status === 401 || status === 403
         ? "unauthorized_client"
         : "invalid_request";
+
+/** Messages of the codes only these methods throw (errors.ts leaves them out of the login-only bundle). */
+const ACCOUNT_MESSAGES: Record<AccountErrorCode, string> = {
+  identifier_taken: "A user with this identifier already exists",
+  password_rejected: "Transmit's password policy rejected the password",
+  user_not_found: "Transmit has no user reachable by this identifier",
+};
+
+/** Throws the mapped {@link TransmitError} unless `res` is a 2xx (responses.ts `ensureSuccess`, with account codes). */
+function ensureOk(engine: Engine, res: UpstreamResponse, routeCodes: RouteCodes): void {
+  if (res.status >= 200 && res.status <= 299) return;
+  const e = errorFromResponse(res, engine.now(), routeCodes);
+  const message = ACCOUNT_MESSAGES[e.code as AccountErrorCode];
+  if (message === undefined) throw e;
+  const { status, route, requestId, retryAfter, upstreamCode } = e;
+  throw new TransmitError(e.code as TransmitErrorCode, `${message}: HTTP ${status} from ${route}`, {
+    status,
+    ...(route !== undefined && { route }),
+    ...(requestId !== undefined && { requestId }),
+    ...(retryAfter !== undefined && { retryAfter }),
+    ...(upstreamCode !== undefined && { upstreamCode }),
+  });
+}
+
+/** Sends a sign-in (code or TOTP) and reads its token set. */
+function signIn(engine: Engine, build: () => ReturnType<typeof jsonPost>, opts: RequestOptions | undefined) {
+  return run(engine, opts, async (call): Promise<TokenSet> => {
+    const res = await callApi(engine, build(), call);
+    ensureOk(engine, res, factorCodes);
+    return tokenSetFromJson(res, parseSuccessJson(res));
+  });
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Secret-bearing results: serialisations print [REDACTED] for every field (same idea as token-set.ts).
@@ -204,7 +242,7 @@ export function createUser(engine: Engine, input: UserCreateInput, opts: Request
     );
     req.secrets.push(password);
     const res = await callApi(engine, req, call);
-    ensureSuccess(res, engine.now(), userCreateCodes);
+    ensureOk(engine, res, userCreateCodes);
     return createdUserFrom(res);
   });
 }
@@ -235,7 +273,7 @@ export function sendResetEmail(engine: Engine, input: PasswordResetEmailInput, o
       { username, email, redirect_uri: redirectUri },
       "once-sent",
     );
-    ensureSuccess(await callApi(engine, req, call), engine.now(), resetStartCodes);
+    ensureOk(engine, await callApi(engine, req, call), resetStartCodes);
   });
 }
 
@@ -249,7 +287,7 @@ export function sendResetCode(engine: Engine, input: PasswordResetCodeInput, opt
       { email: input.email },
       "once-sent",
     );
-    ensureSuccess(await callApi(engine, req, call), engine.now(), resetStartCodes);
+    ensureOk(engine, await callApi(engine, req, call), resetStartCodes);
   });
 }
 
@@ -269,7 +307,7 @@ export function verifyResetCode(
       "once-sent",
     );
     const res = await callApi(engine, req, call);
-    ensureSuccess(res, engine.now(), factorCodes);
+    ensureOk(engine, res, factorCodes);
     // Same cap as the reset token `passwords.reset` accepts (engine.ts, `required`).
     return redacted({ resetToken: secretString(res, parseSuccessJson(res).result, "result", 16 * 1024) });
   });
@@ -288,7 +326,7 @@ export function sendOtp(engine: Engine, input: OtpSendInput, opts: RequestOption
       "once-sent",
     );
     const res = await callApi(engine, req, call);
-    ensureSuccess(res, engine.now(), otpSendCodes);
+    ensureOk(engine, res, otpSendCodes);
     if (input.channel !== "direct") return redacted({});
     const code = parseSuccessJson(res).code;
     return redacted({
@@ -303,9 +341,8 @@ export function authenticateOtp(
   input: OtpAuthenticateInput,
   opts: RequestOptions | undefined,
 ): Promise<TokenSet> {
-  return tokenSetCall(
+  return signIn(
     engine,
-    factorCodes,
     () => {
       required(input?.passcode, "passcode", MAX_CODE_LENGTH);
       identifierType(input.identifierType, "identifierType");
@@ -337,9 +374,8 @@ export function authenticateTotp(
   input: TotpAuthenticateInput,
   opts: RequestOptions | undefined,
 ): Promise<TokenSet> {
-  return tokenSetCall(
+  return signIn(
     engine,
-    factorCodes,
     () => {
       required(input?.token, "token", MAX_CODE_LENGTH);
       required(input.identifier, "identifier", MAX_IDENTIFIER_LENGTH);
