@@ -78,9 +78,7 @@ export class DeviceCookies {
 
   // Created on first use: workerd refuses crypto work at module scope.
   async #mac(userKey: string, expires: number, nonce: string): Promise<string> {
-    this.#key ??= deriveKey(this.#secret, "device-cookie v1", { name: "HMAC", hash: "SHA-256", length: 256 }, [
-      "sign",
-    ]);
+    this.#key ??= deriveKey(this.#secret, "device-cookie v1", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
     const data = encoder.encode(`${userKey}\u0000${expires.toString(36)}\u0000${nonce}`);
     const sig = await crypto.subtle.sign("HMAC", await this.#key, data);
     return toBase64Url(new Uint8Array(sig).subarray(0, 16));

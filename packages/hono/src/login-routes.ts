@@ -179,7 +179,8 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
     );
   } catch (e) {
     const kind = problemForError(e);
-    if (kind !== "invalid_credentials" && kind !== "password_change_required") await l.throttle.release(userKey, device);
+    if (kind !== "invalid_credentials" && kind !== "password_change_required")
+      await l.throttle.release(userKey, device);
     if (kind === "password_change_required" && TransmitError.is(e) && e.resetToken) {
       return pendingChange(c, l, { store, rc, username: input.username, resetToken: e.resetToken, userKey, returnTo });
     }
