@@ -125,7 +125,7 @@ describe("forged session ids", () => {
     const first = await login(h, ALICE);
     expect(first.status).toBe(200);
     const genuine = sessionCookie(first)!.split("=")[1]!;
-    const [id, mac] = genuine.split(".") as [string, string];
+    const [id, mac = "A".repeat(22)] = genuine.split(".") as [string, string?];
     const random43 = () => {
       const b = crypto.getRandomValues(new Uint8Array(32));
       return btoa(String.fromCharCode(...b))
