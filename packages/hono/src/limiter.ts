@@ -133,7 +133,7 @@ export function lockoutRules(
     throw new OptionError(
       factory,
       "transmit.maxPasswordFailures",
-      "must be at least 2: with 1, any stranger's wrong guess suspends the account at Transmit",
+      "must be 2 or more (with 1, any wrong guess suspends the account)",
     );
   }
   const windowMs = minutes * 60_000 + SKEW_MS;
@@ -143,7 +143,7 @@ export function lockoutRules(
       throw new OptionError(
         factory,
         option,
-        "must stay below Transmit's lockout: at most maxPasswordFailures - 1 attempts per at least failuresExpireIn (set `transmit` to your tenant's values)",
+        "must stay below Transmit's lockout (at most maxPasswordFailures - 1 per failuresExpireIn; see `transmit`)",
       );
     }
     return valid;
