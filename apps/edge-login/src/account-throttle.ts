@@ -88,14 +88,10 @@ export interface EdgeLimiterOptions {
  * limits with the binding. The router asks the per-IP layer first, so requests it refuses create no account object.
  */
 export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
-  const rules = lockoutRules(
-    options.transmit,
-    {
-      ...(options.account ? { account: options.account } : {}),
-      ...(options.device ? { device: options.device } : {}),
-    },
-    "edgeLimiter",
-  );
+  const rules = lockoutRules(options.transmit, {
+    ...(options.account ? { account: options.account } : {}),
+    ...(options.device ? { device: options.device } : {}),
+  });
   const now = options.now ?? Date.now;
   const account = (key: string) => options.accounts.get(options.accounts.idFromName(key));
   const ruleOf = (device: string | undefined) => (device === undefined ? rules.account : rules.device);

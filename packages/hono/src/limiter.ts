@@ -122,10 +122,14 @@ const SKEW_MS = 60_000;
  * // { account: { limit: 3, windowMs: 960_000 }, device: { limit: 4, windowMs: 960_000 } }
  * ```
  */
-export function lockoutRules(
-  lockout: TransmitLockout = {},
+export function lockoutRules(lockout?: TransmitLockout, explicit?: Partial<AccountRules>): AccountRules {
+  return rulesBelow(lockout, explicit, "lockoutRules");
+}
+
+function rulesBelow(
+  lockout: TransmitLockout | undefined,
   explicit: Partial<AccountRules> = {},
-  factory = "lockoutRules",
+  factory: string,
 ): AccountRules {
   const max = integerIn(factory, "transmit.maxPasswordFailures", lockout?.maxPasswordFailures, 5, 1, 20);
   const minutes = integerIn(factory, "transmit.failuresExpireIn", lockout?.failuresExpireIn, 15, 1, 525_600);
@@ -203,7 +207,7 @@ interface Table {
  * ```
  */
 export function memoryLimiter(options: MemoryLimiterOptions = {}): Limiter {
-  const rules = lockoutRules(
+  const rules = rulesBelow(
     options.transmit,
     {
       ...(options.account !== undefined ? { account: options.account } : {}),

@@ -26,7 +26,6 @@ interface World {
 }
 
 let world: World | undefined;
-afterEach(() => world?.emulator.close());
 
 async function build(
   policy: Partial<PasswordPolicy> = {},
@@ -109,6 +108,8 @@ async function guesses(w: World, n: number, cookie?: string, username = "alice")
 }
 
 describe("A. malicious lockout: strangers cannot lock the owner out", () => {
+  afterEach(() => world?.emulator.close());
+
   it("A04 30 wrong guesses from 30 IPs: 3 reach Transmit (below its 5), Transmit never suspends, and the owner's browser with its device cookie still signs in", async () => {
     const w = await build();
     const owner = deviceCookie(await attempt(w, DEMO_PASSWORD));
