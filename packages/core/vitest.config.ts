@@ -1,8 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { nodeSuite } from "../../tools/vitest.ts";
 
-export default defineConfig({
-  test: {
-    environment: "node",
-    include: ["test/*.test.ts", "test/node/**/*.test.ts"],
-  },
-});
+export default nodeSuite();

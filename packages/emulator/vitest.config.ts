@@ -1,12 +1,7 @@
-import { defineConfig } from "vitest/config";
+import { nodeSuite } from "../../tools/vitest.ts";
 
-export default defineConfig({
-  test: {
-    environment: "node",
-    include: ["test/**/*.test.ts"],
-    // CLI tests spawn bin/transmit-emulator.js, which runs dist/: build it first when the sources are newer.
-    globalSetup: ["test/global-setup.ts"],
-    testTimeout: 15_000,
-    hookTimeout: 30_000,
-  },
+export default nodeSuite({
+  include: ["test/**/*.test.ts"],
+  // CLI tests spawn bin/transmit-emulator.js, which runs dist/: build it first when the sources are newer.
+  globalSetup: ["test/global-setup.ts"],
 });

@@ -1,25 +1,4 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { workerdSuite } from "../../tools/vitest.ts";
 
-// Runs the runtime-agnostic behaviour suite (test/*.test.ts) inside workerd through miniflare.
-// Node-only tests live in test/node/ and are not part of this run.
-export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      miniflare: {
-        // The newest date that the workerd inside @cloudflare/vitest-plugin 1.5.0 (1.20261102) supports; see the
-        // README's pins table.
-        compatibilityDate: "2026-11-01",
-        compatibilityFlags: ["nodejs_compat"],
-      },
-    }),
-  ],
-  test: {
-    // Results for scripts/checklist.mjs (checklist ids in test names -> pass/fail).
-    reporters: ["default", "json"],
-    outputFile: { json: "./.test-results/workerd.json" },
-    // CI runs every suite at once on two cores: CPU-bound property tests need more than the default 5 s there.
-    testTimeout: 20_000,
-    include: ["test/*.test.ts"],
-  },
-});
+// The runtime-agnostic behaviour suite (test/*.test.ts) inside workerd; Node-only tests live in test/node/.
+export default workerdSuite();

@@ -1,19 +1,13 @@
 /** @jsxImportSource hono/jsx */
 import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
-import {
-  jsonLines,
-  type PageState,
-  type ProblemKind,
-  type Session,
-  safeReturnTo,
-  securityHeaders,
-  transmitAuth,
-} from "@transmit-edge/hono";
+import { jsonLines, type Session, securityHeaders, transmitAuth } from "@transmit-edge/hono";
 import { type Context, Hono } from "hono";
 import { edgeLimiter } from "./account-throttle.ts";
 import { durableTokenCache } from "./client-token-cache.ts";
 import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
-import { HomePage, LoginPage, PasswordChangePage, STYLES } from "./pages.tsx";
+import { pickMessages } from "./i18n/index.ts";
+import { page, pageRenderer, pageRoutes, passwordPrecheck } from "./page-flow.ts";
+import { homePage } from "./pages.ts";
 import { durableSessionStore } from "./session-object.ts";
 
 type AppEnv = { Bindings: Env; Variables: { transmitRegion?: RoutableRegion } };
@@ -26,40 +20,6 @@ export interface AppOptions {
   fetch?: typeof fetch;
   /** Where auth events go. Default: one JSON line per event on `console.log` (no secrets in events). */
   log?: (line: string) => void;
-}
-
-/** What a person reads on the login page for each problem; never which part of the credentials was wrong. */
-const MESSAGES: Partial<Record<ProblemKind, string>> = {
-  invalid_credentials: "Wrong username or password.",
-  invalid_request: "Enter your username and password.",
-  too_many_requests: "Too many attempts. Wait a moment and try again.",
-  password_rejected: "That password does not meet the password rules. Choose another one.",
-  upstream_error: "Sign-in is unavailable right now. Try again shortly.",
-  upstream_unavailable: "Sign-in is unavailable right now. Try again shortly.",
-  upstream_timeout: "Sign-in took too long. Try again.",
-  forbidden_origin: "This form must be sent from this site.",
-  payload_too_large: "That input is too long.",
-};
-
-/** When to try again, in words (rounded up to the minute): the same for every account, known or not. */
-export function retryIn(seconds: number): string {
-  const minutes = Math.max(1, Math.ceil(seconds / 60));
-  return minutes === 1 ? "Try again in a minute." : `Try again in ${minutes} minutes.`;
-}
-
-async function renderPage(c: Context, state: PageState): Promise<Response> {
-  let error = state.error ? (MESSAGES[state.error] ?? "Sign-in failed. Try again.") : undefined;
-  if (state.error === "too_many_requests" && state.retryAfter)
-    error = `Too many attempts. ${retryIn(state.retryAfter)}`;
-  const page =
-    state.step === "password" ? (
-      <PasswordChangePage error={error} />
-    ) : (
-      <LoginPage error={error} returnTo={state.returnTo} />
-    );
-  const res = await c.html(page, state.status as 200);
-  if (state.retryAfter) res.headers.set("Retry-After", String(state.retryAfter));
-  return res;
 }
 
 /** The part of a Worker module that serves requests. */
@@ -83,7 +43,9 @@ export function createWorker(options: AppOptions = {}): EdgeLoginWorker {
           if (!(error instanceof ConfigurationError)) throw error;
           // Fail closed (checklist G01): a generic 500 for the caller, the missing key names (never values) in the
           // log. Not cached, so fixing the secrets takes effect without a redeploy of code.
-          console.error(JSON.stringify({ type: "configuration", outcome: "error", missing: error.keys }));
+          console.error(
+            JSON.stringify({ type: "configuration", outcome: "error", missing: error.keys, message: error.message }),
+          );
           return misconfigured();
         }
         apps.set(env, app);
@@ -172,8 +134,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
     ip: "cf-connecting-ip",
     userKeySecret: config.sessionSecret,
-    render: renderPage,
-    logoutRedirectTo: "/login",
+    render: pageRenderer(now),
+    logoutRedirectTo: "/login?signedOut",
     onEvent,
     now,
     ...timeout,
@@ -192,23 +154,24 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     await next();
     if (region) c.res.headers.set("X-Transmit-Region", region);
   });
+  // The password change page's rules and confirmation, checked before the router (src/page-flow.ts).
+  app.use("/auth/password", passwordPrecheck(config.passwordRules));
   app.route("/auth", auth.routes());
 
-  app.get("/styles.css", (c) =>
-    c.body(STYLES, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }),
-  );
-  // The same rule as the router's redirect: normalised first, then checked; anything unsafe is not echoed.
-  app.get("/login", (c) => c.html(<LoginPage returnTo={safeReturnTo(c, c.req.query("returnTo"))} />));
-  app.get("/password", (c) => c.html(<PasswordChangePage />));
+  pageRoutes(app, { now, rules: config.passwordRules });
   app.get("/", async (c) => {
     const session = await auth.session(c);
     if (!session) return c.redirect("/login", 303);
-    return c.html(
-      <HomePage
-        user={displayName(session)}
-        region={session.region ?? "?"}
-        expiresAt={(session.expiresAt ?? 0) * 1000}
-      />,
+    const t = pickMessages(c.req.header("accept-language"));
+    return page(
+      c,
+      t,
+      homePage({
+        t,
+        user: displayName(session),
+        region: session.region ?? "?",
+        expiresAt: (session.expiresAt ?? 0) * 1000,
+      }),
     );
   });
   // A small guarded JSON API, as another app behind the guard would have.

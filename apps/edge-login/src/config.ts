@@ -1,4 +1,5 @@
 import { isRegionName, nearestRegion, type RegionHint, type RegionName } from "@transmit-edge/core";
+import { type PasswordRules, readPasswordRules } from "./password-rules.ts";
 
 /** The Transmit regions a Worker can route to (the sandbox is a test environment, not a location). */
 export const ROUTABLE_REGIONS = ["us", "eu", "ca", "au"] as const satisfies readonly RegionName[];
@@ -20,6 +21,8 @@ export interface WorkerConfig {
   allowRegionOverride: boolean;
   allowInsecureLoopback: boolean;
   sessionSecret: string;
+  /** The password rules the password change page states and checks (src/password-rules.ts). */
+  passwordRules: PasswordRules;
   /** Deadline of each upstream call in ms (`UPSTREAM_TIMEOUT_MS`); undefined: the core client's default (10 s). */
   timeoutMs?: number;
   /**
@@ -31,8 +34,11 @@ export interface WorkerConfig {
 
 /** A configuration problem, with the names (never the values) of what is missing or wrong. */
 export class ConfigurationError extends Error {
-  constructor(readonly keys: string[]) {
-    super(`edge-login is not configured: missing or invalid ${keys.join(", ")}`);
+  constructor(
+    readonly keys: string[],
+    hint = "",
+  ) {
+    super(`edge-login is not configured: missing or invalid ${keys.join(", ")}${hint}`);
     this.name = "ConfigurationError";
   }
 }
@@ -85,6 +91,7 @@ function parseWhole(env: EnvLike, key: string, min: number, max: number, bad: st
  */
 export function readConfig(env: EnvLike): WorkerConfig {
   const missing: string[] = [];
+  let hint = "";
   const regions: WorkerConfig["regions"] = {};
   for (const region of ROUTABLE_REGIONS) {
     const prefix = `TRANSMIT_${region.toUpperCase()}_`;
@@ -93,6 +100,7 @@ export function readConfig(env: EnvLike): WorkerConfig {
     if (!clientId && !clientSecret) continue;
     if (!clientId || !clientSecret) {
       missing.push(clientId ? `${prefix}CLIENT_SECRET` : `${prefix}CLIENT_ID`);
+      hint = ". A region needs both its client id and its secret (wrangler secret put), or neither";
       continue;
     }
     const baseUrl = text(env, `${prefix}BASE_URL`);
@@ -101,6 +109,7 @@ export function readConfig(env: EnvLike): WorkerConfig {
   const candidates = ROUTABLE_REGIONS.filter((r) => regions[r]);
   if (candidates.length === 0 && missing.length === 0) {
     missing.push(...ROUTABLE_REGIONS.map((r) => `TRANSMIT_${r.toUpperCase()}_CLIENT_ID/_CLIENT_SECRET`));
+    hint = ". Set the client id and secret of at least one region (wrangler secret put)";
   }
   const sessionSecret = text(env, "SESSION_SECRET");
   // 32 bytes of entropy at least: the session keys are derived from it.
@@ -110,7 +119,8 @@ export function readConfig(env: EnvLike): WorkerConfig {
   // With 1, any stranger's guess would suspend the account: no untrusted attempt could stay below it.
   const maxPasswordFailures = parseWhole(env, "TRANSMIT_MAX_PASSWORD_FAILURES", 2, 20, missing);
   const failuresExpireIn = parseWhole(env, "TRANSMIT_FAILURES_EXPIRE_IN", 1, 525_600, missing);
-  if (missing.length > 0) throw new ConfigurationError(missing);
+  const passwordRules = readPasswordRules(env, missing);
+  if (missing.length > 0) throw new ConfigurationError(missing, hint);
   return {
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     regions,
@@ -119,6 +129,7 @@ export function readConfig(env: EnvLike): WorkerConfig {
     allowRegionOverride: text(env, "ALLOW_REGION_OVERRIDE") === "true",
     allowInsecureLoopback: text(env, "ALLOW_INSECURE_LOOPBACK") === "true",
     sessionSecret: sessionSecret!,
+    passwordRules,
     lockout: {
       ...(maxPasswordFailures !== undefined ? { maxPasswordFailures } : {}),
       ...(failuresExpireIn !== undefined ? { failuresExpireIn } : {}),

@@ -120,9 +120,9 @@ export function login(
   });
 }
 
-/** `name=value` of the session cookie in a response, or undefined. */
-export function sessionCookie(res: Response): string | undefined {
-  const line = res.headers.getSetCookie().find((l) => l.startsWith("__Host-session="));
+/** `name=value` of the session cookie (or of the cookie `name`) in a response, or undefined. */
+export function sessionCookie(res: Response, name = "__Host-session"): string | undefined {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`));
   return line?.split(";")[0];
 }
 

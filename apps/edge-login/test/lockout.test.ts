@@ -47,31 +47,6 @@ describe("malicious lockout (device cookies)", () => {
     expect(lockedAnswers(h)).toBe(0);
   });
 
-  it("A04 the throttled page tells a stranger when to try again in words, and nothing about the account", async () => {
-    const h = await harness();
-    for (const username of ["alice", "nobody-at-all"])
-      for (let i = 0; i < 3; i++)
-        await h.fetch("/auth/login", {
-          ...formLogin({ username, password: `Guess-${i}-Password!` }),
-          ip: `192.0.2.${i + 1}`,
-        });
-    const pages: string[] = [];
-    const retries: (string | null)[] = [];
-    for (const username of ["alice", "nobody-at-all"]) {
-      const res = await h.fetch("/auth/login", {
-        ...formLogin({ username, password: "Another-Guess-1!" }),
-        ip: "192.0.2.50",
-      });
-      expect(res.status).toBe(429);
-      retries.push(res.headers.get("retry-after"));
-      pages.push((await res.text()).replace(/name="username"[^>]*>/g, ""));
-    }
-    expect(pages[0]).toContain("Too many attempts. Try again in 16 minutes.");
-    expect(pages[1]).toBe(pages[0]);
-    expect(retries[0]).toBe(retries[1]);
-    expect(Number(retries[0])).toBeLessThanOrEqual(16 * 60);
-  });
-
   it("A04 the untrusted cap follows the tenant's lockout policy from configuration (8 failures in 30 minutes: 6 reach Transmit, never 8)", async () => {
     const h = await harness(
       { TRANSMIT_MAX_PASSWORD_FAILURES: "8", TRANSMIT_FAILURES_EXPIRE_IN: "30" },

@@ -1,13 +1,14 @@
 /** `createTransmitClient`: the public client, wiring config, transport, client token, requests and responses. */
 import { ClientTokenSource } from "./client-token.ts";
 import { type ConfigInput, resolveConfig } from "./config.ts";
-import { type Deadline, startDeadline } from "./deadline.ts";
+import { type Call, type EventInput, startDeadline } from "./deadline.ts";
 import { isInvalidClientTokenBody, parseErrorBody } from "./error-body.ts";
 import { TransmitError, transmitError } from "./errors.ts";
 import { RemoteKeySet } from "./jwks/key-set.ts";
 import { verifyJwt } from "./jwks/verify.ts";
 import {
   logoutRequest,
+  MAX_PASSWORD_LENGTH,
   passwordAuthenticateRequest,
   passwordResetRequest,
   refreshRequest,
@@ -15,7 +16,14 @@ import {
 } from "./requests.ts";
 import { ensureSuccess, parseSuccessJson, processTokenResponse } from "./responses.ts";
 import { createMemoryTokenCache } from "./token-cache.ts";
-import { DEFAULT_RETRY, type RetrySettings, send, type TransportContext, type UpstreamResponse } from "./transport.ts";
+import {
+  DEFAULT_RETRY,
+  type RetrySettings,
+  send,
+  type TransportContext,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from "./transport.ts";
 import type {
   PasswordAuthenticateInput,
   PasswordResetInput,
@@ -52,7 +60,15 @@ export interface TransmitClientOptions extends ConfigInput {
   timeoutMs?: number;
   /** Where client access tokens are cached (default: in memory, per client). */
   tokenCache?: TokenCache;
-  /** Observability hook; receives redacted events. Exceptions it throws are ignored. */
+  /**
+   * Shared store for the JWKS document (default: none, the key set is kept in memory per client), so new isolates
+   * or instances start with keys another one fetched. Holds public keys only.
+   */
+  jwksCache?: TokenCache;
+  /**
+   * Observability hook; receives redacted events. It is never awaited: exceptions it throws and promises it
+   * rejects are ignored, and a slow hook never delays a call.
+   */
   onEvent?: (event: TransmitEvent) => void;
   /** Clock in ms since epoch, for token expiry and JWT checks (default `Date.now`). */
   now?: () => number;
@@ -108,11 +124,31 @@ function isCloudflareWorkers(): boolean {
 
 const USERNAME_TYPES: readonly unknown[] = ["username", "email", "phone_number"];
 
-const required = (value: unknown, field: string): void => {
-  if (typeof value !== "string" || value.length === 0) {
-    throw transmitError("invalid_request", {}, `${field} must be a non-empty string`);
+/** Longest username, session id, refresh or reset token accepted, in characters. */
+const MAX_FIELD_LENGTH = 16 * 1024;
+
+const required = (value: unknown, field: string, max = MAX_FIELD_LENGTH): void => {
+  if (typeof value !== "string" || value.length === 0 || value.length > max) {
+    throw transmitError("invalid_request", {}, `${field} must be a string of 1 to ${max} characters`);
   }
 };
+
+/** Per-call options are checked like client options: a bad value is a `configuration` error, never a TypeError. */
+function checkRequestOptions(opts: RequestOptions | undefined): void {
+  if (opts === undefined) return;
+  const { timeoutMs, signal, trace } = opts ?? {};
+  const bad =
+    typeof opts !== "object" || opts === null
+      ? "options"
+      : timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs !== Infinity)
+        ? "timeoutMs"
+        : signal !== undefined && !(signal instanceof AbortSignal)
+          ? "signal"
+          : trace !== undefined && (typeof trace !== "object" || trace === null)
+            ? "trace"
+            : undefined;
+  if (bad) throw transmitError("configuration", {}, `invalid call option: ${bad}`);
+}
 
 /**
  * Creates a Transmit client. Options are validated immediately (`configuration` errors); nothing is fetched until a
@@ -138,10 +174,15 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
     fetch: userFetch ?? ((input, init) => globalThis.fetch(input, init)),
     now,
     emit: (event) => {
+      // Observability must not break logins: a throwing hook is ignored, a returned promise is neither awaited nor
+      // left to reject unhandled.
       try {
-        onEvent?.(event);
+        const result = onEvent?.(event) as unknown;
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+          Promise.resolve(result).catch(() => {});
+        }
       } catch {
-        // Observability must not break logins.
+        // ignored
       }
     },
     retry: {
@@ -151,6 +192,20 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs,
     },
     random: options.random ?? Math.random,
+    limits: config.limits,
+  };
+  let lastCallId = 0;
+  /** Starts a call: its deadline, a new call id, the trace context for its events, one resend. */
+  const openCall = (opts?: RequestOptions): Call => {
+    const id = ++lastCallId;
+    const trace = opts?.trace;
+    return Object.assign(startDeadline(opts?.timeoutMs ?? config.timeoutMs, opts?.signal), {
+      id,
+      resends: 1,
+      emit: (event: EventInput) => {
+        if (onEvent) ctx.emit({ ...event, callId: id, ...(trace !== undefined && { trace }) } as TransmitEvent);
+      },
+    });
   };
   const clientTokens = new ClientTokenSource(
     {
@@ -159,46 +214,63 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       cache: options.tokenCache ?? createMemoryTokenCache({ now }),
+      raceCache: options.tokenCache !== undefined,
       shareInFlight,
     },
     ctx,
   );
-  const keySet = new RemoteKeySet(config.jwksUrl, ctx, shareInFlight);
+  const keySet = new RemoteKeySet(config.jwksUrl, ctx, shareInFlight, options.jwksCache, openCall);
 
-  async function withDeadline<T>(opts: RequestOptions | undefined, run: (deadline: Deadline) => Promise<T>) {
-    const deadline = startDeadline(opts?.timeoutMs ?? config.timeoutMs, opts?.signal);
+  /** Runs one client call: options checked, one deadline, an `error` event for any failure. */
+  async function run<T>(opts: RequestOptions | undefined, body: (call: Call) => Promise<T>): Promise<T> {
+    let call: Call | undefined;
     try {
+      checkRequestOptions(opts);
+      call = openCall(opts);
       // Only the caller can have aborted already; asking the deadline's signal would create it for nothing.
-      if (opts?.signal?.aborted) throw deadline.error(undefined);
-      return await run(deadline);
+      if (opts?.signal?.aborted) throw call.error(undefined);
+      return await body(call);
+    } catch (error) {
+      if (error instanceof TransmitError) {
+        const event = { type: "error", code: error.code, status: error.status } as const;
+        const route = error.route;
+        if (call) call.emit(route ? { ...event, route } : event);
+        else ctx.emit({ ...event, callId: ++lastCallId });
+      }
+      throw error;
     } finally {
-      deadline.dispose();
+      call?.dispose();
     }
   }
 
-  /** Sends an API call with the client token; on 401 "Invalid token" replaces the token once and retries once. */
-  async function callApi(
-    build: (token: string) => Parameters<typeof send>[1],
-    deadline: Deadline,
-  ): Promise<UpstreamResponse> {
-    const token = await clientTokens.get(undefined, deadline);
-    const res = await send(ctx, build(token), deadline);
+  /**
+   * Sends an API call with the client token; on 401 "Invalid token" replaces the token once and retries once. For a
+   * request that must not be repeated once processed, that retry spends the call's only resend.
+   */
+  async function callApi(req: UpstreamRequest, call: Call): Promise<UpstreamResponse> {
+    const attempt = (token: string) =>
+      send(
+        ctx,
+        { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, secrets: [...req.secrets, token] },
+        call,
+      );
+    const token = await clientTokens.get(undefined, call);
+    const res = await attempt(token);
     if (!isClientTokenRejected(res)) return res;
-    const fresh = await clientTokens.replace(undefined, token, deadline);
-    const retried = await send(ctx, build(fresh), deadline);
-    if (isClientTokenRejected(retried)) {
-      throw transmitError("unauthorized_client", { status: 401, route: build(fresh).route }, "client token rejected");
-    }
+    if (req.retry === "once-sent" && call.resends-- < 1) throw clientRejected(req);
+    const fresh = await clientTokens.replace(undefined, token, call);
+    const retried = await attempt(fresh);
+    if (isClientTokenRejected(retried)) throw clientRejected(req);
     return retried;
   }
 
-  async function verify(jwt: string, audience: string | string[] | undefined, opts: RequestOptions | undefined) {
-    const issuer = config.issuer;
-    if (issuer === undefined) {
-      throw transmitError("configuration", {}, "issuer is required to verify tokens (sandbox or custom baseUrl)");
-    }
-    return withDeadline(opts, (deadline) =>
-      verifyJwt(
+  function verify(jwt: string, audience: string | string[] | undefined, opts: RequestOptions | undefined) {
+    return run(opts, (call) => {
+      const issuer = config.issuer;
+      if (issuer === undefined) {
+        throw transmitError("configuration", {}, "issuer is required to verify tokens (sandbox or custom baseUrl)");
+      }
+      return verifyJwt(
         jwt,
         keySet,
         {
@@ -208,69 +280,93 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
           clockToleranceSec: config.clockToleranceSec,
           nowMs: now(),
         },
-        deadline,
-      ),
-    );
+        call,
+      );
+    });
   }
+
+  const tokenSet = (
+    route: Parameters<typeof processTokenResponse>[0],
+    build: () => UpstreamRequest,
+    opts?: RequestOptions,
+  ) => run(opts, async (call) => processTokenResponse(route, await callApi(build(), call), now()));
 
   return {
     root: config.root,
     region: config.region,
     passwords: {
-      async authenticate(input, opts) {
-        required(input?.username, "username");
-        required(input?.password, "password");
-        if (input.usernameType !== undefined && !USERNAME_TYPES.includes(input.usernameType)) {
-          throw transmitError("invalid_request", {}, "usernameType must be username, email or phone_number");
-        }
-        const route = "password.authenticate";
-        const res = await withDeadline(opts, (d) =>
-          callApi((t) => passwordAuthenticateRequest(config.root, t, input), d),
-        );
-        return processTokenResponse(route, res, now());
-      },
-      async reset(input, opts) {
-        required(input?.resetToken, "resetToken");
-        required(input?.newPassword, "newPassword");
-        const route = "password.reset";
-        const res = await withDeadline(opts, (d) => callApi((t) => passwordResetRequest(config.root, t, input), d));
-        ensureSuccess(route, res, now());
-        const json = res.text ? parseSuccessJson(route, res.status, res.headers, res.text) : {};
-        return typeof json.message === "string" ? { message: json.message } : {};
-      },
+      authenticate: (input, opts) =>
+        tokenSet(
+          "password.authenticate",
+          () => {
+            required(input?.username, "username");
+            required(input?.password, "password", MAX_PASSWORD_LENGTH);
+            if (input.usernameType !== undefined && !USERNAME_TYPES.includes(input.usernameType)) {
+              throw transmitError("invalid_request", {}, "usernameType must be username, email or phone_number");
+            }
+            return passwordAuthenticateRequest(config.root, input);
+          },
+          opts,
+        ),
+      reset: (input, opts) =>
+        run(opts, async (call) => {
+          required(input?.resetToken, "resetToken");
+          required(input?.newPassword, "newPassword", MAX_PASSWORD_LENGTH);
+          const route = "password.reset";
+          const res = await callApi(passwordResetRequest(config.root, input), call);
+          ensureSuccess(route, res, now());
+          const json = res.text ? parseSuccessJson(route, res.status, res.headers, res.text) : {};
+          return typeof json.message === "string" ? { message: json.message } : {};
+        }),
     },
     sessions: {
-      async authenticate(input, opts) {
-        required(input?.sessionId, "sessionId");
-        const res = await withDeadline(opts, (d) =>
-          callApi((t) => sessionAuthenticateRequest(config.root, t, input), d),
-        );
-        return processTokenResponse("session.authenticate", res, now());
-      },
-      async logout(sessionId, opts) {
-        required(sessionId, "sessionId");
-        const res = await withDeadline(opts, (d) => callApi((t) => logoutRequest(config.root, t, sessionId), d));
-        try {
-          ensureSuccess("session.logout", res, now());
-        } catch (error) {
-          // A retry after an attempt that may have been processed (answer lost, 5xx) finds the session already gone:
-          // that is the outcome the caller asked for, not a failure.
-          if ((res.attempt ?? 1) > 1 && error instanceof TransmitError && error.code === "session_not_found") return;
-          throw error;
-        }
-      },
+      authenticate: (input, opts) =>
+        tokenSet(
+          "session.authenticate",
+          () => {
+            required(input?.sessionId, "sessionId");
+            return sessionAuthenticateRequest(config.root, input);
+          },
+          opts,
+        ),
+      logout: (sessionId, opts) =>
+        run(opts, async (call) => {
+          required(sessionId, "sessionId");
+          const res = await callApi(logoutRequest(config.root, sessionId), call);
+          try {
+            ensureSuccess("session.logout", res, now());
+          } catch (error) {
+            // A retry after an attempt that may have been processed (answer lost, 5xx) finds the session already
+            // gone: that is the outcome the caller asked for, not a failure.
+            if ((res.attempt ?? 1) > 1 && error instanceof TransmitError && error.code === "session_not_found") return;
+            throw error;
+          }
+        }),
     },
     tokens: {
-      async refresh(refreshToken, opts) {
-        required(refreshToken, "refreshToken");
-        const res = await withDeadline(opts, (d) => callApi((t) => refreshRequest(config.root, t, refreshToken), d));
-        return processTokenResponse("token.refresh", res, now());
-      },
+      refresh: (refreshToken, opts) =>
+        tokenSet(
+          "token.refresh",
+          () => {
+            required(refreshToken, "refreshToken");
+            return refreshRequest(config.root, refreshToken);
+          },
+          opts,
+        ),
       verifyIdToken: (jwt, opts) => verify(jwt, config.clientId, opts),
       verifyAccessToken: (jwt, opts) => verify(jwt, opts?.audience, opts),
     },
-    clientAccessToken: (opts) => withDeadline(opts, (d) => clientTokens.get(opts?.resource, d)),
+    clientAccessToken: (opts) =>
+      run(opts, (call) => {
+        const resource = opts?.resource;
+        if (resource !== undefined) required(resource, "resource");
+        return clientTokens.get(resource, call);
+      }),
   };
+}
+
+function clientRejected(req: UpstreamRequest) {
+  return transmitError("unauthorized_client", { status: 401, route: req.route }, "client token rejected");
 }
 
 function isClientTokenRejected(res: UpstreamResponse): boolean {

@@ -1,4 +1,5 @@
 /** Validation of client options: everything is checked when the client is created, before any request. */
+import { type BodyLimits, DEFAULT_BODY_LIMITS } from "./body.ts";
 import { transmitError } from "./errors.ts";
 import type { TokenAlgorithm } from "./jwks/verify.ts";
 import { isRegionName, regions } from "./regions.ts";
@@ -16,6 +17,7 @@ export interface ResolvedConfig {
   timeoutMs: number;
   algorithms: readonly TokenAlgorithm[];
   clockToleranceSec: number;
+  limits: BodyLimits;
 }
 
 /** Inputs of {@link resolveConfig}: the subset of client options that shapes URLs and checks. */
@@ -31,6 +33,8 @@ export interface ConfigInput {
   allowInsecureLoopback?: boolean | undefined;
   algorithms?: readonly TokenAlgorithm[] | undefined;
   clockToleranceSec?: number | undefined;
+  /** Largest upstream bodies read, per kind of response (see {@link BodyLimits}). */
+  maxBodyBytes?: Partial<BodyLimits> | undefined;
 }
 
 const fail = (detail: string) => transmitError("configuration", {}, detail);
@@ -104,7 +108,12 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
   if (!Number.isFinite(clockToleranceSec) || clockToleranceSec < 0 || clockToleranceSec > 300) {
     throw fail("clockToleranceSec must be between 0 and 300");
   }
+  const limits = { ...DEFAULT_BODY_LIMITS, ...input.maxBodyBytes };
+  for (const value of Object.values(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw fail("maxBodyBytes values must be positive integers");
+  }
   return {
+    limits,
     region,
     root,
     tokenUrl: `${root}${tokenPath}`,

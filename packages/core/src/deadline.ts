@@ -2,18 +2,28 @@
  * One overall deadline per client call: a timer-driven AbortController combined with the caller's signal. Created
  * inside the call (on Workers a timer must belong to the request that uses it). `AbortSignal.any` is used when
  * present, with a small fallback for runtimes that lack it.
+ *
+ * Every await of a call goes through {@link untilDeadline} (fetch, body reads, caches), so a dependency that
+ * ignores the abort signal still cannot hold a call past its deadline (docs/core-reliability.md, "Deadlines").
  */
 import { type TransmitError, transmitError } from "./errors.ts";
-import type { RouteName } from "./types.ts";
+import type { RouteName, TransmitEvent } from "./types.ts";
 
 /** A running deadline. Call `dispose()` when the call settles. */
 export interface Deadline {
   /** Aborts when the caller aborts or the time is up. */
   readonly signal: AbortSignal;
+  /** When the time is up, in ms since epoch of the runtime's real clock (`Date.now`). */
+  readonly endsAt: number;
   /** Milliseconds left (never negative). */
   remainingMs(): number;
   /** The error for an aborted deadline: `aborted` when the caller aborted, else `timeout`. */
   error(route: RouteName | undefined): TransmitError;
+  /**
+   * Runs `onAbort` once when the deadline aborts, until the returned function is called. Cheaper than a listener
+   * per await: a call races several awaits, and one listener on the signal serves them all.
+   */
+  whenAborted(onAbort: () => void): () => void;
   /** Releases timers and listeners. */
   dispose(): void;
 }
@@ -23,15 +33,19 @@ export interface Deadline {
  * builds a transferable signal plus a weak reference per call and keeps both until the time is up (measured in
  * bench/: it was half of a login's client-side CPU). The reason is the same `TimeoutError` DOMException.
  */
-function timeoutSignal(ms: number): { signal: AbortSignal; dispose: () => void } {
+function timeoutSignal(ms: number, onTimeout: () => void): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  if (ms <= 0) {
+  const fire = () => {
     controller.abort(new DOMException("timed out", "TimeoutError"));
+    onTimeout();
+  };
+  if (ms <= 0) {
+    fire();
     return { signal: controller.signal, dispose: () => {} };
   }
   // Not unref'd: a call in flight keeps the process alive until it settles or times out (Deno ends a test whose
   // only pending work is an unref'd timer), and `dispose()` clears the timer as soon as the call settles.
-  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), ms);
+  const timer = setTimeout(fire, ms);
   return { signal: controller.signal, dispose: () => clearTimeout(timer) };
 }
 
@@ -70,11 +84,21 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
   const remainingMs = () => Math.max(0, ms - (Date.now() - startedAt));
   let timer: { signal: AbortSignal; dispose: () => void } | undefined;
   let combined: { signal: AbortSignal; dispose: () => void } | undefined;
+  // Races waiting for the deadline. Called straight from the timer (and from one listener on the caller's signal):
+  // an `abort` listener per race costs more than the rest of a login's client-side work in Node (bench/).
+  const waiters = new Set<() => void>();
+  let fired = false;
+  const fire = () => {
+    if (fired) return;
+    fired = true;
+    for (const waiter of waiters) waiter();
+  };
   const open = (): AbortSignal => {
     if (!combined) {
       // Started late: the timer runs for what is left of the deadline (already aborted when nothing is left).
-      timer = timeoutSignal(remainingMs());
+      timer = timeoutSignal(remainingMs(), fire);
       combined = callerSignal ? anySignal([callerSignal, timer.signal]) : { signal: timer.signal, dispose: () => {} };
+      callerSignal?.addEventListener("abort", fire, { once: true });
     }
     return combined.signal;
   };
@@ -82,7 +106,13 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
     get signal() {
       return open();
     },
+    endsAt: startedAt + ms,
     remainingMs,
+    whenAborted(onAbort) {
+      open();
+      waiters.add(onAbort);
+      return () => waiters.delete(onAbort);
+    },
     error: (route) =>
       callerSignal?.aborted
         ? transmitError("aborted", route ? { route } : {})
@@ -90,6 +120,7 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
     dispose: () => {
       combined?.dispose();
       timer?.dispose();
+      callerSignal?.removeEventListener("abort", fire);
     },
   };
 }
@@ -99,36 +130,60 @@ export function sleep(ms: number, deadline: Deadline, route: RouteName): Promise
   if (deadline.signal.aborted) return Promise.reject(deadline.error(route));
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const stop = deadline.whenAborted(() => {
       clearTimeout(timer);
       reject(deadline.error(route));
-    };
+    });
     const timer = setTimeout(() => {
-      deadline.signal.removeEventListener("abort", onAbort);
+      stop();
       resolve();
     }, ms);
-    deadline.signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
+/** An event before the call adds its id and trace context. */
+export type EventInput = TransmitEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, "callId" | "trace">
+    : never
+  : never;
+
+/** One client call: its deadline, its id and trace context for events, and its resend budget. */
+export interface Call extends Deadline {
+  /** Links the events of one call. */
+  readonly id: number;
+  /** Emits `event` with this call's id and trace context. Never throws, never waits for the hook. */
+  emit(event: EventInput): void;
+  /**
+   * Resends left for requests that may have been processed once sent (the password POST): one per call, whatever
+   * the reason (`Retry-After`, a rejected client token).
+   */
+  resends: number;
+}
+
 /**
- * Waits for `promise` (possibly started by another call) but no longer than this call's own deadline, so a shared
- * fetch never holds a caller past its own timeout or abort.
+ * Waits for `promise` (possibly started by another call, or a dependency that ignores abort signals) but no longer
+ * than this call's own deadline. A late settlement of `promise` is handled, so it never becomes an unhandled
+ * rejection.
  */
 export function untilDeadline<T>(promise: Promise<T>, deadline: Deadline, route: RouteName): Promise<T> {
   if (deadline.signal.aborted) return Promise.reject(deadline.error(route));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(deadline.error(route));
-    deadline.signal.addEventListener("abort", onAbort, { once: true });
+    const stop = deadline.whenAborted(() => reject(deadline.error(route)));
     promise.then(
       (value) => {
-        deadline.signal.removeEventListener("abort", onAbort);
+        stop();
         resolve(value);
       },
       (error: unknown) => {
-        deadline.signal.removeEventListener("abort", onAbort);
+        stop();
         reject(error);
       },
     );
   });
+}
+
+/** Runs `fn` (a store or a custom fetch that may throw, reject or never settle) within the deadline. */
+export function bounded<T>(fn: () => T | PromiseLike<T>, deadline: Deadline, route: RouteName): Promise<T> {
+  return untilDeadline(new Promise<T>((resolve) => resolve(fn())), deadline, route);
 }

@@ -4,6 +4,9 @@
  *
  * @packageDocumentation
  */
+
+export type { BodyLimits } from "./body.ts";
+export { type BearerChallengeOptions, bearerChallenge } from "./challenge.ts";
 export { createTransmitClient, type TransmitClient, type TransmitClientOptions } from "./client.ts";
 export { TransmitError, type TransmitErrorCode, type TransmitErrorInit } from "./errors.ts";
 export type { TokenAlgorithm } from "./jwks/verify.ts";
@@ -24,6 +27,7 @@ export type {
   SessionAuthenticateInput,
   TokenCache,
   TokenSet,
+  TraceContext,
   TransmitEvent,
   VerifiedClaims,
   VerifyAccessTokenOptions,

@@ -1,6 +1,6 @@
 /**
- * Transmit's regions (transmit-api.md sections 1 and 5.3). Locations are approximate and only used to pick the
- * nearest region; Transmit does not publish data-centre locations.
+ * Transmit's regions (docs/transmit-contract.md, "Hosts and issuers"). Locations are approximate and only used to
+ * pick the nearest region; Transmit does not publish data-centre locations.
  */
 import type { RegionName } from "./types.ts";
 

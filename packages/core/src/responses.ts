@@ -4,26 +4,18 @@
  */
 import { type ErrorBody, parseErrorBody, parseJsonObject } from "./error-body.ts";
 import { type TransmitError, type TransmitErrorCode, transmitError } from "./errors.ts";
+import { parseRetryAfter } from "./retry-after.ts";
 import { createTokenSet } from "./token-set.ts";
 import type { UpstreamResponse } from "./transport.ts";
 import type { RouteName, TokenSet } from "./types.ts";
 
-/** Reads the upstream request id from the usual headers. */
-export function requestIdOf(headers: Headers): string | undefined {
-  return headers.get("x-request-id") ?? headers.get("x-correlation-id") ?? headers.get("request-id") ?? undefined;
-}
+/** Request ids are copied into errors and events: only id-shaped values, never free text. */
+const SAFE_REQUEST_ID = /^[\w.:/+=-]{1,128}$/;
 
-/**
- * Parses `Retry-After` (delta-seconds or HTTP-date, RFC 9110 section 10.2.3) into whole seconds >= 0.
- * Returns `undefined` when absent or unparseable.
- */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number.parseInt(trimmed, 10);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - nowMs) / 1000));
+/** Reads the upstream request id from the usual headers, when it looks like one. */
+export function requestIdOf(headers: Headers): string | undefined {
+  const id = headers.get("x-request-id") ?? headers.get("x-correlation-id") ?? headers.get("request-id");
+  return id !== null && SAFE_REQUEST_ID.test(id) ? id : undefined;
 }
 
 const LOCKED = /auth_locked|locked|suspended/i;
@@ -34,8 +26,12 @@ const INVALID_INPUT = /system_invalid_input|validation/i;
 function codeFor(route: RouteName, status: number, body: ErrorBody): TransmitErrorCode {
   const text = `${body.code ?? ""} ${body.message ?? ""}`;
   if (status === 429) return "rate_limited";
-  if (status >= 500) return "upstream_unavailable";
+  // 408: the server gave up waiting for the request, which was not processed (RFC 9110 section 15.5.9).
+  if (status >= 500 || status === 408) return "upstream_unavailable";
   if (status < 400) return "invalid_response"; // e.g. a 3xx, which `redirect: "manual"` leaves unfollowed
+  // 431: request headers too large (RFC 6585 section 5). The only large header is the client token's, so this is
+  // the client's fault, never the user's password.
+  if (status === 431) return "unauthorized_client";
   // Bad client id/secret is undocumented: `{message:"Bad request"}` 400 or OAuth `invalid_client` 400/401.
   if (route === "token") return "unauthorized_client";
   if (route === "jwks") return "invalid_response";
@@ -45,8 +41,8 @@ function codeFor(route: RouteName, status: number, body: ErrorBody): TransmitErr
   }
   switch (route) {
     case "password.authenticate":
-      // Undocumented (transmit-api.md 3.3): a wrong password may come as 400 or 401. Every 4xx is a generic
-      // credentials failure (fail closed, no user enumeration) except recognisable input-validation errors.
+      // Undocumented (docs/transmit-contract.md, "Error bodies"): a wrong password may come as 400 or 401. Every
+      // 4xx is a generic credentials failure (fail closed, no user enumeration) except recognisable validation errors.
       if (status === 400 && (body.validation === true || INVALID_INPUT.test(text))) return "invalid_request";
       return "invalid_credentials";
     case "session.authenticate":
@@ -89,7 +85,8 @@ export function errorFromResponse(
   );
 }
 
-function invalidResponse(route: RouteName, status: number, headers: Headers, detail: string): TransmitError {
+/** An `invalid_response` error for an answer of `route`, with its status and request id. */
+export function invalidResponse(route: RouteName, status: number, headers: Headers, detail: string): TransmitError {
   const requestId = requestIdOf(headers);
   return transmitError("invalid_response", { status, route, ...(requestId !== undefined && { requestId }) }, detail);
 }
@@ -100,6 +97,13 @@ export function parseSuccessJson(route: RouteName, status: number, headers: Head
   if (!json) throw invalidResponse(route, status, headers, `${route} returned a body that is not a JSON object`);
   return json;
 }
+
+/**
+ * Largest `expires_in` accepted, in seconds (one year). Transmit's tokens live an hour by default and their
+ * lifetimes can be configured per resource (docs/transmit-contract.md, "Token lifetimes"); a larger value is a
+ * broken answer, and would overflow the expiry arithmetic of caches.
+ */
+export const MAX_EXPIRES_IN_SEC = 365 * 86_400;
 
 /** Converts a 200 token response (`access_token`, `token_type`, `expires_in`, ...) to a {@link TokenSet}. */
 export function tokenSetFromJson(
@@ -113,8 +117,8 @@ export function tokenSetFromJson(
   if (typeof access_token !== "string" || access_token.length === 0) {
     throw invalidResponse(route, status, headers, "access_token missing");
   }
-  if (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw invalidResponse(route, status, headers, "expires_in missing or invalid");
+  if (typeof expiresIn !== "number" || !(expiresIn >= 1 && expiresIn <= MAX_EXPIRES_IN_SEC)) {
+    throw invalidResponse(route, status, headers, "expires_in missing or out of range");
   }
   if (token_type !== undefined && typeof token_type !== "string") {
     throw invalidResponse(route, status, headers, "token_type invalid");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TransmitError } from "../src/index.ts";
-import { errorFromResponse, parseRetryAfter, tokenSetFromJson } from "../src/responses.ts";
+import { errorFromResponse, tokenSetFromJson } from "../src/responses.ts";
+import { parseRetryAfter } from "../src/retry-after.ts";
 import { caught, clientToken, FakeFetch, json, makeClient, type Responder, text, userTokens } from "./helpers.ts";
 
 async function authenticateAgainst(responder: Responder) {

@@ -5,6 +5,7 @@ describe("public surface", () => {
   it("exports exactly the documented runtime values", () => {
     expect(Object.keys(core).sort()).toEqual([
       "TransmitError",
+      "bearerChallenge",
       "createMemoryTokenCache",
       "createTransmitClient",
       "isRegionName",

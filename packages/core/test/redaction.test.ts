@@ -110,6 +110,40 @@ describe("redaction", () => {
     expectNoSentinel(JSON.stringify(events));
   });
 
+  it("keeps the request body of a custom fetch's error out of the error's cause", async () => {
+    // A custom fetch that reports failures with the request it was given (some HTTP clients do).
+    const leaky = async (url: string, init: RequestInit) => {
+      const error = new Error(`request to ${url} failed: ${String(init.body)} ${JSON.stringify(init.headers)}`);
+      Object.assign(error, { code: "ECONNRESET" });
+      throw error;
+    };
+    const tokenFetch = makeClient(new FakeFetch(), { fetch: leaky, retry: { maxRetries: 0 } }).client;
+    const tokenError = (await caught(() => tokenFetch.clientAccessToken())) as TransmitError;
+    expect(tokenError.code).toBe("network");
+    const fake = new FakeFetch().on("/oidc/token", clientToken(CLIENT_TOKEN));
+    const apiFetch = async (url: string, init: RequestInit) =>
+      url.endsWith("/oidc/token") ? fake.fetch(url, init) : leaky(url, init);
+    const apiClient = makeClient(fake, { fetch: apiFetch }).client;
+    const apiError = (await caught(() =>
+      apiClient.passwords.authenticate({ username: "alice", password: PASSWORD }),
+    )) as TransmitError;
+    // Only the client token in the headers (the body is not echoed): still no secret in the cause.
+    const headersOnly = async (url: string, init: RequestInit) => {
+      if (url.endsWith("/oidc/token")) return fake.fetch(url, init);
+      throw new Error(`request failed with headers ${JSON.stringify(init.headers)}`);
+    };
+    const headerClient = makeClient(fake, { fetch: headersOnly }).client;
+    const headerError = (await caught(() =>
+      headerClient.passwords.authenticate({ username: "alice", password: PASSWORD }),
+    )) as TransmitError;
+    expect(headerError.code).toBe("network");
+    for (const error of [tokenError, apiError, headerError]) {
+      const cause = error.cause as Error & { code?: string };
+      expectNoSentinel(`${serialise(error)} ${serialise(cause)} ${cause.message} ${JSON.stringify(cause)}`);
+      if (error !== headerError) expect(cause.code).toBe("ECONNRESET"); // what helps diagnosis stays
+    }
+  });
+
   it("configuration errors never echo the client secret", () => {
     let thrown: unknown;
     try {

@@ -169,8 +169,8 @@ export interface MemoryLimiterOptions {
   /** Attempts per device cookie of an account. Default from {@link lockoutRules}: 4 per 16 minutes. */
   device?: LimitRule;
   /**
-   * Most keys tracked per scope. When every tracked key is still live, an attempt for a new key is refused until one
-   * expires: a flood of new keys cannot push out a live counter. Default 50,000.
+   * Most keys tracked per table. When every tracked key is still live, the weakest counter (fewest attempts, then the
+   * oldest) makes room: a flood of one-attempt keys cannot push out a larger live counter. Default 50,000.
    */
   maxKeys?: number;
   /** Clock in milliseconds (tests). */
@@ -198,7 +198,7 @@ interface Table {
  * A {@link Limiter} for one process that keeps the times of recent attempts per key (a true sliding window).
  * Account attempts stay below Transmit's lockout ({@link lockoutRules}), untrusted ones apart from those of each
  * device cookie. Memory is bounded (`maxKeys` keys per table, at most `limit` times each); expired keys are dropped
- * first, and a table full of live counters refuses new keys rather than forgetting old ones (fail towards throttling).
+ * first, and a table full of live counters gives up its weakest one (fewest attempts, then the oldest).
  *
  * @example
  * ```ts
@@ -257,6 +257,27 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): Limiter {
     return table.stamps.size < maxKeys;
   }
 
+  /**
+   * A table full of live keys gives up its weakest counter: the fewest attempts, the oldest last attempt first.
+   * Junk keys made to flush the table have one attempt each, so a counter with more attempts outlives all of them,
+   * and nobody is turned away because strangers filled the table (a full table that refused new keys would lock
+   * every other user out). Costs one pass over the table, only while it is full.
+   */
+  function evictWeakest(table: Table): void {
+    let weakest: string | undefined;
+    let fewest = Number.POSITIVE_INFINITY;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [key, stamps] of table.stamps) {
+      const last = stamps[stamps.length - 1] as number;
+      if (stamps.length < fewest || (stamps.length === fewest && last < oldest)) {
+        weakest = key;
+        fewest = stamps.length;
+        oldest = last;
+      }
+    }
+    if (weakest !== undefined) table.stamps.delete(weakest);
+  }
+
   return {
     async hit(k) {
       const t = now();
@@ -265,9 +286,7 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): Limiter {
       const verdict = windowVerdict(stamps ?? [], t, table.rule);
       if (!verdict.allowed) return verdict;
       if (!stamps) {
-        if (!makeRoom(table, t)) {
-          return { allowed: false, retryAfter: Math.max(1, Math.ceil((table.freeAt - t) / 1000)) };
-        }
+        if (!makeRoom(table, t)) evictWeakest(table);
         stamps = [];
         table.stamps.set(key, stamps);
       }
