@@ -134,21 +134,13 @@ function rulesBelow(
   const max = integerIn(factory, "transmit.maxPasswordFailures", lockout?.maxPasswordFailures, 5, 1, 20);
   const minutes = integerIn(factory, "transmit.failuresExpireIn", lockout?.failuresExpireIn, 15, 1, 525_600);
   if (max < 2) {
-    throw new OptionError(
-      factory,
-      "transmit.maxPasswordFailures",
-      "must be 2 or more (with 1, any wrong guess suspends the account)",
-    );
+    throw new OptionError(factory, "transmit.maxPasswordFailures", "must be 2 or more");
   }
   const windowMs = minutes * 60_000 + SKEW_MS;
   const check = (option: "account" | "device", rule: LimitRule): LimitRule => {
     const valid = validRule(rule, option, factory);
     if (valid.limit > max - 1 || valid.windowMs < minutes * 60_000) {
-      throw new OptionError(
-        factory,
-        option,
-        "must stay below Transmit's lockout (at most maxPasswordFailures - 1 per failuresExpireIn; see `transmit`)",
-      );
+      throw new OptionError(factory, option, "must stay below Transmit's lockout (see `transmit`)");
     }
     return valid;
   };
