@@ -2,18 +2,6 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ALICE, counting, deviceCookie, harness, login, ORIGIN, sessionCookie } from "./helpers.ts";
 
-/** A form post of the login page, as a browser sends it (the throttled page is what a person reads). */
-const formLogin = (fields: Record<string, string>, cookie?: string) =>
-  ({
-    method: "POST",
-    headers: {
-      origin: ORIGIN,
-      "content-type": "application/x-www-form-urlencoded",
-      ...(cookie ? { cookie } : {}),
-    },
-    body: new URLSearchParams(fields).toString(),
-  }) as const;
-
 /** Upstream password checks Transmit answered "locked" (the emulator's 403 `auth_locked`). */
 const lockedAnswers = (h: Awaited<ReturnType<typeof harness>>) =>
   h.emulator.requests({ route: "password.authenticate" }).filter((c) => c.status === 403).length;
