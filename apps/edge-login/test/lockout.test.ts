@@ -7,7 +7,7 @@ const lockedAnswers = (h: Awaited<ReturnType<typeof harness>>) =>
   h.emulator.requests({ route: "password.authenticate" }).filter((c) => c.status === 403).length;
 
 describe("malicious lockout (device cookies)", () => {
-  it("A04 20 wrong guesses for alice from 20 IPs: 3 reach Transmit, it never suspends her, and her browser with its device cookie still signs in", async () => {
+  it("A04 H05 20 wrong guesses for alice from 20 IPs: 3 reach Transmit, it never suspends her, and her browser with its device cookie still signs in", async () => {
     const h = await harness();
     const first = await login(h, ALICE, { ip: "198.51.100.1" });
     const device = deviceCookie(first)!;
@@ -35,7 +35,7 @@ describe("malicious lockout (device cookies)", () => {
     expect(lockedAnswers(h)).toBe(0);
   });
 
-  it("A04 the untrusted cap follows the tenant's lockout policy from configuration (8 failures in 30 minutes: 6 reach Transmit, never 8)", async () => {
+  it("A04 H05 the untrusted cap follows the tenant's lockout policy from configuration (8 failures in 30 minutes: 6 reach Transmit, never 8)", async () => {
     const h = await harness(
       { TRANSMIT_MAX_PASSWORD_FAILURES: "8", TRANSMIT_FAILURES_EXPIRE_IN: "30" },
       { policy: { maxPasswordFailures: 8, failuresExpireIn: 30 } },
@@ -56,14 +56,14 @@ describe("malicious lockout (device cookies)", () => {
     expect((await login(h, ALICE, { headers: { cookie: device } })).status).toBe(200);
   });
 
-  it("G01 a lockout policy the throttle cannot stay below (TRANSMIT_MAX_PASSWORD_FAILURES=1) fails closed, naming the key", async () => {
+  it("G01 H05 a lockout policy the throttle cannot stay below (TRANSMIT_MAX_PASSWORD_FAILURES=1) fails closed, naming the key", async () => {
     const h = await harness({ TRANSMIT_MAX_PASSWORD_FAILURES: "1" });
     const res = await login(h, ALICE);
     expect(res.status).toBe(500);
     expect(h.calls("password.authenticate")).toBe(0);
   });
 
-  it("A04 a device cookie signed for another account, tampered with or made up counts as untrusted", async () => {
+  it("A04 H05 a device cookie signed for another account, tampered with or made up counts as untrusted", async () => {
     const h = await harness();
     await h.emulator.addUser("eu", { username: "bob", password: "Bob-Password-1234!" });
     const alice = deviceCookie(await login(h, ALICE))!;
@@ -83,7 +83,7 @@ describe("malicious lockout (device cookies)", () => {
     expect((await login(h, ALICE, { headers: { cookie: alice } })).status).toBe(200);
   });
 
-  it("A05 C05 requests a cheaper layer refused (per-IP limit, CSRF, bad body, query credentials) create no account object", async () => {
+  it("A05 C05 H12 requests a cheaper layer refused (per-IP limit, CSRF, bad body, query credentials) create no account object", async () => {
     const accounts = counting(env.ACCOUNT_THROTTLE);
     const h = await harness({}, { bindings: () => ({ ACCOUNT_THROTTLE: accounts.namespace }) });
     const refused = [

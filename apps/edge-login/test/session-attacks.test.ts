@@ -24,7 +24,7 @@ function record(nowS: number, overrides: Partial<SessionRecord> = {}): SessionRe
 }
 
 describe("race-to-resurrect (logout racing other requests)", () => {
-  it("C06 a refresh that Transmit answered before the logout but that lands after it does not bring the session back", async () => {
+  it("C06 H03 a refresh that Transmit answered before the logout but that lands after it does not bring the session back", async () => {
     let reached = () => {};
     const atUpstream = new Promise<void>((resolve) => {
       reached = resolve;
@@ -56,7 +56,7 @@ describe("race-to-resurrect (logout racing other requests)", () => {
     expect((await h.fetch("/api/me", { headers: { cookie } })).status).toBe(401);
   });
 
-  it("C06 polling GET /auth/session and /api/me during logout, 25 trials with jittered Durable Object calls: a replayed cookie never works afterwards", async () => {
+  it("C06 H03 polling GET /auth/session and /api/me during logout, 25 trials with jittered Durable Object calls: a replayed cookie never works afterwards", async () => {
     // Every call to a session object is delayed by 0-3 ms, as network hops between isolates and objects are.
     const jitter = () => new Promise<void>((r) => setTimeout(r, Math.floor(Math.random() * 4)));
     const h = await harness(
@@ -88,7 +88,7 @@ describe("race-to-resurrect (logout racing other requests)", () => {
     expect(resurrected).toBe(0);
   });
 
-  it("C06 inside the object: a late write after delete is refused, and nothing is stored", async () => {
+  it("C06 H03 inside the object: a late write after delete is refused, and nothing is stored", async () => {
     const stub = env.SESSIONS.get(env.SESSIONS.newUniqueId());
     const nowS = Math.floor(Date.now() / 1000);
     expect(await stub.create(record(nowS))).toBe(true);
@@ -101,7 +101,7 @@ describe("race-to-resurrect (logout racing other requests)", () => {
     expect(await stub.read(nowS * 1000)).toBeNull();
   });
 
-  it("C06 C11 inside the object: a touch that read the record before a refresh cannot put the spent refresh token back", async () => {
+  it("C06 H03 C11 inside the object: a touch that read the record before a refresh cannot put the spent refresh token back", async () => {
     const stub = env.SESSIONS.get(env.SESSIONS.newUniqueId());
     const nowS = Math.floor(Date.now() / 1000);
     await stub.create(record(nowS));
@@ -119,7 +119,7 @@ describe("race-to-resurrect (logout racing other requests)", () => {
 });
 
 describe("forged session ids", () => {
-  it("C05 forged, random and tampered session cookies cause zero Durable Object calls and no upstream call, on every route", async () => {
+  it("C05 H12 forged, random and tampered session cookies cause zero Durable Object calls and no upstream call, on every route", async () => {
     const sessions = counting(env.SESSIONS);
     const h = await harness({}, { bindings: () => ({ SESSIONS: sessions.namespace }) });
     const first = await login(h, ALICE);

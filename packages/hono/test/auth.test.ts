@@ -101,7 +101,7 @@ describe("A. authentication and anti-automation", () => {
     expect((await loginJson(s.app, { username: "alice", password: "pw-alice" })).status).toBe(200);
   });
 
-  it("A04 a success without a device cookie takes back only its own attempt: earlier failures still count; refused attempts are not counted", async () => {
+  it("A04 H05 a success without a device cookie takes back only its own attempt: earlier failures still count; refused attempts are not counted", async () => {
     const s = setup({ limits: { account: 3 } });
     await loginJson(s.app, { username: "alice", password: "bad" });
     for (let i = 0; i < 3; i++) {

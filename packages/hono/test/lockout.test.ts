@@ -110,7 +110,7 @@ async function guesses(w: World, n: number, cookie?: string, username = "alice")
 describe("A. malicious lockout: strangers cannot lock the owner out", () => {
   afterEach(() => world?.emulator.close());
 
-  it("A04 30 wrong guesses from 30 IPs: 3 reach Transmit (below its 5), Transmit never suspends, and the owner's browser with its device cookie still signs in", async () => {
+  it("A04 H05 30 wrong guesses from 30 IPs: 3 reach Transmit (below its 5), Transmit never suspends, and the owner's browser with its device cookie still signs in", async () => {
     const w = await build();
     const owner = deviceCookie(await attempt(w, DEMO_PASSWORD));
     const before = w.upstream().calls;
@@ -131,7 +131,7 @@ describe("A. malicious lockout: strangers cannot lock the owner out", () => {
     expect(w.upstream().calls).toBe(calls);
   });
 
-  it("A04 guessing around the clock never suspends the account: 3 guesses per 16-minute window reach Transmit, window after window", async () => {
+  it("A04 H05 guessing around the clock never suspends the account: 3 guesses per 16-minute window reach Transmit, window after window", async () => {
     const w = await build();
     for (let window = 0; window < 8; window++) {
       const statuses = await guesses(w, 10);
@@ -143,7 +143,7 @@ describe("A. malicious lockout: strangers cannot lock the owner out", () => {
     expect((await attempt(w, DEMO_PASSWORD)).status).toBe(200);
   });
 
-  it("A04 the cap follows the tenant's policy: with maxPasswordFailures 8 in 30 minutes, 6 guesses reach Transmit per window, never 8", async () => {
+  it("A04 H05 the cap follows the tenant's policy: with maxPasswordFailures 8 in 30 minutes, 6 guesses reach Transmit per window, never 8", async () => {
     const w = await build(
       { maxPasswordFailures: 8, failuresExpireIn: 30 },
       { transmit: { maxPasswordFailures: 8, failuresExpireIn: 30 } },
@@ -160,7 +160,7 @@ describe("A. malicious lockout: strangers cannot lock the owner out", () => {
     expect((await attempt(w, DEMO_PASSWORD, owner)).status).toBe(200);
   });
 
-  it("A04 a device cookie that is forged, tampered with, expired or another account's is untrusted: it gets no attempts beyond the strangers' cap", async () => {
+  it("A04 H05 a device cookie that is forged, tampered with, expired or another account's is untrusted: it gets no attempts beyond the strangers' cap", async () => {
     const w = await build();
     await w.emulator.addUser("eu", { username: "bob", password: "Bob-Password-1234!" });
     const alice = deviceCookie(await attempt(w, DEMO_PASSWORD));
@@ -187,7 +187,7 @@ describe("A. malicious lockout: strangers cannot lock the owner out", () => {
     expect((await attempt(w, DEMO_PASSWORD, alice)).status).toBe(429);
   });
 
-  it("A04 a device's own guesses are capped per device (maxPasswordFailures - 1), apart from untrusted ones and from the owner's other devices", async () => {
+  it("A04 H05 a device's own guesses are capped per device (maxPasswordFailures - 1), apart from untrusted ones and from the owner's other devices", async () => {
     const w = await build();
     const laptop = deviceCookie(await attempt(w, DEMO_PASSWORD));
     const phone = deviceCookie(await attempt(w, DEMO_PASSWORD));
@@ -198,7 +198,7 @@ describe("A. malicious lockout: strangers cannot lock the owner out", () => {
     expect(w.upstream().locked).toBe(0);
   });
 
-  it("A04 one browser remembers the last accounts signed in on it; a success renews its entry", async () => {
+  it("A04 H05 one browser remembers the last accounts signed in on it; a success renews its entry", async () => {
     const w = await build();
     await w.emulator.addUser("eu", { username: "bob", password: "Bob-Password-1234!" });
     const first = deviceCookie(await attempt(w, DEMO_PASSWORD));
@@ -210,7 +210,7 @@ describe("A. malicious lockout: strangers cannot lock the owner out", () => {
     expect((await attempt(w, "Bob-Password-1234!", both, "bob")).status).toBe(200);
   });
 
-  it("A07 the throttled answer is the same for a real and a made-up account and says when to try again (within the window)", async () => {
+  it("A07 H05 the throttled answer is the same for a real and a made-up account and says when to try again (within the window)", async () => {
     const w = await build();
     await guesses(w, 3);
     await guesses(w, 3, undefined, "nobody-at-all");
@@ -225,7 +225,7 @@ describe("A. malicious lockout: strangers cannot lock the owner out", () => {
     expect(a.headers.getSetCookie?.() ?? []).toHaveLength(0);
   });
 
-  it("A04 deviceCookie: false is the explicit opt-out: every attempt is untrusted, so strangers' guesses stop the owner too", async () => {
+  it("A04 H05 deviceCookie: false is the explicit opt-out: every attempt is untrusted, so strangers' guesses stop the owner too", async () => {
     const w = await build({}, {}, { deviceCookie: false });
     const login = await attempt(w, DEMO_PASSWORD);
     expect(setCookies(login).some((l) => l.startsWith("__Host-session-device="))).toBe(false);

@@ -91,7 +91,7 @@ describe("C. refresh coordinated by the store", () => {
     expect(fake.count("refresh")).toBeGreaterThan(1);
   });
 
-  it("C06 a refresh that finishes after logout stores nothing: the old cookie stays dead", async () => {
+  it("C06 H03 a refresh that finishes after logout stores nothing: the old cookie stays dead", async () => {
     const store = coordinated();
     const fake = new FakeClient();
     const [a, b] = instances(store, fake);

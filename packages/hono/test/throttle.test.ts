@@ -147,7 +147,7 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
 });
 
 describe("A. account rules stay below Transmit's lockout", () => {
-  it("A04 defaults follow Transmit's (5 failures in 15 minutes): 3 untrusted and 4 per device, in 16 minutes", () => {
+  it("A04 H05 defaults follow Transmit's (5 failures in 15 minutes): 3 untrusted and 4 per device, in 16 minutes", () => {
     expect(lockoutRules()).toEqual({
       account: { limit: 3, windowMs: 960_000 },
       device: { limit: 4, windowMs: 960_000 },
@@ -158,7 +158,7 @@ describe("A. account rules stay below Transmit's lockout", () => {
     });
   });
 
-  it("A04 a rule that would let strangers reach Transmit's lockout is refused at setup, naming the option", () => {
+  it("A04 H05 a rule that would let strangers reach Transmit's lockout is refused at setup, naming the option", () => {
     // The old default (10 an hour) lets ten strangers' guesses through where Transmit suspends after five.
     expect(() => memoryLimiter({ account: { limit: 10, windowMs: 3_600_000 } })).toThrow(/`account` must stay below/);
     expect(() => memoryLimiter({ device: { limit: 5, windowMs: 3_600_000 } })).toThrow(/`device`/);
@@ -172,7 +172,7 @@ describe("A. account rules stay below Transmit's lockout", () => {
     ).not.toThrow();
   });
 
-  it("A04 a limiter keeps each device's attempts apart from the untrusted ones of the same account", async () => {
+  it("A04 H05 a limiter keeps each device's attempts apart from the untrusted ones of the same account", async () => {
     let t = 0;
     const limiter = memoryLimiter({ now: () => t });
     const untrusted = { scope: "account" as const, key: "k" };

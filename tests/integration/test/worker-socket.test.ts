@@ -175,7 +175,7 @@ describe("E02 E03 E04 Worker fault matrix over loopback sockets (wrangler dev + 
 });
 
 describe("Worker attacks over loopback sockets (wrangler dev + emulator CLI)", () => {
-  it("A04 malicious lockout: 20 wrong guesses from 20 IPs send 3 password checks upstream, Transmit never answers locked, and the owner's device cookie still signs in", async () => {
+  it("A04 H05 malicious lockout: 20 wrong guesses from 20 IPs send 3 password checks upstream, Transmit never answers locked, and the owner's device cookie still signs in", async () => {
     const user = await newUser("victim");
     const device = cookieOf(await login(user), "session-device");
     await control("DELETE", "/requests");
@@ -191,7 +191,7 @@ describe("Worker attacks over loopback sockets (wrangler dev + emulator CLI)", (
     expect(answers.filter((a) => a.status === 403)).toHaveLength(0);
   });
 
-  it("C06 race-to-resurrect: polling GET /auth/session and /api/me during logout, 15 trials: a replayed cookie never works afterwards", async () => {
+  it("C06 H03 race-to-resurrect: polling GET /auth/session and /api/me during logout, 15 trials: a replayed cookie never works afterwards", async () => {
     let resurrected = 0;
     for (let trial = 0; trial < 15; trial++) {
       const cookie = cookieOf(await login(ALICE));
@@ -220,7 +220,7 @@ describe("Worker attacks over loopback sockets (wrangler dev + emulator CLI)", (
     expect((await send("/api/me", { cookie })).status).toBe(200);
   });
 
-  it("C05 forged session cookies (random ids, the old 43-character format, tampered MACs) get 401 and cause no upstream call", async () => {
+  it("C05 H12 forged session cookies (random ids, the old 43-character format, tampered MACs) get 401 and cause no upstream call", async () => {
     const real = cookieOf(await login(ALICE)).split("=")[1]!;
     await control("DELETE", "/requests");
     const [id, mac] = real.split(".") as [string, string];
