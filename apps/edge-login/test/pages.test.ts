@@ -200,7 +200,7 @@ describe("pages", () => {
     expect(h.calls("password.reset")).toBe(1);
   });
 
-  it("B01 open redirect over HTTP: /.//evil.example/x is neither echoed into the form nor followed after sign-in", async () => {
+  it("B01 H04 open redirect over HTTP: /.//evil.example/x is neither echoed into the form nor followed after sign-in", async () => {
     const h = await harness();
     const page = await (await h.fetch(`/login?returnTo=${encodeURIComponent("/.//evil.example/x")}`)).text();
     expect(page).not.toContain("evil.example");

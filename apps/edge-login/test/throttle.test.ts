@@ -84,7 +84,7 @@ describe("throttling", () => {
     expect(h.calls("password.authenticate")).toBe(BURST - throttled);
   });
 
-  it("A05 IPv6 rotation over HTTP: every request from a fresh address of one /64 still shares the per-IP budget", async () => {
+  it("A05 H06 IPv6 rotation over HTTP: every request from a fresh address of one /64 still shares the per-IP budget", async () => {
     const h = await harness();
     const statuses: number[] = [];
     for (let i = 0; i < BURST; i++) {

@@ -69,16 +69,10 @@ export function processClientCredentialsResponse(
   res: UpstreamResponse,
   nowMs: number,
 ): { accessToken: string; expiresIn: number } {
-  if (res.status !== 200) throw errorFromResponse("token", res.status, res.headers, res.text, nowMs);
-  const { accessToken, expiresIn } = tokenSetFromJson(
-    "token",
-    res.status,
-    res.headers,
-    parseSuccessJson("token", res.status, res.headers, res.text),
-  );
+  if (res.status !== 200) throw errorFromResponse(res, nowMs);
+  const { accessToken, expiresIn } = tokenSetFromJson(res, parseSuccessJson(res));
   // Never cached, never echoed: the token is not in the error, its message or its cause.
-  if (!CLIENT_TOKEN.test(accessToken))
-    throw invalidResponse("token", res.status, res.headers, "malformed access_token");
+  if (!CLIENT_TOKEN.test(accessToken)) throw invalidResponse(res, "malformed access_token");
   return { accessToken, expiresIn };
 }
 

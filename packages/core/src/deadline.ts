@@ -1,7 +1,6 @@
 /**
- * One overall deadline per client call: a timer-driven AbortController combined with the caller's signal. Created
- * inside the call (on Workers a timer must belong to the request that uses it). `AbortSignal.any` is used when
- * present, with a small fallback for runtimes that lack it.
+ * One overall deadline per client call: one AbortController per call, aborted by a timer or by the caller's signal,
+ * whichever comes first. Created inside the call (on Workers a timer must belong to the request that uses it).
  *
  * Every await of a call goes through {@link untilDeadline} (fetch, body reads, caches), so a dependency that
  * ignores the abort signal still cannot hold a call past its deadline (docs/core-reliability.md, "Deadlines").
@@ -29,78 +28,48 @@ export interface Deadline {
 }
 
 /**
- * An AbortController aborted by a timer that `dispose()` clears. Cheaper than `AbortSignal.timeout`, which in Node
- * builds a transferable signal plus a weak reference per call and keeps both until the time is up (measured in
- * bench/: it was half of a login's client-side CPU). The reason is the same `TimeoutError` DOMException.
- */
-function timeoutSignal(ms: number, onTimeout: () => void): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const fire = () => {
-    controller.abort(new DOMException("timed out", "TimeoutError"));
-    onTimeout();
-  };
-  if (ms <= 0) {
-    fire();
-    return { signal: controller.signal, dispose: () => {} };
-  }
-  // Not unref'd: a call in flight keeps the process alive until it settles or times out (Deno ends a test whose
-  // only pending work is an unref'd timer), and `dispose()` clears the timer as soon as the call settles.
-  const timer = setTimeout(fire, ms);
-  return { signal: controller.signal, dispose: () => clearTimeout(timer) };
-}
-
-/** Combines signals: aborts when any input aborts. Falls back to listeners when `AbortSignal.any` is missing. */
-export function anySignal(signals: readonly AbortSignal[]): { signal: AbortSignal; dispose: () => void } {
-  const any = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
-  if (typeof any === "function") return { signal: any.call(AbortSignal, [...signals]), dispose: () => {} };
-  const controller = new AbortController();
-  const cleanups: (() => void)[] = [];
-  for (const s of signals) {
-    if (s.aborted) {
-      controller.abort(s.reason);
-      break;
-    }
-    const onAbort = () => controller.abort(s.reason);
-    s.addEventListener("abort", onAbort, { once: true });
-    cleanups.push(() => s.removeEventListener("abort", onAbort));
-  }
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      for (const cleanup of cleanups) cleanup();
-    },
-  };
-}
-
-/**
  * Starts a deadline of `timeoutMs` (clamped to >= 1 ms) bound to the optional caller signal. The signal and its
  * timer are created on first use of `signal`: a call that needs no I/O (verifying a token with cached keys) pays
  * for neither.
+ *
+ * The timer aborts a plain AbortController that `dispose()` clears, cheaper than `AbortSignal.timeout`, which in
+ * Node builds a transferable signal plus a weak reference per call and keeps both until the time is up (measured in
+ * bench/: it was half of a login's client-side CPU). The reason is the same `TimeoutError` DOMException. The
+ * caller's signal aborts the same controller with its own reason, which is what `AbortSignal.any` would do, with one
+ * listener and no second signal.
  */
 export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
   // setTimeout-based timers overflow above 2^31-1 ms (about 24.8 days).
   const ms = Math.min(2_147_483_647, Math.max(1, Math.floor(timeoutMs)));
   const startedAt = Date.now();
   const remainingMs = () => Math.max(0, ms - (Date.now() - startedAt));
-  let timer: { signal: AbortSignal; dispose: () => void } | undefined;
-  let combined: { signal: AbortSignal; dispose: () => void } | undefined;
-  // Races waiting for the deadline. Called straight from the timer (and from one listener on the caller's signal):
-  // an `abort` listener per race costs more than the rest of a login's client-side work in Node (bench/).
+  let controller: AbortController | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Races waiting for the deadline, called when it aborts: an `abort` listener per race costs more than the rest
+  // of a login's client-side work in Node (bench/).
   const waiters = new Set<() => void>();
-  let fired = false;
-  const fire = () => {
-    if (fired) return;
-    fired = true;
+  const abort = (reason: unknown) => {
+    if (controller?.signal.aborted !== false) return;
+    controller.abort(reason);
     for (const waiter of waiters) waiter();
   };
+  const onCallerAbort = () => abort(callerSignal?.reason);
   const open = (): AbortSignal => {
-    if (!combined) {
-      // Started late: the timer runs for what is left of the deadline (already aborted when nothing is left).
-      timer = timeoutSignal(remainingMs(), fire);
-      combined = callerSignal ? anySignal([callerSignal, timer.signal]) : { signal: timer.signal, dispose: () => {} };
-      callerSignal?.addEventListener("abort", fire, { once: true });
+    if (!controller) {
+      controller = new AbortController();
+      // Started late: the timer runs for what is left of the deadline (aborted at once when nothing is left).
+      const left = remainingMs();
+      const onTimeout = () => abort(new DOMException("timed out", "TimeoutError"));
+      if (callerSignal?.aborted) onCallerAbort();
+      else if (left <= 0) onTimeout();
+      else {
+        // Not unref'd: a call in flight keeps the process alive until it settles or times out (Deno ends a test
+        // whose only pending work is an unref'd timer), and `dispose()` clears the timer as soon as the call settles.
+        timer = setTimeout(onTimeout, left);
+        callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
+      }
     }
-    return combined.signal;
+    return controller.signal;
   };
   return {
     get signal() {
@@ -118,9 +87,8 @@ export function startDeadline(timeoutMs: number, callerSignal: AbortSignal | und
         ? transmitError("aborted", route ? { route } : {})
         : transmitError("timeout", route ? { route } : {}, `no answer within ${ms} ms`),
     dispose: () => {
-      combined?.dispose();
-      timer?.dispose();
-      callerSignal?.removeEventListener("abort", fire);
+      clearTimeout(timer);
+      callerSignal?.removeEventListener("abort", onCallerAbort);
     },
   };
 }

@@ -11,7 +11,7 @@
 import { type BodyLimits, limitFor, readBody } from "./body.ts";
 import { type Call, sleep, untilDeadline } from "./deadline.ts";
 import { TransmitError, transmitError } from "./errors.ts";
-import { requestIdOf } from "./responses.ts";
+import { requestIdOf } from "./headers.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 import type { RouteName, TransmitEvent } from "./types.ts";
 
@@ -60,6 +60,8 @@ export interface UpstreamRequest {
 
 /** A received response with its body read as text. */
 export interface UpstreamResponse {
+  /** The request's route. */
+  route: RouteName;
   status: number;
   headers: Headers;
   text: string;
@@ -126,6 +128,7 @@ export async function send(ctx: TransportContext, req: UpstreamRequest, call: Ca
       }
       status = res.status;
       response = {
+        route: req.route,
         status,
         headers: res.headers,
         text: await readBody(res, limitFor(ctx.limits, req.route, status), call, req.route),

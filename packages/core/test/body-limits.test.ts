@@ -8,6 +8,7 @@ import {
   clientToken,
   createTestKey,
   FakeFetch,
+  itEachEntry,
   makeClient,
   type Responder,
   signToken,
@@ -43,26 +44,32 @@ function streamed(status: number, total: number, fill = "a") {
 }
 
 describe("bounded reads of upstream bodies", () => {
-  it("fails an authenticate answer larger than the token-set limit with invalid_response, reading little past it", async () => {
-    const big = streamed(200, 4 * DEFAULT_BODY_LIMITS.tokens);
-    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", big.responder);
-    const { client } = makeClient(fake);
-    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
-    expect(error.code).toBe("invalid_response");
-    expect(error.status).toBe(200);
-    expect(error.route).toBe("password.authenticate");
-    expect(big.stats.pulled).toBeLessThanOrEqual(DEFAULT_BODY_LIMITS.tokens + 2 * CHUNK);
-    expect(big.stats.cancelled).toBe(true);
-  });
+  itEachEntry(
+    "fails an authenticate answer larger than the token-set limit with invalid_response, reading little past it",
+    (makeClient) => async () => {
+      const big = streamed(200, 4 * DEFAULT_BODY_LIMITS.tokens);
+      const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", big.responder);
+      const { client } = makeClient(fake);
+      const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+      expect(error.code).toBe("invalid_response");
+      expect(error.status).toBe(200);
+      expect(error.route).toBe("password.authenticate");
+      expect(big.stats.pulled).toBeLessThanOrEqual(DEFAULT_BODY_LIMITS.tokens + 2 * CHUNK);
+      expect(big.stats.cancelled).toBe(true);
+    },
+  );
 
-  it("stops an endless body at the limit instead of buffering until the deadline", async () => {
-    const endless = streamed(200, Number.POSITIVE_INFINITY);
-    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", endless.responder);
-    const { client } = makeClient(fake, { timeoutMs: 60_000 });
-    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
-    expect(error.code).toBe("invalid_response");
-    expect(endless.stats.pulled).toBeLessThanOrEqual(DEFAULT_BODY_LIMITS.tokens + 2 * CHUNK);
-  });
+  itEachEntry(
+    "stops an endless body at the limit instead of buffering until the deadline",
+    (makeClient) => async () => {
+      const endless = streamed(200, Number.POSITIVE_INFINITY);
+      const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", endless.responder);
+      const { client } = makeClient(fake, { timeoutMs: 60_000 });
+      const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+      expect(error.code).toBe("invalid_response");
+      expect(endless.stats.pulled).toBeLessThanOrEqual(DEFAULT_BODY_LIMITS.tokens + 2 * CHUNK);
+    },
+  );
 
   it("never caches a client token from an oversized token answer", async () => {
     const big = streamed(200, 2 * DEFAULT_BODY_LIMITS.clientToken);
@@ -74,15 +81,18 @@ describe("bounded reads of upstream bodies", () => {
     expect(fake.to("/oidc/token")).toHaveLength(2);
   });
 
-  it("reads error bodies only up to the error limit (a large 500 is invalid_response, status kept)", async () => {
-    const big = streamed(500, 100 * DEFAULT_BODY_LIMITS.error);
-    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", big.responder);
-    const { client } = makeClient(fake);
-    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
-    expect(error.code).toBe("invalid_response");
-    expect(error.status).toBe(500);
-    expect(big.stats.pulled).toBeLessThanOrEqual(DEFAULT_BODY_LIMITS.error + 2 * CHUNK);
-  });
+  itEachEntry(
+    "reads error bodies only up to the error limit (a large 500 is invalid_response, status kept)",
+    (makeClient) => async () => {
+      const big = streamed(500, 100 * DEFAULT_BODY_LIMITS.error);
+      const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", big.responder);
+      const { client } = makeClient(fake);
+      const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+      expect(error.code).toBe("invalid_response");
+      expect(error.status).toBe(500);
+      expect(big.stats.pulled).toBeLessThanOrEqual(DEFAULT_BODY_LIMITS.error + 2 * CHUNK);
+    },
+  );
 
   it("fails an oversized JWKS with invalid_response, not token_invalid", async () => {
     const key = await createTestKey("kid-a");
@@ -96,7 +106,7 @@ describe("bounded reads of upstream bodies", () => {
     expect(fake.calls).toHaveLength(1);
   });
 
-  it("accepts bodies up to the limit, and a larger limit through maxBodyBytes", async () => {
+  itEachEntry("accepts bodies up to the limit, and a larger limit through maxBodyBytes", (makeClient) => async () => {
     const padded = JSON.stringify({ access_token: "a", token_type: "Bearer", expires_in: 3600, pad: "x".repeat(3000) });
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
@@ -125,7 +135,7 @@ describe("bounded reads of upstream bodies", () => {
     }
   });
 
-  it("ends the call at its deadline when a body stalls and ignores cancellation", async () => {
+  itEachEntry("ends the call at its deadline when a body stalls and ignores cancellation", (makeClient) => async () => {
     const stalled: Responder = () =>
       new Response(
         new ReadableStream<Uint8Array>({
@@ -144,7 +154,7 @@ describe("bounded reads of upstream bodies", () => {
     expect(fake.to("/password/authenticate")).toHaveLength(1);
   });
 
-  it("still reads small answers whole and as UTF-8", async () => {
+  itEachEntry("still reads small answers whole and as UTF-8", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", userTokens({ access_token: "tök€n-✓" }));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { type RequestOptions, TransmitError } from "../src/index.ts";
 import { MAX_PASSWORD_LENGTH } from "../src/requests.ts";
-import { caught, clientToken, FakeFetch, makeClient, userTokens } from "./helpers.ts";
+import { caught, clientToken, FakeFetch, itEachEntry, makeClient, userTokens } from "./helpers.ts";
 
 describe("per-call options", () => {
   const bad: [string, unknown][] = [
@@ -70,7 +70,7 @@ describe("caller input", () => {
     });
   }
 
-  it("accepts a password of exactly the cap and sends it unchanged", async () => {
+  itEachEntry("accepts a password of exactly the cap and sends it unchanged", (makeClient) => async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
     const { client } = makeClient(fake);
     const password = "p".repeat(MAX_PASSWORD_LENGTH);

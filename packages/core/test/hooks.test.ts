@@ -1,7 +1,7 @@
 // onEvent can never hurt the caller: sync throws, async rejections and slow hooks are contained.
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import type { TransmitError, TransmitEvent } from "../src/index.ts";
-import { caught, clientToken, FakeFetch, json, makeClient, userTokens } from "./helpers.ts";
+import { caught, clientToken, FakeFetch, itEachEntry, json, userTokens } from "./helpers.ts";
 
 const login = { username: "alice", password: "pw" };
 
@@ -28,7 +28,7 @@ async function unhandledRejectionsDuring(fn: () => Promise<void>): Promise<unkno
 }
 
 describe("onEvent hooks are contained", () => {
-  it("ignores a hook that throws synchronously, on success and on failure", async () => {
+  itEachEntry("ignores a hook that throws synchronously, on success and on failure", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", userTokens(), json({ message: "Unauthorized" }, 401));
@@ -43,7 +43,7 @@ describe("onEvent hooks are contained", () => {
     );
   });
 
-  it("leaves no unhandled rejection behind when an async hook rejects", async () => {
+  itEachEntry("leaves no unhandled rejection behind when an async hook rejects", (makeClient) => async () => {
     let calls = 0;
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
@@ -62,7 +62,7 @@ describe("onEvent hooks are contained", () => {
     expect(seen).toEqual([]);
   });
 
-  it("does not wait for a slow hook", async () => {
+  itEachEntry("does not wait for a slow hook", (makeClient) => async () => {
     const received: TransmitEvent[] = [];
     const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
     const { client } = makeClient(fake, {

@@ -8,6 +8,7 @@ import {
   clientToken,
   createTestKey,
   FakeFetch,
+  itEachEntry,
   json,
   jwks,
   makeClient,
@@ -62,14 +63,17 @@ describe("one deadline over every awaited step", () => {
     expect(((await caught(() => pending)) as TransmitError).code).toBe("aborted");
   });
 
-  it("ends a call whose tokenCache.get never settles at the deadline, and the next call works", async () => {
-    const { store, hangs } = hangingStore();
-    hangs.get = 1;
-    const fake = new FakeFetch().on("/oidc/token", clientToken("t")).on("/password/authenticate", userTokens());
-    const { client } = makeClient(fake, { tokenCache: store });
-    expect(((await caught(() => client.passwords.authenticate(login, short))) as TransmitError).code).toBe("timeout");
-    expect((await client.passwords.authenticate(login)).accessToken).toBe("user-access-token");
-  });
+  itEachEntry(
+    "ends a call whose tokenCache.get never settles at the deadline, and the next call works",
+    (makeClient) => async () => {
+      const { store, hangs } = hangingStore();
+      hangs.get = 1;
+      const fake = new FakeFetch().on("/oidc/token", clientToken("t")).on("/password/authenticate", userTokens());
+      const { client } = makeClient(fake, { tokenCache: store });
+      expect(((await caught(() => client.passwords.authenticate(login, short))) as TransmitError).code).toBe("timeout");
+      expect((await client.passwords.authenticate(login)).accessToken).toBe("user-access-token");
+    },
+  );
 
   for (const shareInFlight of [true, false]) {
     it(`recovers from a tokenCache.set that hangs once (shareInFlight ${shareInFlight})`, async () => {

@@ -2,34 +2,40 @@
 import { describe, expect, it } from "vitest";
 import type { TransmitError } from "../src/index.ts";
 import { MAX_RETRY_AFTER_SEC, parseRetryAfter } from "../src/retry-after.ts";
-import { caught, clientToken, FakeFetch, json, makeClient, text, userTokens } from "./helpers.ts";
+import { caught, clientToken, FakeFetch, itEachEntry, json, makeClient, text, userTokens } from "./helpers.ts";
 
 const login = { username: "alice", password: "pw" };
 const INVALID_TOKEN = json({ message: "Invalid token", error_code: 401 }, 401);
 const busy = (retryAfter: string) => text("busy", 503, { "retry-after": retryAfter });
 
 describe("one password resend per authenticate", () => {
-  it("does not stack the client-token retry on a Retry-After retry (503 RA 0 -> 401 Invalid token -> ...)", async () => {
-    const fake = new FakeFetch()
-      .on("/oidc/token", clientToken("t1"), clientToken("t2"))
-      .on("/password/authenticate", busy("0"), INVALID_TOKEN, busy("0"), userTokens());
-    const { client } = makeClient(fake);
-    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
-    expect(error.code).toBe("unauthorized_client");
-    expect(fake.to("/password/authenticate")).toHaveLength(2);
-  });
+  itEachEntry(
+    "does not stack the client-token retry on a Retry-After retry (503 RA 0 -> 401 Invalid token -> ...)",
+    (makeClient) => async () => {
+      const fake = new FakeFetch()
+        .on("/oidc/token", clientToken("t1"), clientToken("t2"))
+        .on("/password/authenticate", busy("0"), INVALID_TOKEN, busy("0"), userTokens());
+      const { client } = makeClient(fake);
+      const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+      expect(error.code).toBe("unauthorized_client");
+      expect(fake.to("/password/authenticate")).toHaveLength(2);
+    },
+  );
 
-  it("does not honour Retry-After after the client-token retry spent the resend (401 Invalid token -> 503 RA 0)", async () => {
-    const fake = new FakeFetch()
-      .on("/oidc/token", clientToken("t1"), clientToken("t2"))
-      .on("/password/authenticate", INVALID_TOKEN, busy("0"), userTokens());
-    const { client } = makeClient(fake);
-    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
-    expect(error.code).toBe("upstream_unavailable");
-    expect(fake.to("/password/authenticate")).toHaveLength(2);
-  });
+  itEachEntry(
+    "does not honour Retry-After after the client-token retry spent the resend (401 Invalid token -> 503 RA 0)",
+    (makeClient) => async () => {
+      const fake = new FakeFetch()
+        .on("/oidc/token", clientToken("t1"), clientToken("t2"))
+        .on("/password/authenticate", INVALID_TOKEN, busy("0"), userTokens());
+      const { client } = makeClient(fake);
+      const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+      expect(error.code).toBe("upstream_unavailable");
+      expect(fake.to("/password/authenticate")).toHaveLength(2);
+    },
+  );
 
-  it("still spends the one resend on either reason alone", async () => {
+  itEachEntry("still spends the one resend on either reason alone", (makeClient) => async () => {
     for (const first of [busy("0"), INVALID_TOKEN]) {
       const fake = new FakeFetch()
         .on("/oidc/token", clientToken("t1"), clientToken("t2"))
@@ -75,7 +81,7 @@ describe("strict Retry-After", () => {
     });
   }
 
-  it("caps a huge Retry-After (no Infinity)", async () => {
+  itEachEntry("caps a huge Retry-After (no Infinity)", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", json({}, 429, { "retry-after": "9".repeat(400) }));
@@ -130,7 +136,7 @@ describe("408 from the token endpoint", () => {
     expect(always.to("/oidc/token")).toHaveLength(3);
   });
 
-  it("is not retried for the password POST", async () => {
+  itEachEntry("is not retried for the password POST", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", text("", 408), userTokens());

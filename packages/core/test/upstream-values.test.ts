@@ -1,7 +1,7 @@
 // Values from upstream are validated before use: the client token, expires_in, error codes and request ids.
 import { describe, expect, it } from "vitest";
 import { createMemoryTokenCache, type TokenCache, type TransmitError } from "../src/index.ts";
-import { caught, clientToken, FakeFetch, json, makeClient, userTokens } from "./helpers.ts";
+import { caught, clientToken, FakeFetch, itEachEntry, json, makeClient, userTokens } from "./helpers.ts";
 
 const login = { username: "alice", password: "pw-SENTINEL-42" };
 
@@ -75,19 +75,22 @@ describe("client access token validation", () => {
     expect(fake.to("/oidc/token")).toHaveLength(1);
   });
 
-  it("maps a 431 (request headers too large) to unauthorized_client, never invalid_credentials", async () => {
-    const fake = new FakeFetch()
-      .on("/oidc/token", clientToken())
-      .on("/password/authenticate", json({ message: "Request Header Fields Too Large" }, 431));
-    const { client } = makeClient(fake);
-    const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
-    expect(error.code).toBe("unauthorized_client");
-    expect(error.status).toBe(431);
-  });
+  itEachEntry(
+    "maps a 431 (request headers too large) to unauthorized_client, never invalid_credentials",
+    (makeClient) => async () => {
+      const fake = new FakeFetch()
+        .on("/oidc/token", clientToken())
+        .on("/password/authenticate", json({ message: "Request Header Fields Too Large" }, 431));
+      const { client } = makeClient(fake);
+      const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
+      expect(error.code).toBe("unauthorized_client");
+      expect(error.status).toBe(431);
+    },
+  );
 });
 
 describe("upstream error codes and request ids", () => {
-  it("drops an error_code that is free text (an echo of the request) or huge", async () => {
+  itEachEntry("drops an error_code that is free text (an echo of the request) or huge", (makeClient) => async () => {
     const bodies = [
       { error_code: `invalid password pw-SENTINEL-42 for alice`, message: "x" },
       { error_code: "x".repeat(10 * 1024) },
@@ -104,7 +107,7 @@ describe("upstream error codes and request ids", () => {
     }
   });
 
-  it("keeps code-shaped values: symbolic and numeric", async () => {
+  itEachEntry("keeps code-shaped values: symbolic and numeric", (makeClient) => async () => {
     for (const [body, code] of [
       [{ error_code: "auth_invalid_credentials" }, "auth_invalid_credentials"],
       [{ error_code: 400, message: "Bad request" }, "400"],
@@ -116,7 +119,7 @@ describe("upstream error codes and request ids", () => {
     }
   });
 
-  it("keeps an id-shaped x-request-id and drops free text", async () => {
+  itEachEntry("keeps an id-shaped x-request-id and drops free text", (makeClient) => async () => {
     const cases: [string, string | undefined][] = [
       ["req-42_a.b:c/d+e=", "req-42_a.b:c/d+e="],
       ["user alice pw-SENTINEL-42", undefined],

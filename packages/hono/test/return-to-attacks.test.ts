@@ -43,16 +43,18 @@ const EVIL = [
 ];
 
 describe("attack: returnTo", () => {
-  it("B01 no payload sends the browser to another origin", async () => {
+  it("B01 H04 no payload sends the browser to another origin", async () => {
     const s = setup();
+    // Every payload is tried; the failures are listed together (status and Location per payload).
+    const escaped: string[] = [];
     for (const returnTo of EVIL) {
       const res = await loginForm(s.app, { username: "alice", password: "pw-alice", returnTo });
-      expect(res.status, returnTo).toBe(303);
-      const loc = res.headers.get("location") as string;
-      expect(loc.startsWith("/") && !loc.startsWith("//") && !loc.startsWith("/\\"), `${returnTo} -> ${loc}`).toBe(
-        true,
-      );
-      expect(new URL(loc, "https://app.example/auth/login").origin, returnTo).toBe(ORIGIN);
+      const loc = res.headers.get("location") ?? "";
+      const local = loc.startsWith("/") && !loc.startsWith("//") && !loc.startsWith("/\\");
+      if (res.status !== 303 || !local || new URL(loc, "https://app.example/auth/login").origin !== ORIGIN) {
+        escaped.push(`${returnTo} -> ${res.status} ${loc}`);
+      }
     }
+    expect(escaped).toEqual([]);
   });
 });

@@ -166,8 +166,8 @@ export class RemoteKeySet {
         },
         call,
       );
-      if (res.status !== 200) throw errorFromResponse("jwks", res.status, res.headers, res.text, this.#ctx.now());
-      const json = parseSuccessJson("jwks", res.status, res.headers, res.text);
+      if (res.status !== 200) throw errorFromResponse(res, this.#ctx.now());
+      const json = parseSuccessJson(res);
       const keys = parseKeySet(json);
       if (!keys) {
         throw transmitError("invalid_response", { status: res.status, route: "jwks" }, "unusable JWKS");
