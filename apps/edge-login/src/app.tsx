@@ -106,7 +106,13 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     return client;
   }
 
-  const sessions = durableSessionStore(env.SESSIONS, now);
+  // Session ids carry a MAC keyed by the session secret: forged cookies cost no Durable Object call (checklist C05).
+  const sessions = durableSessionStore(env.SESSIONS, {
+    secret: config.sessionSecret,
+    now,
+    // A refresh holds its session's turn for at most its upstream deadline plus a margin.
+    refreshLeaseMs: (config.timeoutMs ?? 10_000) + 5_000,
+  });
   // New logins go to the nearest configured region; calls on an existing session go to the region stored in it.
   const client = (c: Context<AppEnv>, stored?: string) => {
     const region = (stored as RoutableRegion | undefined) ?? c.get("transmitRegion") ?? chooseRegion(c.req.raw, config);
@@ -117,7 +123,14 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   const auth = transmitAuth({
     client,
     sessions,
-    limiter: edgeLimiter({ accounts: env.ACCOUNT_THROTTLE, ips: env.IP_RATE_LIMITER, now }),
+    // Untrusted attempts per account stay below the tenant's lockout; browsers with the account's device cookie are
+    // counted apart (hono's device cookies), so strangers cannot lock the owner out (checklist A04).
+    limiter: edgeLimiter({
+      accounts: env.ACCOUNT_THROTTLE,
+      ips: env.IP_RATE_LIMITER,
+      transmit: config.lockout,
+      now,
+    }),
     // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
     ip: "cf-connecting-ip",
     userKeySecret: config.sessionSecret,

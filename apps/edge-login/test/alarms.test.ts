@@ -24,7 +24,7 @@ describe("Durable Object clean-up by alarms", () => {
   it("a session whose idle deadline has passed is deleted by its alarm (no secret left in storage)", async () => {
     const stub = env.SESSIONS.get(env.SESSIONS.newUniqueId());
     const nowS = Math.floor(Date.now() / 1000);
-    await stub.write(record(nowS - 3000, { lastSeenAt: nowS - 2000, refreshToken: "rt" }));
+    await stub.create(record(nowS - 3000, { lastSeenAt: nowS - 2000, refreshToken: "rt" }));
     // An alarm set in the past may already have fired; either way, once it has run nothing is left.
     await runDurableObjectAlarm(stub);
     expect(await keys(stub)).toEqual([]);
@@ -33,19 +33,23 @@ describe("Durable Object clean-up by alarms", () => {
   it("a session still in use survives its alarm, which is moved to the new deadline", async () => {
     const stub = env.SESSIONS.get(env.SESSIONS.newUniqueId());
     const nowS = Math.floor(Date.now() / 1000);
-    await stub.write(record(nowS));
+    await stub.create(record(nowS));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await keys(stub)).toEqual(["record"]);
     const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
     expect(alarm).toBe((nowS + 1800) * 1000);
   });
 
-  it("an account throttle forgets its failures when its window's alarm fires", async () => {
+  it("an account throttle forgets its failures (untrusted and per device) when its window's alarm fires, and only those", async () => {
     const stub = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
-    await stub.hit(Date.now(), 10, 60_000);
-    expect(await keys(stub)).toEqual(["failures"]);
+    const rule = { limit: 3, windowMs: 60_000 };
+    await stub.hit(Date.now(), rule);
+    await stub.hit(Date.now(), rule, "device-1");
+    // A key of another feature in the same object survives the throttle's clean-up.
+    await runInDurableObject(stub, (_i, state) => state.storage.put("other", 1));
+    expect(await keys(stub)).toEqual(["device:device-1", "failures", "other"]);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await keys(stub)).toEqual([]);
+    expect(await keys(stub)).toEqual(["other"]);
   });
 
   it("cached client tokens are dropped by the alarm once expired", async () => {

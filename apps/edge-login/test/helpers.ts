@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { createEmulator, type Emulator } from "@transmit-edge/emulator";
+import { createEmulator, type Emulator, type PasswordPolicy } from "@transmit-edge/emulator";
 import { createWorker } from "../src/app.tsx";
 
 export const ORIGIN = "https://login.example.com";
@@ -30,11 +30,18 @@ export interface Harness {
 export interface HarnessOptions {
   /** Sees every upstream request and the emulator's answer (e.g. to collect the tokens it issues). */
   tap?: (request: Request, response: Response) => void | Promise<void>;
+  /** Replaces bindings of the Worker's env (e.g. a Durable Object namespace that counts its calls). */
+  bindings?: (env: Env) => Partial<Env>;
+  /** The emulated tenants' password policy (e.g. another lockout threshold). */
+  policy?: Partial<PasswordPolicy>;
 }
 
 /** A Worker wired to an in-isolate emulator serving the four regions, with an injected clock. */
 export async function harness(overrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
-  const emulator = createEmulator({ regions: ["us", "eu", "ca", "au"] });
+  const emulator = createEmulator({
+    regions: ["us", "eu", "ca", "au"],
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
   await emulator.ready();
   const clock = {
     now: Date.now(),
@@ -59,7 +66,8 @@ export async function harness(overrides: Record<string, string> = {}, options: H
     vars[`TRANSMIT_${R}_CLIENT_SECRET`] = `test-secret-${r}-${suffix}`;
     vars[`TRANSMIT_${R}_BASE_URL`] = `http://127.0.0.1:4010/${r}`;
   }
-  const testEnv = { ...env, ...vars, ...overrides } as unknown as Env;
+  const base = { ...env, ...vars, ...overrides } as unknown as Env;
+  const testEnv = { ...base, ...options.bindings?.(base) } as Env;
   const logs: string[] = [];
   const worker = createWorker({
     now: () => clock.now,
@@ -113,7 +121,77 @@ export function login(
 }
 
 /** `name=value` of the session cookie (or of the cookie `name`) in a response, or undefined. */
-export function sessionCookie(res: Response, name = "__Host-"): string | undefined {
-  const line = res.headers.getSetCookie().find((l) => l.startsWith(name === "__Host-" ? name : `${name}=`));
+export function sessionCookie(res: Response, name = "__Host-session"): string | undefined {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`));
   return line?.split(";")[0];
+}
+
+/** `name=value` of the device cookie in a response (set by a successful login), or undefined. */
+export function deviceCookie(res: Response): string | undefined {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith("__Host-session-device="));
+  return line?.split(";")[0];
+}
+
+/** Calls that reached a Durable Object namespace: lookups (`idFromName`, `get`, ...) and stub method calls. */
+export interface NamespaceCalls {
+  lookups: number;
+  /** Stub method calls by name. */
+  methods: Record<string, number>;
+  /** Object names looked up with `idFromName`. */
+  names: Set<string>;
+  total(): number;
+}
+
+/** Wraps a Durable Object namespace so a test can count every call a request makes on it. */
+export function counting<T extends Rpc.DurableObjectBranded | undefined>(
+  namespace: DurableObjectNamespace<T>,
+  options: { before?: (method: string) => Promise<void> | void } = {},
+): { namespace: DurableObjectNamespace<T>; calls: NamespaceCalls } {
+  const calls: NamespaceCalls = {
+    lookups: 0,
+    methods: {},
+    names: new Set(),
+    total() {
+      return this.lookups + Object.values(this.methods).reduce((a, b) => a + b, 0);
+    },
+  };
+  const wrapStub = (stub: DurableObjectStub<T>) =>
+    new Proxy(stub, {
+      get(target, prop) {
+        const value = (target as unknown as Record<PropertyKey, unknown>)[prop];
+        if (typeof prop !== "string" || typeof value !== "function" || prop === "fetch") return value;
+        return async (...args: unknown[]) => {
+          calls.methods[prop] = (calls.methods[prop] ?? 0) + 1;
+          await options.before?.(prop);
+          // A stub's method is itself an RPC proxy (`.apply` would be a remote method): call it through the stub.
+          return (target as unknown as Record<string, (...a: unknown[]) => unknown>)[prop]!(...args);
+        };
+      },
+    });
+  const wrapped = {
+    idFromName(name: string) {
+      calls.lookups++;
+      calls.names.add(name);
+      return namespace.idFromName(name);
+    },
+    idFromString(id: string) {
+      calls.lookups++;
+      return namespace.idFromString(id);
+    },
+    newUniqueId(o?: DurableObjectNamespaceNewUniqueIdOptions) {
+      calls.lookups++;
+      return namespace.newUniqueId(o);
+    },
+    get(id: DurableObjectId, o?: DurableObjectNamespaceGetDurableObjectOptions) {
+      calls.lookups++;
+      return wrapStub(namespace.get(id, o));
+    },
+    getByName(name: string, o?: DurableObjectNamespaceGetDurableObjectOptions) {
+      calls.lookups++;
+      calls.names.add(name);
+      return wrapStub(namespace.getByName(name, o));
+    },
+    jurisdiction: (j: DurableObjectJurisdiction) => namespace.jurisdiction(j),
+  } as unknown as DurableObjectNamespace<T>;
+  return { namespace: wrapped, calls };
 }

@@ -1,9 +1,10 @@
 /**
- * How the login routes use the limiter: one counter per client network and one per account (a keyed hash of the
- * normalised username). Without a limiter (the explicit `limiter: "none"`) every attempt is allowed.
+ * How the login routes use the limiter: one counter per client network, and per account (a keyed hash of the
+ * normalised username) one for untrusted attempts and one per device cookie. Without a limiter (the explicit
+ * `limiter: "none"`) every attempt is allowed.
  */
 import { type Address, ipLimitKey } from "./client-ip.ts";
-import type { Limiter, LimitResult } from "./limiter.ts";
+import type { Limiter, LimitKey, LimitResult } from "./limiter.ts";
 
 const ALLOWED: LimitResult = { allowed: true };
 
@@ -23,18 +24,27 @@ export class Throttle {
     return this.#limiter.hit({ scope: "ip", key: ipLimitKey(address, this.#ipv6Prefix) });
   }
 
-  /** Counts a password check for the account, before it is made. */
-  account(userKey: string): Promise<LimitResult> {
-    return this.#limiter ? this.#limiter.hit({ scope: "account", key: userKey }) : Promise.resolve(ALLOWED);
+  /** Counts a password check for the account (from the device `device`, when trusted), before it is made. */
+  account(userKey: string, device?: string): Promise<LimitResult> {
+    return this.#limiter ? this.#limiter.hit(accountKey(userKey, device)) : Promise.resolve(ALLOWED);
   }
 
   /** Takes back an account attempt that got no verdict from Transmit. */
-  async release(userKey: string): Promise<void> {
-    await this.#limiter?.release?.({ scope: "account", key: userKey });
+  async release(userKey: string, device?: string): Promise<void> {
+    await this.#limiter?.release?.(accountKey(userKey, device));
   }
 
-  /** Forgets the account's attempts after a successful login. */
-  async reset(userKey: string): Promise<void> {
-    await this.#limiter?.reset?.({ scope: "account", key: userKey });
+  /**
+   * After a successful login. From a trusted device: forgets that device's attempts. Otherwise: takes back only this
+   * attempt (it was no failure at Transmit). Earlier untrusted failures stay until their window ends: Transmit is
+   * not documented to forget failures on a success, so forgetting ours could let strangers reach its threshold.
+   */
+  async succeeded(userKey: string, device: string | undefined): Promise<void> {
+    if (device === undefined) await this.release(userKey);
+    else await this.#limiter?.reset?.(accountKey(userKey, device));
   }
+}
+
+function accountKey(userKey: string, device: string | undefined): LimitKey {
+  return device === undefined ? { scope: "account", key: userKey } : { scope: "account", key: userKey, device };
 }

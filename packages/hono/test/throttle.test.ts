@@ -2,7 +2,7 @@
 // a shared limiter counts an account once across instances, and the in-memory limiter never forgets a live counter.
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { memoryLimiter, memorySessionStore, passwordLogin, transmitAuth } from "../src/index.ts";
+import { lockoutRules, memoryLimiter, memorySessionStore, passwordLogin, transmitAuth } from "../src/index.ts";
 import { FakeClient, loginJson, SECRET, setup } from "./helpers.ts";
 
 describe("A. a login router always throttles unless told not to", () => {
@@ -81,7 +81,13 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
 
   it("A04 a full table gives up its weakest counter: fewest attempts first, then the oldest", async () => {
     let t = 0;
-    const limiter = memoryLimiter({ now: () => t, maxKeys: 3, account: { limit: 5, windowMs: 3_600_000 } });
+    const limiter = memoryLimiter({
+      now: () => t,
+      maxKeys: 3,
+      // A tenant that suspends after 6 failures allows 5 untrusted attempts.
+      transmit: { maxPasswordFailures: 6 },
+      account: { limit: 5, windowMs: 3_600_000 },
+    });
     for (const key of ["a", "a", "b", "c", "c"]) {
       t += 1;
       await limiter.hit({ scope: "account", key });
@@ -137,5 +143,49 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
   it("A04 memoryLimiter refuses invalid options at creation", () => {
     expect(() => memoryLimiter({ maxKeys: 0 })).toThrow(/maxKeys/);
     expect(() => memoryLimiter({ account: { limit: 0, windowMs: 1000 } })).toThrow(/account/);
+  });
+});
+
+describe("A. account rules stay below Transmit's lockout", () => {
+  it("A04 H05 defaults follow Transmit's (5 failures in 15 minutes): 3 untrusted and 4 per device, in 16 minutes", () => {
+    expect(lockoutRules()).toEqual({
+      account: { limit: 3, windowMs: 960_000 },
+      device: { limit: 4, windowMs: 960_000 },
+    });
+    expect(lockoutRules({ maxPasswordFailures: 10, failuresExpireIn: 60 })).toEqual({
+      account: { limit: 8, windowMs: 3_660_000 },
+      device: { limit: 9, windowMs: 3_660_000 },
+    });
+  });
+
+  it("A04 H05 a rule that would let strangers reach Transmit's lockout is refused at setup, naming the option", () => {
+    // The old default (10 an hour) lets ten strangers' guesses through where Transmit suspends after five.
+    expect(() => memoryLimiter({ account: { limit: 10, windowMs: 3_600_000 } })).toThrow(/`account` must stay below/);
+    expect(() => memoryLimiter({ device: { limit: 5, windowMs: 3_600_000 } })).toThrow(/`device`/);
+    // A window shorter than Transmit's memory of failures would hand out fresh attempts too early.
+    expect(() => memoryLimiter({ account: { limit: 2, windowMs: 60_000 } })).toThrow(/`account`/);
+    expect(() => lockoutRules({ maxPasswordFailures: 1 })).toThrow(/maxPasswordFailures/);
+    expect(() => lockoutRules({ maxPasswordFailures: 21 })).toThrow(/maxPasswordFailures/);
+    // Stated as the tenant's policy, a larger budget is the explicit choice it should be.
+    expect(() =>
+      memoryLimiter({ transmit: { maxPasswordFailures: 20 }, account: { limit: 10, windowMs: 3_600_000 } }),
+    ).not.toThrow();
+  });
+
+  it("A04 H05 a limiter keeps each device's attempts apart from the untrusted ones of the same account", async () => {
+    let t = 0;
+    const limiter = memoryLimiter({ now: () => t });
+    const untrusted = { scope: "account" as const, key: "k" };
+    for (let i = 0; i < 3; i++) expect((await limiter.hit(untrusted)).allowed).toBe(true);
+    expect(await limiter.hit(untrusted)).toEqual({ allowed: false, retryAfter: 960 });
+    for (const device of ["d1", "d2"]) {
+      for (let i = 0; i < 4; i++) expect((await limiter.hit({ ...untrusted, device })).allowed).toBe(true);
+      expect((await limiter.hit({ ...untrusted, device })).allowed).toBe(false);
+    }
+    await limiter.reset?.({ ...untrusted, device: "d1" });
+    expect((await limiter.hit({ ...untrusted, device: "d1" })).allowed).toBe(true);
+    expect((await limiter.hit(untrusted)).allowed).toBe(false);
+    t = 960_001;
+    expect((await limiter.hit(untrusted)).allowed).toBe(true);
   });
 });
