@@ -6,7 +6,7 @@ import { lockoutRules, memoryLimiter, memorySessionStore, passwordLogin, transmi
 import { FakeClient, loginJson, SECRET, setup } from "./helpers.ts";
 
 describe("A. a login router always throttles unless told not to", () => {
-  it("A04 A05 routes() without a limiter is refused at setup, naming the option and the explicit opt-out", () => {
+  it("A04 A05 H07 routes() without a limiter is refused at setup, naming the option and the explicit opt-out", () => {
     const auth = transmitAuth({ client: new FakeClient(), sessions: memorySessionStore() });
     expect(() => auth.routes()).toThrow(/`limiter` is required .*"none"/);
     expect(() => passwordLogin({ client: new FakeClient(), sessions: memorySessionStore() })).toThrow(/limiter/);
@@ -21,7 +21,7 @@ describe("A. a login router always throttles unless told not to", () => {
     ).toThrow(/limiter/);
   });
 
-  it("A04 a limiter needs userKeySecret: without it each instance would count an account under its own key", () => {
+  it("A04 H08 a limiter needs userKeySecret: without it each instance would count an account under its own key", () => {
     expect(() =>
       transmitAuth({ client: new FakeClient(), sessions: memorySessionStore(), limiter: memoryLimiter() }),
     ).toThrow(/userKeySecret/);
@@ -35,7 +35,7 @@ describe("A. a login router always throttles unless told not to", () => {
     ).toThrow(/userKeySecret/);
   });
 
-  it("A04 two instances sharing one limiter count one account once: guesses split across them still hit the limit", async () => {
+  it("A04 H08 two instances sharing one limiter count one account once: guesses split across them still hit the limit", async () => {
     const fake = new FakeClient();
     const limiter = memoryLimiter({ account: { limit: 4, windowMs: 3_600_000 } });
     const instance = () => {
@@ -61,7 +61,7 @@ describe("A. a login router always throttles unless told not to", () => {
 });
 
 describe("A. memoryLimiter keeps bounded memory without forgetting live counters", () => {
-  it("A04 junk keys cannot flush a victim's counter, and a table full of junk locks nobody out", async () => {
+  it("A04 H09 junk keys cannot flush a victim's counter, and a table full of junk locks nobody out", async () => {
     let t = 0;
     const limiter = memoryLimiter({ now: () => t, maxKeys: 100, account: { limit: 3, windowMs: 3_600_000 } });
     for (let i = 0; i < 3; i++) expect((await limiter.hit({ scope: "account", key: "victim" })).allowed).toBe(true);
@@ -79,7 +79,7 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
     expect((await limiter.hit({ scope: "account", key: "bob" })).allowed).toBe(true);
   });
 
-  it("A04 a full table gives up its weakest counter: fewest attempts first, then the oldest", async () => {
+  it("A04 H09 a full table gives up its weakest counter: fewest attempts first, then the oldest", async () => {
     let t = 0;
     const limiter = memoryLimiter({
       now: () => t,
@@ -100,7 +100,7 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
     for (let i = 0; i < 4; i++) expect((await limiter.hit({ scope: "account", key: "b" })).allowed).toBe(true);
   });
 
-  it("A04 expired keys are dropped first: once windows end, new keys take their room and live counters stay", async () => {
+  it("A04 H09 expired keys are dropped first: once windows end, new keys take their room and live counters stay", async () => {
     let t = 0;
     const limiter = memoryLimiter({ now: () => t, maxKeys: 10, ip: { limit: 2, windowMs: 60_000 } });
     for (let i = 0; i < 10; i++) await limiter.hit({ scope: "ip", key: `192.0.2.${i}` });
@@ -113,7 +113,7 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
     expect((await limiter.hit({ scope: "ip", key: "192.0.2.0" })).allowed).toBe(false);
   });
 
-  it("A04 through the router: a flood of junk usernames does not give a throttled account new guesses", async () => {
+  it("A04 H09 through the router: a flood of junk usernames does not give a throttled account new guesses", async () => {
     const s = setup({ limits: { account: 3, ip: 100_000 } });
     // A separate limiter with a tiny table, as an attacker would fill it.
     const limiter = memoryLimiter({
