@@ -3,6 +3,7 @@
  * limiter for one process. On Workers, back the same interface with Durable Objects (per account) and the Rate
  * Limiting binding (per IP).
  */
+import type { Context } from "hono";
 import { integerIn, OptionError } from "./option-error.ts";
 
 /** Which counter a limiter call is about. */
@@ -25,7 +26,9 @@ export interface LimitResult {
  * Attempt counters. The routes call `hit` for every attempt in scope `ip`, `hit` before every upstream password
  * check in scope `account` (counting and deciding in one step, so concurrent guesses cannot all slip past a check),
  * `release` when that check got no verdict (upstream fault) and `reset` after a successful login. `hit` must not
- * count an attempt it refuses.
+ * count an attempt it refuses. Each call also gets the request's `Context`, for limiters that keep what they learn
+ * about the account for the rest of the request (edge-login keeps the account's home region there) or that defer
+ * work past the response (`c.executionCtx.waitUntil` on Workers); ignoring it is fine.
  *
  * @example
  * ```ts
@@ -42,14 +45,14 @@ export interface LimitResult {
  */
 export interface Limiter {
   /** Counts one attempt and returns whether it (the attempt just counted) is allowed. */
-  hit(key: LimitKey): Promise<LimitResult>;
-  /** Forgets the key's attempts. */
-  reset?(key: LimitKey): Promise<void>;
+  hit(key: LimitKey, c?: Context): Promise<LimitResult>;
+  /** Forgets the key's attempts (scope `account`: after a successful login of that account). */
+  reset?(key: LimitKey, c?: Context): Promise<void>;
   /**
    * Takes back one attempt counted by `hit` that got no verdict (Transmit failed or timed out: the caller learnt
    * nothing). Without it such attempts stay counted.
    */
-  release?(key: LimitKey): Promise<void>;
+  release?(key: LimitKey, c?: Context): Promise<void>;
 }
 
 /** One window: at most `limit` events per `windowMs`. */

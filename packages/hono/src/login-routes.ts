@@ -111,7 +111,7 @@ async function startSession(c: Context, l: LoginContext, s: Start): Promise<Resp
   };
   const record = withTokens(base, s.tokens, t, l.keepAccessToken);
   const value = await s.store.create(record);
-  await l.throttle.reset(s.userKey);
+  await l.throttle.reset(s.userKey, c);
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
   if (bodyKind(c) === "form") return l.replies.seeOther(c, s.returnTo ?? l.redirectTo, cookies);
@@ -125,7 +125,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
   const returnTo = safeReturnTo(c, input.returnTo);
   const address = clientAddress(c, l.ip);
   const page = returnTo === undefined ? {} : { returnTo };
-  const byIp = await l.throttle.ip(address);
+  const byIp = await l.throttle.ip(address, c);
   if (!byIp.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       type: "login",
@@ -138,7 +138,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
   // Counted before the upstream call, atomically with the decision: checking first and counting only after a failed
   // call let every request already in flight through. A success resets the count, a credentials failure stays
   // counted, an upstream fault is released: the caller learnt nothing from it, and an outage must not lock people out.
-  const byAccount = await l.throttle.account(userKey);
+  const byAccount = await l.throttle.account(userKey, c);
   if (!byAccount.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       type: "login",
@@ -154,7 +154,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
     store = l.access.store(c);
     rc = await resolveClient(l.client, c);
   } catch (e) {
-    await l.throttle.release(userKey);
+    await l.throttle.release(userKey, c);
     return l.replies.failWith(c, e, { type: "login", userKey });
   }
   let tokens: TokenSet;
@@ -166,7 +166,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
     );
   } catch (e) {
     const kind = problemForError(e);
-    if (kind !== "invalid_credentials" && kind !== "password_change_required") await l.throttle.release(userKey);
+    if (kind !== "invalid_credentials" && kind !== "password_change_required") await l.throttle.release(userKey, c);
     if (kind === "password_change_required" && TransmitError.is(e) && e.resetToken) {
       return pendingChange(c, l, { store, rc, username: input.username, resetToken: e.resetToken, userKey, returnTo });
     }
@@ -227,7 +227,7 @@ export async function changePassword(c: Context, l: LoginContext): Promise<Respo
   const returnTo = safeReturnTo(c, input.returnTo);
   const page = returnTo === undefined ? {} : { returnTo };
   const address = clientAddress(c, l.ip);
-  const byIp = await l.throttle.ip(address);
+  const byIp = await l.throttle.ip(address, c);
   if (!byIp.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       type: "password_change",
