@@ -1,7 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Limiter, type LimitResult, windowVerdict } from "@transmit-edge/hono";
+import type { Context } from "hono";
 
 const STAMPS = "failures";
+/** The account's home region: `{ region, at }` (ms), written at each successful login. */
+const HOME = "home";
+/** How long a home region is kept after the account's last successful login (then the object deletes itself). */
+export const HOME_TTL_MS = 400 * 24 * 3_600_000;
+
+interface Home {
+  region: string;
+  at: number;
+}
+
+/** A throttle verdict, with the account's home region when one is known. */
+export type AccountVerdict = LimitResult & { home?: string };
 
 /**
  * Login-attempt counter of one account (one object per keyed hash of the normalised username): a sliding window of
@@ -35,7 +48,38 @@ export class AccountThrottle extends DurableObject {
   }
 
   override async alarm(): Promise<void> {
-    await this.ctx.storage.deleteAll();
+    // The window has passed; the home region outlives it until HOME_TTL_MS after the last success.
+    const home = await this.ctx.storage.get<Home>(HOME);
+    if (!home || home.at + HOME_TTL_MS <= Date.now()) {
+      await this.ctx.storage.deleteAll();
+      return;
+    }
+    await this.ctx.storage.delete(STAMPS);
+    await this.ctx.storage.setAlarm(home.at + HOME_TTL_MS);
+  }
+
+  /**
+   * {@link hit}, returning the account's home region along with the verdict: the login learns where the account
+   * lives in the call that counts the attempt (one Durable Object round trip for both).
+   */
+  async hitHome(nowMs: number, limit: number, windowMs: number): Promise<AccountVerdict> {
+    const verdict = await this.hit(nowMs, limit, windowMs);
+    const home = await this.ctx.storage.get<Home>(HOME);
+    return home ? { ...verdict, home: home.region } : verdict;
+  }
+
+  /**
+   * After a successful login in `region`: forgets the attempts and records `region` as the account's home. Called
+   * after the response is sent (`waitUntil`), so it costs the login no waiting.
+   */
+  async succeeded(nowMs: number, region: string | undefined): Promise<void> {
+    await this.ctx.storage.delete(STAMPS);
+    if (region) await this.ctx.storage.put(HOME, { region, at: nowMs } satisfies Home);
+    const home = region ? nowMs : (await this.ctx.storage.get<Home>(HOME))?.at;
+    if (home === undefined) {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+    } else await this.ctx.storage.setAlarm(home + HOME_TTL_MS);
   }
 
   private async recent(nowMs: number, windowMs: number): Promise<number[]> {
@@ -54,6 +98,11 @@ export interface EdgeLimiterOptions {
   /** Seconds to announce in `Retry-After` when the per-IP binding refuses (its period). Default 60. */
   ipRetryAfter?: number;
   now?: () => number;
+  /**
+   * Runs work after the response (`waitUntil`): the post-login write to the account's object (attempts forgotten,
+   * home region recorded). Default: awaited in line.
+   */
+  defer?: (task: () => Promise<unknown>, c: Context) => void;
 }
 
 /** The router's {@link Limiter}: per-account counters in Durable Objects, per-IP limits with the binding. */
@@ -63,14 +112,24 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
   const account = (key: string) => options.accounts.get(options.accounts.idFromName(key));
   const ipRetryAfter = options.ipRetryAfter ?? 60;
   return {
-    async hit(k) {
-      if (k.scope === "account") return account(k.key).hit(now(), limit, windowMs);
+    async hit(k, c) {
+      if (k.scope === "account") {
+        const { home, ...verdict } = await account(k.key).hitHome(now(), limit, windowMs);
+        // Kept for the client choice of this request (home-region.ts); validated there.
+        if (home !== undefined) c?.set("accountRegion" as never, home as never);
+        return verdict;
+      }
       if (!options.ips) return { allowed: true };
       const { success } = await options.ips.limit({ key: k.key });
       return success ? { allowed: true } : { allowed: false, retryAfter: ipRetryAfter };
     },
-    async reset(k) {
-      if (k.scope === "account") await account(k.key).clear();
+    async reset(k, c) {
+      if (k.scope !== "account") return;
+      // The region this login succeeded in becomes the account's home (set by the client choice, home-region.ts).
+      const region = c?.get("transmitRegion" as never) as string | undefined;
+      const task = () => account(k.key).succeeded(now(), region);
+      if (options.defer && c) options.defer(task, c);
+      else await task();
     },
     async release(k) {
       if (k.scope === "account") await account(k.key).release(now(), windowMs);

@@ -11,12 +11,17 @@ import {
 } from "@transmit-edge/hono";
 import { type Context, Hono } from "hono";
 import { edgeLimiter } from "./account-throttle.ts";
-import { durableTokenCache } from "./client-token-cache.ts";
+import { TOKEN_CACHE_HINTS, tieredTokenCache } from "./client-token-cache.ts";
 import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
+import { guessRegion, loginRegion, rememberRegionLine, type WorkerEnv } from "./home-region.ts";
 import { HomePage, LoginPage, PasswordChangePage, STYLES } from "./pages.tsx";
+import type { RegionFieldProps } from "./region-field.tsx";
 import { durableSessionStore } from "./session-object.ts";
 
-type AppEnv = { Bindings: Env; Variables: { transmitRegion?: RoutableRegion } };
+type AppEnv = WorkerEnv;
+
+/** The router's touch interval (s); the session store slides the idle deadline on reads at the same age. */
+const TOUCH_INTERVAL = 60;
 
 /** Test seams; production uses the defaults. */
 export interface AppOptions {
@@ -26,6 +31,8 @@ export interface AppOptions {
   fetch?: typeof fetch;
   /** Where auth events go. Default: one JSON line per event on `console.log` (no secrets in events). */
   log?: (line: string) => void;
+  /** Runs work after the response. Default: `c.executionCtx.waitUntil(task())`. */
+  defer?: (task: () => Promise<unknown>, c: Context) => void;
 }
 
 /** What a person reads on the login page for each problem; never which part of the credentials was wrong. */
@@ -41,13 +48,30 @@ const MESSAGES: Partial<Record<ProblemKind, string>> = {
   payload_too_large: "That input is too long.",
 };
 
-async function renderPage(c: Context, state: PageState): Promise<Response> {
+/**
+ * The login form's region select: none with one region. After wrong credentials in a region the person did not
+ * choose, it names the region tried (whatever rule chose it, so the page never tells whether the account has a
+ * home region).
+ */
+function regionField(c: Context<AppEnv>, config: WorkerConfig, state?: PageState): RegionFieldProps | undefined {
+  if (config.candidates.length < 2) return undefined;
+  const source = c.get("regionSource");
+  const tried = c.get("transmitRegion");
+  return {
+    regions: config.candidates,
+    guess: (c.get("regionGuess") ?? guessRegion(c, config)).region,
+    selected: source === "form" ? tried : undefined,
+    tried: state?.error === "invalid_credentials" && source !== "form" ? tried : undefined,
+  };
+}
+
+async function renderPage(c: Context<AppEnv>, state: PageState, config: WorkerConfig): Promise<Response> {
   const error = state.error ? (MESSAGES[state.error] ?? "Sign-in failed. Try again.") : undefined;
   const page =
     state.step === "password" ? (
       <PasswordChangePage error={error} />
     ) : (
-      <LoginPage error={error} returnTo={state.returnTo} />
+      <LoginPage error={error} returnTo={state.returnTo} region={regionField(c, config, state)} />
     );
   const res = await c.html(page, state.status as 200);
   if (state.retryAfter) res.headers.set("Retry-After", String(state.retryAfter));
@@ -101,6 +125,11 @@ function misconfigured(): Response {
   });
 }
 
+/** Whether a login answer started a session (it sets a non-empty session cookie). */
+function signedIn(res: Response): boolean {
+  return res.status < 400 && res.headers.getSetCookie().some((l) => /^__Host-session=[^;]/.test(l));
+}
+
 function displayName(session: Session): string {
   const claims = session.claims ?? {};
   for (const key of ["email", "username", "name", "sub"]) {
@@ -128,18 +157,32 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
       clientId: cfg.clientId,
       clientSecret: cfg.clientSecret,
       allowInsecureLoopback: config.allowInsecureLoopback,
-      // Shared across isolates by value, never as a promise of another request.
-      tokenCache: durableTokenCache(env.CLIENT_TOKENS, `${region}:${cfg.clientId}`),
+      // Isolate memory first, then one shared object near the region (read only on a miss).
+      tokenCache: tieredTokenCache(env.CLIENT_TOKENS, {
+        name: `${region}:${cfg.clientId}`,
+        locationHint: TOKEN_CACHE_HINTS[region],
+        now,
+      }),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     clients[region] = client;
     return client;
   }
 
-  const sessions = durableSessionStore(env.SESSIONS, now);
-  // New logins go to the nearest configured region; calls on an existing session go to the region stored in it.
-  const client = (c: Context<AppEnv>, stored?: string) => {
-    const region = (stored as RoutableRegion | undefined) ?? c.get("transmitRegion") ?? chooseRegion(c.req.raw, config);
+  const sessions = durableSessionStore(env.SESSIONS, now, {
+    touchAfter: TOUCH_INTERVAL,
+    enforceJurisdictions: !config.allowNoJurisdiction,
+  });
+  const defer = options.defer ?? ((task, c) => c.executionCtx.waitUntil(task()));
+  // Calls on an existing session go to the region stored in it; a login goes to the region home-region.ts picks
+  // (form, account's home, remembered, nearest). The region is kept on the context for the throttle's reset.
+  const client = async (c: Context<AppEnv>, stored?: string) => {
+    const region = stored
+      ? (stored as RoutableRegion)
+      : c.get("regionGuess")
+        ? await loginRegion(c, config)
+        : chooseRegion(c.req.raw, config);
+    c.set("transmitRegion", region);
     return { client: clientFor(region), region };
   };
   const timeout = config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {};
@@ -147,11 +190,17 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   const auth = transmitAuth({
     client,
     sessions,
-    limiter: edgeLimiter({ accounts: env.ACCOUNT_THROTTLE, ips: env.IP_RATE_LIMITER, now }),
+    limiter: edgeLimiter({
+      accounts: env.ACCOUNT_THROTTLE,
+      ips: env.IP_RATE_LIMITER,
+      now,
+      defer: (task, c) => defer(task, c),
+    }),
     // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
     ip: "cf-connecting-ip",
     userKeySecret: config.sessionSecret,
-    render: renderPage,
+    render: (c, state) => renderPage(c as Context<AppEnv>, state, config),
+    touchInterval: TOUCH_INTERVAL,
     logoutRedirectTo: "/login",
     onEvent,
     now,
@@ -163,13 +212,16 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   // The pages' CSP is the router's default (own styles and images, no scripts).
   app.use(securityHeaders());
 
-  // The region is chosen from the original request: the router may rebuild the request (body limit), and a rebuilt
-  // Request has no `cf`.
+  // The best guess is made from the original request: the router may rebuild the request (body limit), and a rebuilt
+  // Request has no `cf`. A successful login remembers its region on this browser.
   app.use("/auth/login", async (c, next) => {
-    const region = c.req.method === "POST" ? chooseRegion(c.req.raw, config) : undefined;
-    if (region) c.set("transmitRegion", region);
+    if (c.req.method !== "POST") return next();
+    c.set("regionGuess", guessRegion(c, config));
     await next();
-    if (region) c.res.headers.set("X-Transmit-Region", region);
+    const region = c.get("transmitRegion");
+    if (!region) return;
+    c.res.headers.set("X-Transmit-Region", region);
+    if (signedIn(c.res)) c.res.headers.append("Set-Cookie", rememberRegionLine(region));
   });
   app.route("/auth", auth.routes());
 
@@ -177,7 +229,9 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     c.body(STYLES, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }),
   );
   // The same rule as the router's redirect: normalised first, then checked; anything unsafe is not echoed.
-  app.get("/login", (c) => c.html(<LoginPage returnTo={safeReturnTo(c, c.req.query("returnTo"))} />));
+  app.get("/login", (c) =>
+    c.html(<LoginPage returnTo={safeReturnTo(c, c.req.query("returnTo"))} region={regionField(c, config)} />),
+  );
   app.get("/password", (c) => c.html(<PasswordChangePage />));
   app.get("/", async (c) => {
     const session = await auth.session(c);

@@ -7,19 +7,25 @@ interface Entry {
 }
 
 /**
- * Client access tokens shared by every isolate of the Worker: one object per (region, client id), so a cold isolate
- * reads the token another isolate fetched instead of asking Transmit for a new one. The core client never shares a
- * pending promise between requests on workerd; this shares the value.
+ * Client access tokens shared by every isolate of the Worker: one object per (region, client id), placed near its
+ * Transmit region (`locationHint`), so a cold isolate reads the token another isolate fetched instead of asking
+ * Transmit for a new one. Isolates keep the token in memory and read this object only on a miss
+ * ({@link tieredTokenCache}).
  */
 export class ClientTokenCache extends DurableObject {
   async read(key: string): Promise<string | null> {
+    return (await this.readEntry(key))?.value ?? null;
+  }
+
+  /** The entry with its expiry (ms), so an isolate can keep it in memory exactly as long. */
+  async readEntry(key: string): Promise<Entry | null> {
     const entry = await this.ctx.storage.get<Entry>(key);
     if (!entry) return null;
     if (entry.expiresAt <= Date.now()) {
       await this.ctx.storage.delete(key);
       return null;
     }
-    return entry.value;
+    return entry;
   }
 
   async write(key: string, value: string, ttlSeconds: number): Promise<void> {
@@ -45,12 +51,129 @@ export class ClientTokenCache extends DurableObject {
   }
 }
 
-/** The core's `TokenCache` on top of the {@link ClientTokenCache} Durable Object. */
-export function durableTokenCache(namespace: DurableObjectNamespace<ClientTokenCache>, name: string): TokenCache {
-  const stub = () => namespace.get(namespace.idFromName(name));
+/** Durable Object location hints nearest each Transmit region (docs/regions.md, "Where the objects live"). */
+export const TOKEN_CACHE_HINTS: Record<string, DurableObjectLocationHint> = {
+  us: "enam",
+  eu: "weur",
+  ca: "enam",
+  au: "oc",
+};
+
+/** After the shared object fails, skip it for this long, doubling per failure up to {@link MAX_BACKOFF_MS}. */
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 60_000;
+/** How long one request of an isolate owns the token fetch before another may take over. */
+const LEASE_MS = 3_000;
+/** How often a request waiting for another request's fetch looks at memory again. */
+const POLL_MS = 10;
+
+/** Settings of {@link tieredTokenCache}. */
+export interface TieredTokenCacheOptions {
+  /** Object name: `<region>:<client id>` (a client id is not a secret). */
+  name: string;
+  /** Where the shared object should live: near its Transmit region. */
+  locationHint?: DurableObjectLocationHint | undefined;
+  /** Clock in ms for token expiry (the Worker's clock; tests move it). */
+  now?: () => number;
+  /** Clock in ms for leases and back-off, and how to wait (tests replace both). Default: real time. */
+  wall?: { now(): number; sleep(ms: number): Promise<void> };
+}
+
+/**
+ * The core's `TokenCache` in two tiers: this isolate's memory first, then the region's shared
+ * {@link ClientTokenCache} object, read only on a miss. Built once per isolate and client. The shared tier can fail
+ * without flooding Transmit's token endpoint:
+ *
+ * - a failing or slow object is skipped for a while (exponential back-off), and the token is then kept in memory;
+ * - on a miss in both tiers exactly one request of the isolate fetches (it holds a lease); the others wait for its
+ *   token in memory (they never await another request's promise, which Workers forbid), and one takes over if the
+ *   lease lapses (the fetch failed or its request went away).
+ */
+export function tieredTokenCache(
+  namespace: DurableObjectNamespace<ClientTokenCache>,
+  options: TieredTokenCacheOptions,
+): TokenCache {
+  const now = options.now ?? Date.now;
+  const wall = options.wall ?? {
+    now: Date.now,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  };
+  const memory = new Map<string, Entry>();
+  const leases = new Map<string, number>();
+  let skipSharedUntil = 0;
+  let backoffMs = FIRST_BACKOFF_MS;
+  const shared = () =>
+    namespace.get(
+      namespace.idFromName(options.name),
+      options.locationHint ? { locationHint: options.locationHint } : undefined,
+    );
+  const failed = () => {
+    skipSharedUntil = wall.now() + backoffMs;
+    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+  };
+  const fromMemory = (key: string) => {
+    const entry = memory.get(key);
+    if (entry && entry.expiresAt > now()) return entry.value;
+    if (entry) memory.delete(key);
+    return undefined;
+  };
+  /** True when this request now holds the fetch lease for `key`. */
+  const takeLease = (key: string) => {
+    const until = leases.get(key);
+    if (until !== undefined && until > wall.now()) return false;
+    leases.set(key, wall.now() + LEASE_MS);
+    return true;
+  };
+
   return {
-    get: (key) => stub().read(key),
-    set: (key, value, ttlSeconds) => stub().write(key, value, ttlSeconds),
-    delete: (key) => stub().remove(key),
+    async get(key) {
+      const hot = fromMemory(key);
+      if (hot !== undefined) return hot;
+      // Another request of this isolate is fetching: wait for its token instead of reading or fetching too.
+      // At most one lease period: when Transmit itself is failing, a request still gets its own try.
+      if (!takeLease(key)) {
+        const giveUpAt = wall.now() + LEASE_MS;
+        for (;;) {
+          await wall.sleep(POLL_MS);
+          const value = fromMemory(key);
+          if (value !== undefined) return value;
+          if (takeLease(key) || wall.now() >= giveUpAt) break;
+        }
+      }
+      if (wall.now() >= skipSharedUntil) {
+        try {
+          const entry = await shared().readEntry(key);
+          backoffMs = FIRST_BACKOFF_MS;
+          if (entry && entry.expiresAt > now()) {
+            memory.set(key, entry);
+            leases.delete(key);
+            return entry.value;
+          }
+        } catch {
+          failed();
+        }
+      }
+      // A miss in both tiers: this request (the lease holder) fetches, and `set` below ends the lease.
+      return undefined;
+    },
+    async set(key, value, ttlSeconds) {
+      memory.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
+      leases.delete(key);
+      if (wall.now() < skipSharedUntil) return;
+      try {
+        await shared().write(key, value, ttlSeconds);
+      } catch {
+        failed();
+      }
+    },
+    async delete(key) {
+      memory.delete(key);
+      if (wall.now() < skipSharedUntil) return;
+      try {
+        await shared().remove(key);
+      } catch {
+        failed();
+      }
+    },
   };
 }

@@ -19,6 +19,8 @@ export interface WorkerConfig {
   countryOverrides: Record<string, RegionName>;
   allowRegionOverride: boolean;
   allowInsecureLoopback: boolean;
+  /** Local development only: workerd has no jurisdictions, so EU objects stay in the default namespace. */
+  allowNoJurisdiction: boolean;
   sessionSecret: string;
   /** Deadline of each upstream call in ms (`UPSTREAM_TIMEOUT_MS`); undefined: the core client's default (10 s). */
   timeoutMs?: number;
@@ -100,6 +102,7 @@ export function readConfig(env: EnvLike): WorkerConfig {
     countryOverrides,
     allowRegionOverride: text(env, "ALLOW_REGION_OVERRIDE") === "true",
     allowInsecureLoopback: text(env, "ALLOW_INSECURE_LOOPBACK") === "true",
+    allowNoJurisdiction: text(env, "ALLOW_NO_JURISDICTION") === "true",
     sessionSecret: sessionSecret!,
   };
 }

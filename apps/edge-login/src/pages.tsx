@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from "hono/jsx";
+import { RegionField, type RegionFieldProps } from "./region-field.tsx";
 
 const Layout: FC<{ title: string; children?: Child }> = ({ title, children }) => (
   <html lang="en">
@@ -27,10 +28,12 @@ export interface LoginPageProps {
   username?: string | undefined;
   returnTo?: string | undefined;
   notice?: string | undefined;
+  /** The region select (region-field.tsx), when more than one region is configured. */
+  region?: RegionFieldProps | undefined;
 }
 
 /** The sign-in form. Works without JavaScript: a plain same-origin form POST to the login route. */
-export const LoginPage: FC<LoginPageProps> = ({ error, username, returnTo, notice }) => (
+export const LoginPage: FC<LoginPageProps> = ({ error, username, returnTo, notice, region }) => (
   <Layout title="Sign in">
     <h1>Sign in</h1>
     {notice ? <p class="notice">{notice}</p> : null}
@@ -52,6 +55,7 @@ export const LoginPage: FC<LoginPageProps> = ({ error, username, returnTo, notic
       />
       <label for="password">Password</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required maxlength={1024} />
+      {region ? <RegionField {...region} /> : null}
       <button type="submit">Sign in</button>
     </form>
   </Layout>
@@ -113,7 +117,7 @@ body { margin: 0; min-height: 100vh; display: grid; place-items: center; backgro
 .card { width: min(24rem, 100% - 2rem); padding: 2rem; border: 1px solid #8884; border-radius: 12px; }
 h1 { margin-top: 0; font-size: 1.5rem; }
 label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
-input { width: 100%; box-sizing: border-box; padding: .6rem; font: inherit; border: 1px solid #8888; border-radius: 6px; }
+input, select { width: 100%; box-sizing: border-box; padding: .6rem; font: inherit; border: 1px solid #8888; border-radius: 6px; }
 button { margin-top: 1.5rem; width: 100%; padding: .7rem; font: inherit; font-weight: 600; border: 0; border-radius: 6px;
   background: #1f5fd6; color: #fff; cursor: pointer; }
 button.secondary { background: #8883; color: inherit; }

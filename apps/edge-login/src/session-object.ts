@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { SessionRecord, SessionStore } from "@transmit-edge/hono";
+import { jurisdictionOf, jurisdictionOfId, placed, withJurisdiction } from "./residency.ts";
 
 const RECORD = "record";
 
@@ -17,6 +18,21 @@ export class SessionObject extends DurableObject {
       return null;
     }
     return record;
+  }
+
+  /**
+   * {@link read}, sliding the idle deadline inside the same call when `lastSeenAt` is `touchAfter` seconds old or
+   * older: a guarded request makes one round trip, never a read and then a write (the router's own touch then finds
+   * the record fresh).
+   */
+  async readFresh(nowMs: number, touchAfter: number): Promise<SessionRecord | null> {
+    const record = await this.read(nowMs);
+    if (!record) return null;
+    const t = Math.floor(nowMs / 1000);
+    if (record.kind !== "session" || t - record.lastSeenAt < touchAfter) return record;
+    const touched = { ...record, lastSeenAt: t };
+    await this.write(touched);
+    return touched;
   }
 
   async write(record: SessionRecord): Promise<void> {
@@ -47,11 +63,12 @@ function endOf(record: SessionRecord): number {
 const ID_BYTES = 32;
 const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-function newSessionId(): string {
+function newSessionId(jurisdiction?: DurableObjectJurisdiction): string {
   const bytes = crypto.getRandomValues(new Uint8Array(ID_BYTES));
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const id = btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return withJurisdiction(id, jurisdiction);
 }
 
 /**
@@ -63,24 +80,39 @@ async function objectName(sessionId: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Options of {@link durableSessionStore}. */
+export interface SessionStoreOptions {
+  /** Slide the idle deadline on reads when `lastSeenAt` is this many seconds old (the router's `touchInterval`). */
+  touchAfter?: number;
+  /** False only for local development (workerd has no jurisdictions): `ALLOW_NO_JURISDICTION=true`. */
+  enforceJurisdictions?: boolean;
+}
+
 /**
- * The router's {@link SessionStore} on {@link SessionObject}s. Cookie values are 256-bit random ids from the
+ * The router's {@link SessionStore} on {@link SessionObject}s. A session of a region with a jurisdiction (EU) is
+ * created in that jurisdiction, and its id says so (first character, see residency.ts), so later requests find the
+ * object without a lookup. Cookie values are 256-bit random ids from the
  * platform CSPRNG (checklist C02); malformed values are rejected before any storage call.
  */
 export function durableSessionStore(
   namespace: DurableObjectNamespace<SessionObject>,
   now: () => number = Date.now,
+  options: SessionStoreOptions = {},
 ): SessionStore {
-  const stub = async (id: string) => namespace.get(namespace.idFromName(await objectName(id)));
+  const touchAfter = options.touchAfter ?? Number.POSITIVE_INFINITY;
+  const stub = async (id: string) => {
+    const ns = placed(namespace, jurisdictionOfId(id), options.enforceJurisdictions ?? true);
+    return ns.get(ns.idFromName(await objectName(id)));
+  };
   return {
     async create(record) {
-      const id = newSessionId();
+      const id = newSessionId(jurisdictionOf(record.region));
       await (await stub(id)).write(record);
       return id;
     },
     async get(value) {
       if (!ID_PATTERN.test(value)) return undefined;
-      return (await (await stub(value)).read(now())) ?? undefined;
+      return (await (await stub(value)).readFresh(now(), touchAfter)) ?? undefined;
     },
     async set(value, record) {
       await (await stub(value)).write(record);

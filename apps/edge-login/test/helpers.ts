@@ -15,8 +15,22 @@ export const CITIES = {
   tokyo: { country: "JP", continent: "AS", latitude: "35.67620", longitude: "139.65030", city: "Tokyo" },
 } as const;
 
+/** One call on a Durable Object stub, as the instrumented bindings saw it. */
+export interface ObjectCall {
+  binding: "SESSIONS" | "ACCOUNT_THROTTLE" | "CLIENT_TOKENS";
+  method: string;
+  /** The name the object was addressed by (never a username: residency.ts). */
+  name: string;
+  jurisdiction?: string;
+  locationHint?: string;
+  /** "request": before the answer was returned; "deferred": work the Worker left for after it (`waitUntil`). */
+  phase: "request" | "deferred";
+}
+
 export interface Harness {
   emulator: Emulator;
+  /** Every Durable Object call the Worker made, in order. */
+  objectCalls: ObjectCall[];
   env: Env;
   clock: { now: number; advance(seconds: number): void };
   logs: string[];
@@ -59,9 +73,31 @@ export async function harness(overrides: Record<string, string> = {}, options: H
     vars[`TRANSMIT_${R}_CLIENT_SECRET`] = `test-secret-${r}-${suffix}`;
     vars[`TRANSMIT_${R}_BASE_URL`] = `http://127.0.0.1:4010/${r}`;
   }
-  const testEnv = { ...env, ...vars, ...overrides } as unknown as Env;
+  const objectCalls: ObjectCall[] = [];
+  const phase = { now: "request" as ObjectCall["phase"] };
+  const bindings = Object.fromEntries(
+    (["SESSIONS", "ACCOUNT_THROTTLE", "CLIENT_TOKENS"] as const).map((b) => [
+      b,
+      instrument((env as unknown as Record<string, DurableObjectNamespace>)[b] as DurableObjectNamespace, b, (call) =>
+        objectCalls.push({ ...call, phase: phase.now }),
+      ),
+    ]),
+  );
+  const testEnv = { ...env, ...bindings, ...vars, ...overrides } as unknown as Env;
   const logs: string[] = [];
+  // Work the Worker defers (waitUntil) runs after the answer, as on the platform; the harness waits for it so the
+  // next request sees its effect, and counts its object calls apart.
+  const deferred: (() => Promise<unknown>)[] = [];
+  const settle = async () => {
+    phase.now = "deferred";
+    try {
+      while (deferred.length > 0) await deferred.shift()?.();
+    } finally {
+      phase.now = "request";
+    }
+  };
   const worker = createWorker({
+    defer: (task) => deferred.push(task),
     now: () => clock.now,
     fetch: async (input, init) => {
       const request = new Request(input, init);
@@ -72,8 +108,14 @@ export async function harness(overrides: Record<string, string> = {}, options: H
     log: (line) => logs.push(line),
   });
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const run = async (request: Request) => {
+    const res = await worker.fetch(request, testEnv, ctx);
+    await settle();
+    return res;
+  };
   return {
     emulator,
+    objectCalls,
     env: testEnv,
     clock,
     logs,
@@ -88,12 +130,12 @@ export async function harness(overrides: Record<string, string> = {}, options: H
         headers,
         cf: cf ?? CITIES.frankfurt,
       } as RequestInit);
-      return worker.fetch(request, testEnv, ctx);
+      return run(request);
     },
     send(request) {
       const withCf = new Request(request, { cf: CITIES.frankfurt } as RequestInit);
       if (!withCf.headers.has("cf-connecting-ip")) withCf.headers.set("cf-connecting-ip", "203.0.113.7");
-      return worker.fetch(withCf, testEnv, ctx);
+      return run(withCf);
     },
   };
 }
@@ -116,4 +158,48 @@ export function login(
 export function sessionCookie(res: Response): string | undefined {
   const line = res.headers.getSetCookie().find((l) => l.startsWith("__Host-"));
   return line?.split(";")[0];
+}
+
+/**
+ * A Durable Object namespace that records every stub call (binding, method, object name, jurisdiction, location
+ * hint). workerd does not implement jurisdictions, so `jurisdiction(j)` is emulated the way the platform behaves:
+ * the same name gives a different object in each jurisdiction.
+ */
+function instrument(
+  inner: DurableObjectNamespace,
+  binding: ObjectCall["binding"],
+  record: (call: Omit<ObjectCall, "phase">) => void,
+  jurisdiction?: string,
+): DurableObjectNamespace {
+  const names = new Map<string, string>();
+  const namespace = {
+    jurisdiction: (j: string) => instrument(inner, binding, record, j),
+    idFromName(name: string) {
+      const id = inner.idFromName(jurisdiction ? `jurisdiction:${jurisdiction}/${name}` : name);
+      names.set(id.toString(), name);
+      return id;
+    },
+    idFromString: (s: string) => inner.idFromString(s),
+    newUniqueId: () => inner.newUniqueId(),
+    get(id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) {
+      const stub = inner.get(id, options) as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const name = names.get(id.toString()) ?? id.toString();
+      return new Proxy(stub, {
+        get(target, method) {
+          if (typeof method !== "string" || method === "then") return undefined;
+          return (...args: unknown[]) => {
+            record({
+              binding,
+              method,
+              name,
+              ...(jurisdiction ? { jurisdiction } : {}),
+              ...(options?.locationHint ? { locationHint: options.locationHint } : {}),
+            });
+            return target[method]?.(...args);
+          };
+        },
+      });
+    },
+  };
+  return namespace as unknown as DurableObjectNamespace;
 }
