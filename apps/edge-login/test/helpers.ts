@@ -37,11 +37,15 @@ export interface Harness {
   /** Upstream calls by route name (all regions). */
   calls(route?: string, region?: string): number;
   fetch(path: string, init?: RequestInit & { cf?: Record<string, unknown>; ip?: string }): Promise<Response>;
+  /** A new isolate of the same Worker: empty memory, the same Durable Objects and emulator. */
+  restart(): void;
   /** Sends a ready-made request as is (Frankfurt `cf`; the default client IP only when it carries none). */
   send(request: Request): Promise<Response>;
 }
 
 export interface HarnessOptions {
+  /** Replaces a Durable Object binding before it is instrumented (e.g. one whose calls fail). */
+  replace?: Partial<Record<ObjectCall["binding"], DurableObjectNamespace>>;
   /** Sees every upstream request and the emulator's answer (e.g. to collect the tokens it issues). */
   tap?: (request: Request, response: Response) => void | Promise<void>;
 }
@@ -78,8 +82,11 @@ export async function harness(overrides: Record<string, string> = {}, options: H
   const bindings = Object.fromEntries(
     (["SESSIONS", "ACCOUNT_THROTTLE", "CLIENT_TOKENS"] as const).map((b) => [
       b,
-      instrument((env as unknown as Record<string, DurableObjectNamespace>)[b] as DurableObjectNamespace, b, (call) =>
-        objectCalls.push({ ...call, phase: phase.now }),
+      instrument(
+        options.replace?.[b] ??
+          ((env as unknown as Record<string, DurableObjectNamespace>)[b] as DurableObjectNamespace),
+        b,
+        (call) => objectCalls.push({ ...call, phase: phase.now }),
       ),
     ]),
   );
@@ -96,17 +103,19 @@ export async function harness(overrides: Record<string, string> = {}, options: H
       phase.now = "request";
     }
   };
-  const worker = createWorker({
-    defer: (task) => deferred.push(task),
-    now: () => clock.now,
-    fetch: async (input, init) => {
-      const request = new Request(input, init);
-      const response = await emulator.fetch(request);
-      await options.tap?.(request, response.clone());
-      return response;
-    },
-    log: (line) => logs.push(line),
-  });
+  const makeWorker = () =>
+    createWorker({
+      defer: (task) => deferred.push(task),
+      now: () => clock.now,
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        const response = await emulator.fetch(request);
+        await options.tap?.(request, response.clone());
+        return response;
+      },
+      log: (line) => logs.push(line),
+    });
+  let worker = makeWorker();
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
   const run = async (request: Request) => {
     const res = await worker.fetch(request, testEnv, ctx);
@@ -117,6 +126,9 @@ export async function harness(overrides: Record<string, string> = {}, options: H
     emulator,
     objectCalls,
     env: testEnv,
+    restart() {
+      worker = makeWorker();
+    },
     clock,
     logs,
     calls: (route, region) =>
@@ -202,4 +214,22 @@ function instrument(
     },
   };
   return namespace as unknown as DurableObjectNamespace;
+}
+
+/** A namespace whose objects are unreachable: every call rejects (an overloaded or failing Durable Object). */
+export function failingNamespace(inner: DurableObjectNamespace): DurableObjectNamespace {
+  return {
+    idFromName: (name: string) => inner.idFromName(name),
+    idFromString: (s: string) => inner.idFromString(s),
+    newUniqueId: () => inner.newUniqueId(),
+    jurisdiction: () => failingNamespace(inner),
+    get: () =>
+      new Proxy(
+        {},
+        {
+          get: (_t, method) =>
+            method === "then" ? undefined : () => Promise.reject(new Error("Durable Object overloaded")),
+        },
+      ),
+  } as unknown as DurableObjectNamespace;
 }
