@@ -100,7 +100,7 @@ describe("E02 E03 E04 Worker fault matrix over loopback sockets (wrangler dev + 
       expect(ms).toBeLessThan(2 * TIMEOUT_MS + SLACK_MS);
       expect(res.headers.get("cache-control")).toContain("no-store");
       if (fault.status === 200) {
-        expect(res.headers.getSetCookie().filter((l) => l.startsWith("__Host-"))).toHaveLength(1);
+        expect(res.headers.getSetCookie().filter((l) => l.startsWith("__Host-session="))).toHaveLength(1);
         return;
       }
       expect(res.headers.getSetCookie()).toHaveLength(0);
