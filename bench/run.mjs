@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 import { startDevServers } from "../scripts/dev-servers.mjs";
 import * as authenticateCpu from "./benchmarks/authenticate-cpu.mjs";
 import * as bundleSize from "./benchmarks/bundle-size.mjs";
+import * as geo from "./benchmarks/geo.mjs";
 import * as memory from "./benchmarks/memory.mjs";
+import * as roundTrips from "./benchmarks/round-trips.mjs";
 import * as runtimes from "./benchmarks/runtimes.mjs";
 import * as verify from "./benchmarks/verify.mjs";
 import * as worker from "./benchmarks/worker.mjs";
@@ -27,6 +29,8 @@ const steps = [
   { id: "verify", title: verify.title, run: verify.run },
   { id: "memory", title: memory.title, run: memory.run },
   { id: "runtimes", title: runtimes.title, run: runtimes.run },
+  { id: "trips", title: roundTrips.title, run: roundTrips.run },
+  { id: "geo", title: geo.title, run: geo.run },
   { id: "workerd", title: "1,000 concurrent cold-cache logins (workerd)", run: worker.coldBurst, stack: true },
   { id: "e2e", title: "Worker login and requireSession end to end", run: worker.endToEnd, stack: true },
   { id: "emulator", title: "emulator throughput", run: worker.emulatorThroughput, stack: true },
@@ -56,7 +60,8 @@ try {
         vars: { UPSTREAM_TIMEOUT_MS: "60000" },
       });
     }
-    const stepRows = await step.run({ progress, quick, stack });
+    const roundTripFlows = rows.filter((r) => r.id === "trips").map((r) => r.data);
+    const stepRows = await step.run({ progress, quick, stack, roundTrips: roundTripFlows });
     for (const row of stepRows) {
       rows.push({ id: step.id, ...row });
       const verdict = row.pass === null ? "info" : row.pass ? "PASS" : "FAIL";

@@ -43,6 +43,7 @@ export function svg(serviceMs) {
   const out = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>Login latency through the Worker vs a direct call, per city (geographic model)</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="20" y="22" font-size="15" font-weight="600">Login through the Worker, as a multiple of a direct call from the same city to the account's home region</text>`,
     `<text x="20" y="40" fill="#555">Password check at Transmit: ${serviceMs.toFixed(0)} ms on both sides. RTTs: WonderNetwork pairs + a distance model fitted on them (bench/README.md). Log scale; lower is better.</text>`,
@@ -76,7 +77,9 @@ export function svg(serviceMs) {
     `before: median ${sites.before.median.toFixed(2)}x, worst ${sites.before.worst.toFixed(2)}x. This branch: median ${sites.median.toFixed(2)}x, worst ${sites.worst.ratio.toFixed(2)}x (${sites.worst.city}); if every location hosted objects: median ${everywhere.median.toFixed(2)}x, worst ${everywhere.worst.ratio.toFixed(2)}x (${everywhere.worst.city}).`,
     `Modelled, not built (the account's object runs the login next to its home region): median ${sites.design.median.toFixed(2)}x, worst ${sites.design.worst.toFixed(2)}x.`,
   ];
-  lines.forEach((line, i) => out.push(`<text x="20" y="${legendY + 50 + i * 18}" fill="#333">${esc(line)}</text>`));
+  for (const [i, line] of lines.entries()) {
+    out.push(`<text x="20" y="${legendY + 50 + i * 18}" fill="#333">${esc(line)}</text>`);
+  }
   out.push("</svg>");
   return `${out.join("\n")}\n`;
 }

@@ -106,6 +106,12 @@ export function runModel({ serviceMs = 0, pairs = PUBLISHED, placement = "sites"
     const before = price("before");
     const cold = price("cold");
     const design = price("design");
+    // A guarded request: one session read, from the city to wherever the login put the session object.
+    const guarded = {
+      after: table.rtt(city.city, placeOf("session", city, home, placement)).ms,
+      before: table.rtt(city.city, objectNear(city, { placement }).site).ms,
+      design: table.rtt(city.city, placeOf("session from there", city, home, placement)).ms,
+    };
     return {
       ...city,
       home,
@@ -115,6 +121,7 @@ export function runModel({ serviceMs = 0, pairs = PUBLISHED, placement = "sites"
       before,
       cold,
       design,
+      guarded,
       ratio: after.ms / directMs,
       ratioDesign: design.ms / directMs,
       ratioBefore: before.ms / directMs,

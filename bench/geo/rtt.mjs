@@ -71,7 +71,7 @@ export const SAME_METRO_MS = 1;
 const SAME_METRO_KM = 50;
 
 /** Least-squares fit `ms = a + b * km` over the published pairs. */
-export function fit(pairs, locate) {
+export function fitLine(pairs, locate) {
   const xs = [];
   const ys = [];
   for (const [from, to, ms] of pairs) {
@@ -108,7 +108,7 @@ export function readPairs(file) {
  * points in one metro area, else the fitted distance model. Also says which one it used.
  */
 export function rttTable(pairs, locate) {
-  const model = fit(pairs, locate);
+  const model = fitLine(pairs, locate);
   const known = new Map();
   for (const [from, to, ms] of pairs) {
     known.set(`${from}|${to}`, ms);
