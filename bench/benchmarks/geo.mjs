@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { svg } from "../geo/chart.mjs";
 import { EXPECTED_CALLS, FLOWS, runModel } from "../geo/model.mjs";
+import { PUBLISHED, readPairs } from "../geo/rtt.mjs";
 import { median } from "../lib/stats.mjs";
 
 export const title = "Geographic model: login latency per city vs a direct call to the home region";
@@ -34,11 +35,14 @@ export async function run({ progress, roundTrips }) {
   // The model's login hops must be the ones the Worker makes (round-trip test), or the model is about another Worker.
   const measured = roundTrips?.find((f) => f.flow === "login success")?.request;
   const matches = !measured || JSON.stringify(measured) === JSON.stringify(EXPECTED_CALLS.after);
-  const network = runModel({ serviceMs: 0 });
-  const withCheck = runModel({ serviceMs });
-  const everywhere = runModel({ serviceMs, placement: "everywhere" });
-  const everywhereNet = runModel({ serviceMs: 0, placement: "everywhere" });
-  await writeFile(join(benchDir, "geo-latency.svg"), svg(serviceMs));
+  // `--rtt pairs.csv` (lines `from,to,ms`): a current export of the published RTTs instead of bench/geo/rtt.mjs.
+  const rttArg = process.argv.indexOf("--rtt");
+  const pairs = rttArg > 0 ? readPairs(process.argv[rttArg + 1]) : PUBLISHED;
+  const network = runModel({ serviceMs: 0, pairs });
+  const withCheck = runModel({ serviceMs, pairs });
+  const everywhere = runModel({ serviceMs, placement: "everywhere", pairs });
+  const everywhereNet = runModel({ serviceMs: 0, placement: "everywhere", pairs });
+  await writeFile(join(benchDir, "geo-latency.svg"), svg(serviceMs, pairs));
   await writeFile(join(benchDir, "geo.md"), table(withCheck, network, serviceMs));
   const fitNote = `RTT fit ${withCheck.fit.a.toFixed(1)} ms + ${(withCheck.fit.b * 1000).toFixed(1)} ms/1000 km over ${withCheck.fit.n} published pairs (RMS error ${withCheck.fit.rms.toFixed(0)} ms)`;
   const hops = `hops ${FLOWS.after.join(" -> ")}${matches ? "" : " (DIFFERENT from the round-trip test!)"}`;

@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runModel } from "./model.mjs";
+import { PUBLISHED } from "./rtt.mjs";
 
 const SERIES = [
   { key: "ratioBefore", label: "main before issue 14", color: "#9e9e9e", shape: "square" },
@@ -27,9 +28,9 @@ const SERIES = [
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** The SVG text for the model at `serviceMs`. */
-export function svg(serviceMs) {
-  const sites = runModel({ serviceMs });
-  const everywhere = runModel({ serviceMs, placement: "everywhere" });
+export function svg(serviceMs, pairs = PUBLISHED) {
+  const sites = runModel({ serviceMs, pairs });
+  const everywhere = runModel({ serviceMs, placement: "everywhere", pairs });
   const rows = sites.rows.map((r, i) => ({ ...r, ratioEverywhere: everywhere.rows[i].ratio }));
   const left = 190;
   const top = 70;

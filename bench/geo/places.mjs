@@ -57,9 +57,9 @@ export const TRANSMIT = {
 
 /**
  * Sites assumed to host Durable Objects, by `locationHint` region. Cloudflare documents the hint regions (wnam, enam,
- * sam, weur, eeur, apac, oc, afr, me) and that objects hinted to a region without Durable Objects (South America,
- * and at the time of writing Africa and the Middle East) spawn in a nearby one; it does not publish which data
- * centres host them. Assumed here: one site per region, two in apac (East and South-East Asia are far apart).
+ * sam, weur, eeur, apac, oc, afr, me) and that an object hinted to South America is created in eastern North America;
+ * it does not publish which data centres host objects. Assumed here: one site per region, two in apac (East and
+ * South-East Asia are far apart), none in South America, Africa or the Middle East (docs/regions.md).
  * `eu`: inside the EU, so a jurisdiction("eu") object may live there.
  */
 export const OBJECT_SITES = [
