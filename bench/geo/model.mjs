@@ -15,8 +15,8 @@ const REGIONS = ["us", "eu", "ca", "au"];
 export const FLOWS = {
   /** This branch, warm isolate: throttle verdict + home region, the password check, the new session. */
   after: ["throttle", "transmit", "session"],
-  /** This branch, first login of an isolate: the region's shared token object, a token fetch, its write. */
-  cold: ["throttle", "tokens", "token fetch", "tokens", "transmit", "session"],
+  /** This branch, first login of an isolate: the region's shared token object, a token fetch (written after). */
+  cold: ["throttle", "tokens", "token fetch", "transmit", "session"],
   /** main before issue 14: the token object read before every upstream call, the reset awaited. */
   before: ["throttle", "tokens (one global)", "transmit", "session", "throttle"],
   /**

@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Limiter, type LimitResult, windowVerdict } from "@transmit-edge/hono";
-import type { Context } from "hono";
 
 const STAMPS = "failures";
 /** The account's home region: `{ region, at }` (ms), written at each successful login. */
@@ -102,7 +101,7 @@ export interface EdgeLimiterOptions {
    * Runs work after the response (`waitUntil`): the post-login write to the account's object (attempts forgotten,
    * home region recorded). Default: awaited in line.
    */
-  defer?: (task: () => Promise<unknown>, c: Context) => void;
+  defer?: (task: () => Promise<unknown>) => void;
 }
 
 /** The router's {@link Limiter}: per-account counters in Durable Objects, per-IP limits with the binding. */
@@ -128,7 +127,7 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
       // The region this login succeeded in becomes the account's home (set by the client choice, home-region.ts).
       const region = c?.get("transmitRegion" as never) as string | undefined;
       const task = () => account(k.key).succeeded(now(), region);
-      if (options.defer && c) options.defer(task, c);
+      if (options.defer) options.defer(task);
       else await task();
     },
     async release(k) {

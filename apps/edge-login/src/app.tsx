@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import { waitUntil } from "cloudflare:workers";
 import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
 import {
   jsonLines,
@@ -31,8 +32,8 @@ export interface AppOptions {
   fetch?: typeof fetch;
   /** Where auth events go. Default: one JSON line per event on `console.log` (no secrets in events). */
   log?: (line: string) => void;
-  /** Runs work after the response. Default: `c.executionCtx.waitUntil(task())`. */
-  defer?: (task: () => Promise<unknown>, c: Context) => void;
+  /** Runs work after the response. Default: `waitUntil(task())` (the current request's). */
+  defer?: (task: () => Promise<unknown>) => void;
 }
 
 /** What a person reads on the login page for each problem; never which part of the credentials was wrong. */
@@ -144,6 +145,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   const log = options.log ?? ((line: string) => console.log(line));
   const onEvent = jsonLines(log);
   const clients: Partial<Record<RoutableRegion, TransmitClient>> = {};
+  const defer = options.defer ?? ((task: () => Promise<unknown>) => waitUntil(task()));
 
   function clientFor(region: RoutableRegion): TransmitClient {
     const existing = clients[region];
@@ -162,6 +164,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
         name: `${region}:${cfg.clientId}`,
         locationHint: TOKEN_CACHE_HINTS[region],
         now,
+        // The token is fetched inside a request: its write to the shared object can wait for the answer.
+        defer,
       }),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
@@ -173,7 +177,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     touchAfter: TOUCH_INTERVAL,
     enforceJurisdictions: !config.allowNoJurisdiction,
   });
-  const defer = options.defer ?? ((task, c) => c.executionCtx.waitUntil(task()));
+
   // Calls on an existing session go to the region stored in it; a login goes to the region home-region.ts picks
   // (form, account's home, remembered, nearest). The region is kept on the context for the throttle's reset.
   const client = async (c: Context<AppEnv>, stored?: string) => {
@@ -194,7 +198,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
       accounts: env.ACCOUNT_THROTTLE,
       ips: env.IP_RATE_LIMITER,
       now,
-      defer: (task, c) => defer(task, c),
+      defer,
     }),
     // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
     ip: "cf-connecting-ip",

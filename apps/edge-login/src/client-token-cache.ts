@@ -75,6 +75,8 @@ export interface TieredTokenCacheOptions {
   locationHint?: DurableObjectLocationHint | undefined;
   /** Clock in ms for token expiry (the Worker's clock; tests move it). */
   now?: () => number;
+  /** Runs the shared write after the answer (`waitUntil`); default: awaited in line. */
+  defer?: (task: () => Promise<unknown>) => void;
   /** Clock in ms for leases and back-off, and how to wait (tests replace both). Default: real time. */
   wall?: { now(): number; sleep(ms: number): Promise<void> };
 }
@@ -160,11 +162,10 @@ export function tieredTokenCache(
       memory.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
       leases.delete(key);
       if (wall.now() < skipSharedUntil) return;
-      try {
-        await shared().write(key, value, ttlSeconds);
-      } catch {
-        failed();
-      }
+      // Other isolates need it, this request does not: written after the answer when possible.
+      const write = () => shared().write(key, value, ttlSeconds).catch(failed);
+      if (options.defer) options.defer(write);
+      else await write();
     },
     async delete(key) {
       memory.delete(key);
