@@ -16,7 +16,7 @@ import { TOKEN_CACHE_HINTS, tieredTokenCache } from "./client-token-cache.ts";
 import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
 import { guessRegion, loginRegion, rememberRegionLine, type WorkerEnv } from "./home-region.ts";
 import { HomePage, LoginPage, PasswordChangePage, STYLES } from "./pages.tsx";
-import type { RegionFieldProps } from "./region-field.tsx";
+import type { RegionFieldProps } from "./region-field.ts";
 import { durableSessionStore } from "./session-object.ts";
 
 type AppEnv = WorkerEnv;

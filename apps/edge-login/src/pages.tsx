@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from "hono/jsx";
-import { RegionField, type RegionFieldProps } from "./region-field.tsx";
+import { type RegionFieldProps, regionField } from "./region-field.ts";
 
 const Layout: FC<{ title: string; children?: Child }> = ({ title, children }) => (
   <html lang="en">
@@ -28,7 +28,7 @@ export interface LoginPageProps {
   username?: string | undefined;
   returnTo?: string | undefined;
   notice?: string | undefined;
-  /** The region select (region-field.tsx), when more than one region is configured. */
+  /** The region select (region-field.ts), when more than one region is configured. */
   region?: RegionFieldProps | undefined;
 }
 
@@ -55,7 +55,7 @@ export const LoginPage: FC<LoginPageProps> = ({ error, username, returnTo, notic
       />
       <label for="password">Password</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required maxlength={1024} />
-      {region ? <RegionField {...region} /> : null}
+      {region ? regionField(region) : null}
       <button type="submit">Sign in</button>
     </form>
   </Layout>
