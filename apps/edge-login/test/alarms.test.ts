@@ -48,6 +48,26 @@ describe("Durable Object clean-up by alarms", () => {
     expect(await keys(stub)).toEqual([]);
   });
 
+  it("an account's home region outlives its failures' window, and is forgotten 400 days after the last success", async () => {
+    const stub = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
+    const now = Date.now();
+    expect(await stub.hitHome(now, 10, 60_000)).toEqual({ allowed: true });
+    await stub.succeeded(now, "eu");
+    expect(await keys(stub)).toEqual(["home"]);
+    await stub.hitHome(now, 10, 60_000);
+    expect(await stub.hitHome(now, 10, 60_000)).toMatchObject({ allowed: true, home: "eu" });
+    // The window's alarm drops the failures and keeps the home region, re-armed for its own end.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await keys(stub)).toEqual(["home"]);
+    const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarm).toBe(now + 400 * 24 * 3_600_000);
+
+    const stale = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
+    await stale.succeeded(now - 401 * 24 * 3_600_000, "au");
+    await runDurableObjectAlarm(stale);
+    expect(await keys(stale)).toEqual([]);
+  });
+
   it("cached client tokens are dropped by the alarm once expired", async () => {
     const stub = env.CLIENT_TOKENS.get(env.CLIENT_TOKENS.newUniqueId());
     await stub.write("k", "token-value", 0);
