@@ -153,21 +153,37 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     const cfg = config.regions[region];
     // A session from a region whose credentials were removed since: fail closed.
     if (!cfg) throw new ConfigurationError([`TRANSMIT_${region.toUpperCase()}_CLIENT_ID`]);
+    // Isolate memory first, then one shared object near the region (read only on a miss).
+    const tokenCache = tieredTokenCache(env.CLIENT_TOKENS, {
+      name: `${region}:${cfg.clientId}`,
+      locationHint: TOKEN_CACHE_HINTS[region],
+      now,
+      // Waiting for another request's token fetch must leave this request time for its own call.
+      maxWaitMs: (config.timeoutMs ?? 10_000) / 2,
+      // The token is fetched inside a request: its write to the shared object can wait for the answer.
+      defer,
+    });
+    const upstream = options.fetch ?? fetch;
     const client = createTransmitClient({
       region,
       ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}),
       clientId: cfg.clientId,
       clientSecret: cfg.clientSecret,
       allowInsecureLoopback: config.allowInsecureLoopback,
-      // Isolate memory first, then one shared object near the region (read only on a miss).
-      tokenCache: tieredTokenCache(env.CLIENT_TOKENS, {
-        name: `${region}:${cfg.clientId}`,
-        locationHint: TOKEN_CACHE_HINTS[region],
-        now,
-        // The token is fetched inside a request: its write to the shared object can wait for the answer.
-        defer,
-      }),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      tokenCache,
+      // A failed token request ends its fetch lease at once (client-token-cache.ts), instead of at its expiry.
+      fetch: async (input, init) => {
+        const url = typeof input === "string" ? input : String((input as { url?: string }).url ?? input);
+        const isToken = new URL(url).pathname.endsWith("/oidc/token");
+        try {
+          const res = await upstream(input, init);
+          if (isToken && res.status !== 200) tokenCache.fetchFailed();
+          return res;
+        } catch (error) {
+          if (isToken) tokenCache.fetchFailed();
+          throw error;
+        }
+      },
     });
     clients[region] = client;
     return client;

@@ -51,6 +51,12 @@ export class ClientTokenCache extends DurableObject {
   }
 }
 
+/** A {@link tieredTokenCache}: the core's `TokenCache`, told when a token fetch failed. */
+export interface TieredTokenCache extends TokenCache {
+  /** A token request failed (error, or not 200): the request holding the fetch lease lets go of it now. */
+  fetchFailed(): void;
+}
+
 /** Durable Object location hints nearest each Transmit region (docs/regions.md, "Where the objects live"). */
 export const TOKEN_CACHE_HINTS: Record<string, DurableObjectLocationHint> = {
   us: "enam",
@@ -62,8 +68,10 @@ export const TOKEN_CACHE_HINTS: Record<string, DurableObjectLocationHint> = {
 /** After the shared object fails, skip it for this long, doubling per failure up to {@link MAX_BACKOFF_MS}. */
 const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
-/** How long one request of an isolate owns the token fetch before another may take over. */
+/** How long one request of an isolate owns the token fetch at most (its fetch settling ends it sooner). */
 const LEASE_MS = 3_000;
+/** Longest a request waits for another request's token fetch (the Worker passes half its upstream deadline). */
+const MAX_WAIT_MS = 3_000;
 /** How often a request waiting for another request's fetch looks at memory again. */
 const POLL_MS = 10;
 
@@ -77,6 +85,8 @@ export interface TieredTokenCacheOptions {
   now?: () => number;
   /** Runs the shared write after the answer (`waitUntil`); default: awaited in line. */
   defer?: (task: () => Promise<unknown>) => void;
+  /** Longest wait for another request's token fetch, in ms (default 3000; keep it well below the call deadline). */
+  maxWaitMs?: number;
   /** Clock in ms for leases and back-off, and how to wait (tests replace both). Default: real time. */
   wall?: { now(): number; sleep(ms: number): Promise<void> };
 }
@@ -94,12 +104,13 @@ export interface TieredTokenCacheOptions {
 export function tieredTokenCache(
   namespace: DurableObjectNamespace<ClientTokenCache>,
   options: TieredTokenCacheOptions,
-): TokenCache {
+): TieredTokenCache {
   const now = options.now ?? Date.now;
   const wall = options.wall ?? {
     now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   };
+  const maxWaitMs = Math.max(0, Math.min(options.maxWaitMs ?? MAX_WAIT_MS, MAX_WAIT_MS));
   const memory = new Map<string, Entry>();
   const leases = new Map<string, number>();
   let skipSharedUntil = 0;
@@ -132,14 +143,17 @@ export function tieredTokenCache(
       const hot = fromMemory(key);
       if (hot !== undefined) return hot;
       // Another request of this isolate is fetching: wait for its token instead of reading or fetching too.
-      // At most one lease period: when Transmit itself is failing, a request still gets its own try.
+      // Another request of this isolate is fetching: wait for its token, at most `maxWaitMs` (the cache does not
+      // know this request's deadline). A waiter takes the lease only when it is free; past the wait it fetches on its
+      // own, so a dead holder never makes the next requests wait for each other.
       if (!takeLease(key)) {
-        const giveUpAt = wall.now() + LEASE_MS;
+        const giveUpAt = wall.now() + maxWaitMs;
         for (;;) {
           await wall.sleep(POLL_MS);
           const value = fromMemory(key);
           if (value !== undefined) return value;
-          if (takeLease(key) || wall.now() >= giveUpAt) break;
+          if (takeLease(key)) break;
+          if (wall.now() >= giveUpAt) return undefined;
         }
       }
       if (wall.now() >= skipSharedUntil) {
@@ -175,6 +189,9 @@ export function tieredTokenCache(
       } catch {
         failed();
       }
+    },
+    fetchFailed() {
+      leases.clear();
     },
   };
 }

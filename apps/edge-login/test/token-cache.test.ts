@@ -81,14 +81,30 @@ describe("tiered client-token cache", () => {
     expect(state.calls).toEqual(["readEntry", "write"]);
   });
 
-  it("a lease whose holder never stores a token lapses: one waiter takes over", async () => {
+  it("a waiter waits at most maxWaitMs, then fetches on its own (a dead holder never chains waits)", async () => {
+    const { namespace } = fakeShared();
+    const wall = fakeWall();
+    const cache = tieredTokenCache(namespace as never, { name: "eu:c", wall, maxWaitMs: 750 });
+    expect(await cache.get("k")).toBeUndefined(); // the holder, whose fetch then hangs
+    const start = wall.t;
+    expect(await cache.get("k")).toBeUndefined();
+    expect(wall.t - start).toBeGreaterThanOrEqual(750);
+    expect(wall.t - start).toBeLessThan(800);
+    // The next request still waits only maxWaitMs (it does not queue behind the previous waiter).
+    const again = wall.t;
+    expect(await cache.get("k")).toBeUndefined();
+    expect(wall.t - again).toBeLessThan(800);
+  });
+
+  it("a failed token fetch ends the lease at once: the next request fetches without waiting", async () => {
     const { namespace } = fakeShared();
     const wall = fakeWall();
     const cache = tieredTokenCache(namespace as never, { name: "eu:c", wall });
-    expect(await cache.get("k")).toBeUndefined(); // holder, then its fetch fails
+    expect(await cache.get("k")).toBeUndefined();
+    cache.fetchFailed();
     const start = wall.t;
-    expect(await cache.get("k")).toBeUndefined(); // waited for the lease, then took it
-    expect(wall.t - start).toBeGreaterThanOrEqual(3_000);
+    expect(await cache.get("k")).toBeUndefined();
+    expect(wall.t).toBe(start);
   });
 
   it("a deferred write goes through the defer hook", async () => {
