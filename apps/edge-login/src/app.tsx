@@ -243,6 +243,14 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     c.res.headers.set("X-Transmit-Region", region);
     if (signedIn(c.res)) c.res.headers.append("Set-Cookie", rememberRegionLine(region));
   });
+  // Finishing a forced password change signs in too (in the pending record's region): remember it the same way.
+  app.use("/auth/password", async (c, next) => {
+    await next();
+    const region = c.get("transmitRegion");
+    if (c.req.method === "POST" && region && signedIn(c.res)) {
+      c.res.headers.append("Set-Cookie", rememberRegionLine(region));
+    }
+  });
   app.route("/auth", auth.routes());
 
   app.get("/styles.css", (c) =>

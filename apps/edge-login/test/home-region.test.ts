@@ -129,6 +129,40 @@ describe("home-region routing: an account that exists only in EU, signing in fro
   });
 });
 
+describe("a forced password change signs in too", () => {
+  it("it records the pending record's region as the account's home and remembers it on the browser", async () => {
+    const h = await withEuOnlyAccount();
+    await h.emulator.addUser("eu", { username: "tim.eu-only", password: "Temporary-Only-EU-1!", temporary: true });
+    const pending = await formLogin(
+      h,
+      { username: "tim.eu-only", password: "Temporary-Only-EU-1!", region: "eu" },
+      fromUS,
+    );
+    expect(pending.status).toBe(403);
+    const pendingCookie = pending.headers
+      .getSetCookie()
+      .find((l) => l.startsWith("__Host-session-pw="))!
+      .split(";")[0]!;
+    const changed = await h.fetch("/auth/password", {
+      method: "POST",
+      cf: {},
+      headers: { cookie: pendingCookie, origin: ORIGIN, "content-type": "application/json", ...fromUS },
+      body: JSON.stringify({ newPassword: "Brand-New-Secret-9!" }),
+    });
+    expect(changed.status).toBe(200);
+    expect(regionCookieOf(changed)).toMatch(/^__Host-region=eu;/);
+    // A new browser, automatic, from the US: the home region learnt at the password change decides.
+    const res = await login(
+      h,
+      { username: "tim.eu-only", password: "Brand-New-Secret-9!" },
+      { cf: {}, headers: fromUS },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-transmit-region")).toBe("eu");
+    expect(h.calls("password.authenticate", "us")).toBe(0);
+  });
+});
+
 describe("the sign-in form's region select", () => {
   it("with more than one region: a select whose default is automatic, labelled with the best guess", async () => {
     const h = await harness({ ALLOW_REGION_OVERRIDE: "true" });
