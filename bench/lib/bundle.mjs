@@ -14,10 +14,21 @@ const workerDir = join(benchDir, "..", "apps", "edge-login");
 
 /** Size budgets in bytes (gzip), from issue 6. */
 export const BUDGETS = {
-  coreAuthenticate: 6 * 1024,
-  /** What CI enforces for the login-only entry until the 6 KB budget is met (no growth past today's size). */
-  coreAuthenticateRatchet: 13 * 1024,
-  coreVerify: 14 * 1024,
+  /** The login-only target of issue 6: `@transmit-edge/core/login` (entries/login-only.mjs). Not met yet. */
+  coreLogin: 6 * 1024,
+  /**
+   * What CI enforces for the login-only entry point until the 6 KB target is met: no growth past today's size
+   * (7.0 KB). Where the bytes go and what reaching 6 KB would take: README.md, "Where a target was missed".
+   */
+  coreLoginRatchet: 7.25 * 1024,
+  /**
+   * The full client used for login only (entries/authenticate.mjs): `createTransmitClient` carries every method, so
+   * verification and jose stay in; apps that only log in use the login-only entry point. Held at its size.
+   */
+  coreAuthenticateRatchet: 14 * 1024,
+  /** Login + ID-token verification. 14.5 KB since `TransmitError.is()` (the cross-copy brand check) joined the
+   * reliability work. */
+  coreVerify: 14.5 * 1024,
   worker: 80 * 1024,
 };
 
@@ -29,7 +40,7 @@ function sizes(code) {
 /**
  * Bundles one entry of bench/entries the way an application bundler would (ESM, minified, tree-shaken, browser/
  * worker conditions) and returns its sizes.
- * @param {"authenticate" | "authenticate-verify"} entry
+ * @param {"login-only" | "authenticate" | "authenticate-verify"} entry
  */
 export async function coreBundleSize(entry) {
   const result = await build({

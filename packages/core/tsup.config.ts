@@ -1,14 +1,20 @@
 import { defineConfig } from "tsup";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  dts: true,
-  target: "es2022",
-  platform: "neutral",
-  sourcemap: true,
-  clean: true,
-  treeshake: true,
-  // jose stays a dependency: users dedupe it and keep its own tree-shaking.
-  external: ["jose"],
-});
+const shared = { format: ["esm" as const], target: "es2022", platform: "neutral" as const, external: ["jose"] };
+
+export default defineConfig([
+  {
+    // Two entry points sharing chunks: `@transmit-edge/core` and the login-only `@transmit-edge/core/login`.
+    ...shared,
+    entry: ["src/index.ts", "src/login.ts"],
+    dts: false,
+    sourcemap: true,
+    clean: true,
+    treeshake: true,
+    // jose stays a dependency: users dedupe it and keep its own tree-shaking.
+  },
+  // Declarations one entry at a time: a shared declaration chunk would be imported as `./chunk.js`, a file that
+  // does not exist, which Deno's type check (and any tool without TypeScript's .js -> .d.ts mapping) cannot follow.
+  { ...shared, entry: { index: "src/index.ts" }, dts: { only: true } },
+  { ...shared, entry: { login: "src/login.ts" }, dts: { only: true } },
+]);

@@ -73,12 +73,9 @@ export class AccountThrottle extends DurableObject {
    */
   async succeeded(nowMs: number, region: string | undefined): Promise<void> {
     await this.ctx.storage.delete(STAMPS);
-    if (region) await this.ctx.storage.put(HOME, { region, at: nowMs } satisfies Home);
-    const home = region ? nowMs : (await this.ctx.storage.get<Home>(HOME))?.at;
-    if (home === undefined) {
-      await this.ctx.storage.deleteAlarm();
-      await this.ctx.storage.deleteAll();
-    } else await this.ctx.storage.setAlarm(home + HOME_TTL_MS);
+    if (!region) return;
+    await this.ctx.storage.put(HOME, { region, at: nowMs } satisfies Home);
+    await this.ctx.storage.setAlarm(nowMs + HOME_TTL_MS);
   }
 
   private async recent(nowMs: number, windowMs: number): Promise<number[]> {

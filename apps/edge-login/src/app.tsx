@@ -1,21 +1,15 @@
 /** @jsxImportSource hono/jsx */
 import { waitUntil } from "cloudflare:workers";
 import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
-import {
-  jsonLines,
-  type PageState,
-  type ProblemKind,
-  type Session,
-  safeReturnTo,
-  securityHeaders,
-  transmitAuth,
-} from "@transmit-edge/hono";
+import { jsonLines, type Session, securityHeaders, transmitAuth } from "@transmit-edge/hono";
 import { type Context, Hono } from "hono";
 import { edgeLimiter } from "./account-throttle.ts";
 import { TOKEN_CACHE_HINTS, tieredTokenCache } from "./client-token-cache.ts";
 import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
-import { guessRegion, loginRegion, rememberRegionLine, type WorkerEnv } from "./home-region.ts";
-import { HomePage, LoginPage, PasswordChangePage, STYLES } from "./pages.tsx";
+import { configuredRegion, guessRegion, loginRegion, rememberRegionLine, type WorkerEnv } from "./home-region.ts";
+import { pickMessages } from "./i18n/index.ts";
+import { page, pageRenderer, pageRoutes, passwordPrecheck } from "./page-flow.ts";
+import { homePage } from "./pages.ts";
 import type { RegionFieldProps } from "./region-field.ts";
 import { durableSessionStore } from "./session-object.ts";
 
@@ -36,47 +30,30 @@ export interface AppOptions {
   defer?: (task: () => Promise<unknown>) => void;
 }
 
-/** What a person reads on the login page for each problem; never which part of the credentials was wrong. */
-const MESSAGES: Partial<Record<ProblemKind, string>> = {
-  invalid_credentials: "Wrong username or password.",
-  invalid_request: "Enter your username and password.",
-  too_many_requests: "Too many attempts. Wait a moment and try again.",
-  password_rejected: "That password does not meet the password rules. Choose another one.",
-  upstream_error: "Sign-in is unavailable right now. Try again shortly.",
-  upstream_unavailable: "Sign-in is unavailable right now. Try again shortly.",
-  upstream_timeout: "Sign-in took too long. Try again.",
-  forbidden_origin: "This form must be sent from this site.",
-  payload_too_large: "That input is too long.",
-};
-
 /**
  * The login form's region select: none with one region. After wrong credentials in a region the person did not
  * choose, it names the region tried (whatever rule chose it, so the page never tells whether the account has a
- * home region).
+ * home region). `flash`: what the failed post left for the page (page-flow.ts), validated here.
  */
-function regionField(c: Context<AppEnv>, config: WorkerConfig, state?: PageState): RegionFieldProps | undefined {
+function regionField(
+  c: Context<AppEnv>,
+  config: WorkerConfig,
+  flash: { tried?: unknown; chosen?: unknown } = {},
+): RegionFieldProps | undefined {
   if (config.candidates.length < 2) return undefined;
-  const source = c.get("regionSource");
-  const tried = c.get("transmitRegion");
   return {
     regions: config.candidates,
-    guess: (c.get("regionGuess") ?? guessRegion(c, config)).region,
-    selected: source === "form" ? tried : undefined,
-    tried: state?.error === "invalid_credentials" && source !== "form" ? tried : undefined,
+    guess: guessRegion(c, config).region,
+    selected: configuredRegion(config, flash.chosen),
+    tried: configuredRegion(config, flash.tried),
   };
 }
 
-async function renderPage(c: Context<AppEnv>, state: PageState, config: WorkerConfig): Promise<Response> {
-  const error = state.error ? (MESSAGES[state.error] ?? "Sign-in failed. Try again.") : undefined;
-  const page =
-    state.step === "password" ? (
-      <PasswordChangePage error={error} />
-    ) : (
-      <LoginPage error={error} returnTo={state.returnTo} region={regionField(c, config, state)} />
-    );
-  const res = await c.html(page, state.status as 200);
-  if (state.retryAfter) res.headers.set("Retry-After", String(state.retryAfter));
-  return res;
+/** What a failed form post tells the next page about regions: the region chosen, or the region tried. */
+function regionFlash(c: Context<AppEnv>): { tried?: string; chosen?: string } {
+  const region = c.get("transmitRegion");
+  if (!region) return {};
+  return c.get("regionSource") === "form" ? { chosen: region } : { tried: region };
 }
 
 /** The part of a Worker module that serves requests. */
@@ -100,7 +77,9 @@ export function createWorker(options: AppOptions = {}): EdgeLoginWorker {
           if (!(error instanceof ConfigurationError)) throw error;
           // Fail closed (checklist G01): a generic 500 for the caller, the missing key names (never values) in the
           // log. Not cached, so fixing the secrets takes effect without a redeploy of code.
-          console.error(JSON.stringify({ type: "configuration", outcome: "error", missing: error.keys }));
+          console.error(
+            JSON.stringify({ type: "configuration", outcome: "error", missing: error.keys, message: error.message }),
+          );
           return misconfigured();
         }
         apps.set(env, app);
@@ -219,9 +198,9 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
     ip: "cf-connecting-ip",
     userKeySecret: config.sessionSecret,
-    render: (c, state) => renderPage(c as Context<AppEnv>, state, config),
+    render: pageRenderer(now, (c) => regionFlash(c as Context<AppEnv>)),
     touchInterval: TOUCH_INTERVAL,
-    logoutRedirectTo: "/login",
+    logoutRedirectTo: "/login?signedOut",
     onEvent,
     now,
     ...timeout,
@@ -251,25 +230,28 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
       c.res.headers.append("Set-Cookie", rememberRegionLine(region));
     }
   });
+  // The password change page's rules and confirmation, checked before the router (src/page-flow.ts).
+  app.use("/auth/password", passwordPrecheck(config.passwordRules));
   app.route("/auth", auth.routes());
 
-  app.get("/styles.css", (c) =>
-    c.body(STYLES, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }),
-  );
-  // The same rule as the router's redirect: normalised first, then checked; anything unsafe is not echoed.
-  app.get("/login", (c) =>
-    c.html(<LoginPage returnTo={safeReturnTo(c, c.req.query("returnTo"))} region={regionField(c, config)} />),
-  );
-  app.get("/password", (c) => c.html(<PasswordChangePage />));
+  pageRoutes(app, {
+    now,
+    rules: config.passwordRules,
+    region: (c, flash) => regionField(c as Context<AppEnv>, config, flash),
+  });
   app.get("/", async (c) => {
     const session = await auth.session(c);
     if (!session) return c.redirect("/login", 303);
-    return c.html(
-      <HomePage
-        user={displayName(session)}
-        region={session.region ?? "?"}
-        expiresAt={(session.expiresAt ?? 0) * 1000}
-      />,
+    const t = pickMessages(c.req.header("accept-language"));
+    return page(
+      c,
+      t,
+      homePage({
+        t,
+        user: displayName(session),
+        region: session.region ?? "?",
+        expiresAt: (session.expiresAt ?? 0) * 1000,
+      }),
     );
   });
   // A small guarded JSON API, as another app behind the guard would have.

@@ -13,10 +13,6 @@ interface Entry {
  * ({@link tieredTokenCache}).
  */
 export class ClientTokenCache extends DurableObject {
-  async read(key: string): Promise<string | null> {
-    return (await this.readEntry(key))?.value ?? null;
-  }
-
   /** The entry with its expiry (ms), so an isolate can keep it in memory exactly as long. */
   async readEntry(key: string): Promise<Entry | null> {
     const entry = await this.ctx.storage.get<Entry>(key);
@@ -93,105 +89,88 @@ export interface TieredTokenCacheOptions {
 
 /**
  * The core's `TokenCache` in two tiers: this isolate's memory first, then the region's shared
- * {@link ClientTokenCache} object, read only on a miss. Built once per isolate and client. The shared tier can fail
- * without flooding Transmit's token endpoint:
+ * {@link ClientTokenCache} object, read only on a miss. Built once per isolate and client (one key in practice, so
+ * one lease). The shared tier can fail without flooding Transmit's token endpoint:
  *
  * - a failing or slow object is skipped for a while (exponential back-off), and the token is then kept in memory;
- * - on a miss in both tiers exactly one request of the isolate fetches (it holds a lease); the others wait for its
- *   token in memory (they never await another request's promise, which Workers forbid), and one takes over if the
- *   lease lapses (the fetch failed or its request went away).
+ * - on a miss in both tiers one request of the isolate fetches (it holds the lease); the others wait for its token in
+ *   memory (they never await another request's promise, which Workers forbid), at most `maxWaitMs`, then fetch on
+ *   their own. A waiter takes the lease only when it is free, so a dead holder never chains waits; a failed token
+ *   request ends the lease at once ({@link TieredTokenCache.fetchFailed}).
  */
 export function tieredTokenCache(
   namespace: DurableObjectNamespace<ClientTokenCache>,
   options: TieredTokenCacheOptions,
 ): TieredTokenCache {
   const now = options.now ?? Date.now;
-  const wall = options.wall ?? {
-    now: Date.now,
-    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-  };
-  const maxWaitMs = Math.max(0, Math.min(options.maxWaitMs ?? MAX_WAIT_MS, MAX_WAIT_MS));
+  const wall = options.wall ?? { now: Date.now, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
+  const maxWaitMs = Math.min(options.maxWaitMs ?? MAX_WAIT_MS, MAX_WAIT_MS);
   const memory = new Map<string, Entry>();
-  const leases = new Map<string, number>();
+  let leaseUntil = 0;
   let skipSharedUntil = 0;
   let backoffMs = FIRST_BACKOFF_MS;
   const shared = () =>
-    namespace.get(
-      namespace.idFromName(options.name),
-      options.locationHint ? { locationHint: options.locationHint } : undefined,
-    );
+    namespace.get(namespace.idFromName(options.name), {
+      locationHint: options.locationHint as DurableObjectLocationHint,
+    });
+  const up = () => wall.now() >= skipSharedUntil;
   const failed = () => {
     skipSharedUntil = wall.now() + backoffMs;
     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
   };
   const fromMemory = (key: string) => {
     const entry = memory.get(key);
-    if (entry && entry.expiresAt > now()) return entry.value;
-    if (entry) memory.delete(key);
-    return undefined;
+    return entry && entry.expiresAt > now() ? entry.value : undefined;
   };
-  /** True when this request now holds the fetch lease for `key`. */
-  const takeLease = (key: string) => {
-    const until = leases.get(key);
-    if (until !== undefined && until > wall.now()) return false;
-    leases.set(key, wall.now() + LEASE_MS);
-    return true;
-  };
+  /** True when this request now holds the fetch lease. */
+  const takeLease = () => wall.now() >= leaseUntil && (leaseUntil = wall.now() + LEASE_MS) > 0;
 
   return {
     async get(key) {
       const hot = fromMemory(key);
       if (hot !== undefined) return hot;
-      // Another request of this isolate is fetching: wait for its token instead of reading or fetching too.
-      // Another request of this isolate is fetching: wait for its token, at most `maxWaitMs` (the cache does not
-      // know this request's deadline). A waiter takes the lease only when it is free; past the wait it fetches on its
-      // own, so a dead holder never makes the next requests wait for each other.
-      if (!takeLease(key)) {
+      if (!takeLease()) {
+        // Another request of this isolate is fetching: wait for its token (see above).
         const giveUpAt = wall.now() + maxWaitMs;
         for (;;) {
           await wall.sleep(POLL_MS);
           const value = fromMemory(key);
           if (value !== undefined) return value;
-          if (takeLease(key)) break;
+          if (takeLease()) break;
           if (wall.now() >= giveUpAt) return undefined;
         }
       }
-      if (wall.now() >= skipSharedUntil) {
+      if (up()) {
         try {
           const entry = await shared().readEntry(key);
           backoffMs = FIRST_BACKOFF_MS;
           if (entry && entry.expiresAt > now()) {
             memory.set(key, entry);
-            leases.delete(key);
+            leaseUntil = 0;
             return entry.value;
           }
         } catch {
           failed();
         }
       }
-      // A miss in both tiers: this request (the lease holder) fetches, and `set` below ends the lease.
+      // A miss in both tiers: this request (the lease holder) fetches, and `set` ends the lease.
       return undefined;
     },
     async set(key, value, ttlSeconds) {
       memory.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
-      leases.delete(key);
-      if (wall.now() < skipSharedUntil) return;
+      leaseUntil = 0;
       // Other isolates need it, this request does not: written after the answer when possible.
       const write = () => shared().write(key, value, ttlSeconds).catch(failed);
+      if (!up()) return;
       if (options.defer) options.defer(write);
       else await write();
     },
     async delete(key) {
       memory.delete(key);
-      if (wall.now() < skipSharedUntil) return;
-      try {
-        await shared().remove(key);
-      } catch {
-        failed();
-      }
+      if (up()) await shared().remove(key).catch(failed);
     },
     fetchFailed() {
-      leases.clear();
+      leaseUntil = 0;
     },
   };
 }

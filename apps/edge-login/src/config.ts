@@ -1,4 +1,5 @@
 import { isRegionName, nearestRegion, type RegionHint, type RegionName } from "@transmit-edge/core";
+import { type PasswordRules, readPasswordRules } from "./password-rules.ts";
 
 /** The Transmit regions a Worker can route to (the sandbox is a test environment, not a location). */
 export const ROUTABLE_REGIONS = ["us", "eu", "ca", "au"] as const satisfies readonly RegionName[];
@@ -22,14 +23,19 @@ export interface WorkerConfig {
   /** Local development only: workerd has no jurisdictions, so EU objects stay in the default namespace. */
   allowNoJurisdiction: boolean;
   sessionSecret: string;
+  /** The password rules the password change page states and checks (src/password-rules.ts). */
+  passwordRules: PasswordRules;
   /** Deadline of each upstream call in ms (`UPSTREAM_TIMEOUT_MS`); undefined: the core client's default (10 s). */
   timeoutMs?: number;
 }
 
 /** A configuration problem, with the names (never the values) of what is missing or wrong. */
 export class ConfigurationError extends Error {
-  constructor(readonly keys: string[]) {
-    super(`edge-login is not configured: missing or invalid ${keys.join(", ")}`);
+  constructor(
+    readonly keys: string[],
+    hint = "",
+  ) {
+    super(`edge-login is not configured: missing or invalid ${keys.join(", ")}${hint}`);
     this.name = "ConfigurationError";
   }
 }
@@ -72,6 +78,7 @@ function parseTimeout(raw: string | undefined, bad: string[]): number | undefine
  */
 export function readConfig(env: EnvLike): WorkerConfig {
   const missing: string[] = [];
+  let hint = "";
   const regions: WorkerConfig["regions"] = {};
   for (const region of ROUTABLE_REGIONS) {
     const prefix = `TRANSMIT_${region.toUpperCase()}_`;
@@ -80,6 +87,7 @@ export function readConfig(env: EnvLike): WorkerConfig {
     if (!clientId && !clientSecret) continue;
     if (!clientId || !clientSecret) {
       missing.push(clientId ? `${prefix}CLIENT_SECRET` : `${prefix}CLIENT_ID`);
+      hint = ". A region needs both its client id and its secret (wrangler secret put), or neither";
       continue;
     }
     const baseUrl = text(env, `${prefix}BASE_URL`);
@@ -88,13 +96,15 @@ export function readConfig(env: EnvLike): WorkerConfig {
   const candidates = ROUTABLE_REGIONS.filter((r) => regions[r]);
   if (candidates.length === 0 && missing.length === 0) {
     missing.push(...ROUTABLE_REGIONS.map((r) => `TRANSMIT_${r.toUpperCase()}_CLIENT_ID/_CLIENT_SECRET`));
+    hint = ". Set the client id and secret of at least one region (wrangler secret put)";
   }
   const sessionSecret = text(env, "SESSION_SECRET");
   // 32 bytes of entropy at least: the session keys are derived from it.
   if (!sessionSecret || sessionSecret.length < 32) missing.push("SESSION_SECRET");
   const countryOverrides = parseOverrides(text(env, "REGION_OVERRIDES"), missing);
   const timeoutMs = parseTimeout(text(env, "UPSTREAM_TIMEOUT_MS"), missing);
-  if (missing.length > 0) throw new ConfigurationError(missing);
+  const passwordRules = readPasswordRules(env, missing);
+  if (missing.length > 0) throw new ConfigurationError(missing, hint);
   return {
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     regions,
@@ -104,6 +114,7 @@ export function readConfig(env: EnvLike): WorkerConfig {
     allowInsecureLoopback: text(env, "ALLOW_INSECURE_LOOPBACK") === "true",
     allowNoJurisdiction: text(env, "ALLOW_NO_JURISDICTION") === "true",
     sessionSecret: sessionSecret!,
+    passwordRules,
   };
 }
 

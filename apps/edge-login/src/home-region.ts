@@ -67,16 +67,12 @@ export function rememberRegionLine(region: RoutableRegion): string {
  */
 export async function formRegion(c: Context, config: WorkerConfig): Promise<RoutableRegion | undefined> {
   if (config.candidates.length < 2) return undefined;
-  const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   try {
-    if (type === "application/x-www-form-urlencoded")
-      return configuredRegion(config, (await c.req.formData()).get("region"));
-    if (type === "application/json")
-      return configuredRegion(config, ((await c.req.json()) as { region?: unknown })?.region);
+    const json = c.req.header("content-type")?.includes("json");
+    return configuredRegion(config, json ? (await c.req.json())?.region : (await c.req.formData()).get("region"));
   } catch {
-    // The router has already answered a body it cannot parse.
+    return undefined; // the router has already answered a body it cannot parse
   }
-  return undefined;
 }
 
 /** Best guess without an account: the remembered region, else the nearest one (the form's "automatic" choice). */
@@ -100,11 +96,3 @@ export async function loginRegion(c: RegionContext, config: WorkerConfig): Promi
   c.set("regionSource", pick.source);
   return pick.region;
 }
-
-/** Display names of the regions, for the form's select and the failure notice. */
-export const REGION_NAMES: Record<RoutableRegion, string> = {
-  us: "United States (US)",
-  eu: "Europe (EU)",
-  ca: "Canada (CA)",
-  au: "Australia (AU)",
-};

@@ -1,7 +1,7 @@
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { RoutableRegion } from "./config.ts";
-import { REGION_NAMES } from "./home-region.ts";
+import type { Messages } from "./i18n/index.ts";
 
 /** What the login form shows about regions (only when more than one region is configured). */
 export interface RegionFieldProps {
@@ -20,20 +20,15 @@ export interface RegionFieldProps {
  * Worker use the account's home region, the browser's remembered region or the nearest one; choosing a region sends
  * the password there and nowhere else.
  */
-export function regionField({
-  regions,
-  selected,
-  guess,
-  tried,
-}: RegionFieldProps): HtmlEscapedString | Promise<HtmlEscapedString> {
-  const note = tried
-    ? html`<p id="region-note" class="notice">We tried ${REGION_NAMES[tried]}. If your account was created in another region, choose it below and sign in again.</p>`
-    : "";
+export function regionField(
+  { regions, selected, guess, tried }: RegionFieldProps,
+  t: Messages,
+): HtmlEscapedString | Promise<HtmlEscapedString> {
+  const name = (r: RoutableRegion) => t.regionNames[r];
+  const note = tried ? html`<p id="region-note" class="notice" role="status">${t.regionTried(name(tried))}</p>` : "";
   const option = (value: string, label: string, on: boolean) =>
     html`<option value="${value}"${on ? html` selected=""` : ""}>${label}</option>`;
-  return html`${note}<label for="region">Region of your account</label><select id="region" name="region"${
+  return html`${note}<label for="region">${t.regionLabel}</label><select id="region" name="region"${
     tried ? html` aria-describedby="region-note"` : ""
-  }>${option("", `Automatic (${REGION_NAMES[guess]})`, !selected)}${regions.map((r) =>
-    option(r, REGION_NAMES[r], selected === r),
-  )}</select>`;
+  }>${option("", t.regionAutomatic(name(guess)), !selected)}${regions.map((r) => option(r, name(r), selected === r))}</select>`;
 }

@@ -73,6 +73,6 @@ describe("Durable Object clean-up by alarms", () => {
     await stub.write("k", "token-value", 0);
     await runDurableObjectAlarm(stub);
     expect(await keys(stub)).toEqual([]);
-    expect(await stub.read("k")).toBeNull();
+    expect(await stub.readEntry("k")).toBeNull();
   });
 });

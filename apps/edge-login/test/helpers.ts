@@ -166,9 +166,9 @@ export function login(
   });
 }
 
-/** `name=value` of the session cookie in a response, or undefined. */
-export function sessionCookie(res: Response): string | undefined {
-  const line = res.headers.getSetCookie().find((l) => l.startsWith("__Host-"));
+/** `name=value` of the session cookie (or of the cookie `name`) in a response, or undefined. */
+export function sessionCookie(res: Response, name = "__Host-"): string | undefined {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith(name === "__Host-" ? name : `${name}=`));
   return line?.split(";")[0];
 }
 

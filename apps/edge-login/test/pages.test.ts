@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createWorker } from "../src/app.tsx";
-import { ALICE, harness, login, ORIGIN, sessionCookie } from "./helpers.ts";
+import { ALICE, CITIES, harness, login, ORIGIN, sessionCookie } from "./helpers.ts";
 
 const form = (fields: Record<string, string>, headers: Record<string, string> = {}) => ({
   method: "POST",
@@ -45,7 +45,7 @@ describe("pages", () => {
     const res = await h.fetch("/auth/login", form(ALICE));
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/");
-    const cookie = sessionCookie(res)!;
+    const cookie = sessionCookie(res, "__Host-session")!;
     const home = await h.fetch("/", { headers: { cookie } });
     expect(home.status).toBe(200);
     const html = await home.text();
@@ -55,34 +55,145 @@ describe("pages", () => {
     expect(html).toContain('action="/auth/logout"');
   });
 
-  it("a wrong password re-renders the login page with the error in the live region, status 401", async () => {
+  it("a wrong password redirects (303, POST-redirect-GET) to /login, which keeps the username and ties the error to the fields", async () => {
     const h = await harness();
     const res = await h.fetch("/auth/login", form({ username: "alice", password: "wrong-Password-1!" }));
-    expect(res.status).toBe(401);
-    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-    const html = await res.text();
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/login");
+    expect(sessionCookie(res, "__Host-session")).toBeUndefined();
+    const flash = sessionCookie(res, "__Host-flash")!;
+    expect(res.headers.getSetCookie().join("\n")).not.toContain("wrong-Password-1!");
+    const page = await h.fetch("/login", { headers: { cookie: flash } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
     expect(html).toContain("Wrong username or password.");
     expect(html).not.toContain("wrong-Password-1!");
-    expect(sessionCookie(res)).toBeUndefined();
+    expect(html).toMatch(/id="username"[^>]*value="alice"/);
+    for (const id of ["username", "password"]) {
+      expect(html).toMatch(new RegExp(`id="${id}"[^>]*aria-invalid="true"[^>]*aria-describedby="form-error"`));
+    }
+    // Shown once: the page clears the flash, so a reload shows a clean form.
+    expect(page.headers.getSetCookie().join()).toMatch(/__Host-flash=; Max-Age=0/);
   });
 
-  it("a temporary password leads to the password-change page, and the new password signs in", async () => {
+  it("a blank form has no error and no aria-invalid; every page is HTML5 in standards mode with a language", async () => {
+    const h = await harness();
+    for (const path of ["/login", "/password"]) {
+      const html = await (await h.fetch(path)).text();
+      expect(html).toMatch(/^<!DOCTYPE html>\s*<html lang="en">/);
+      expect(html).not.toContain("aria-invalid");
+      expect(html).toContain('class="error empty"');
+      expect(html).toContain('<link rel="icon" href="/favicon.svg"');
+    }
+  });
+
+  it("the page language follows Accept-Language (German), English otherwise", async () => {
+    const h = await harness();
+    const de = await h.fetch("/login", { headers: { "accept-language": "fr-CH, de-DE;q=0.8, en;q=0.5" } });
+    expect(de.headers.get("content-language")).toBe("de");
+    expect(de.headers.get("vary")).toContain("Accept-Language");
+    const html = await de.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain("Benutzername oder E-Mail");
+    const en = await h.fetch("/login", { headers: { "accept-language": "fr, *;q=0.1" } });
+    expect(await en.text()).toContain('<html lang="en">');
+  });
+
+  it("A04 throttled: the page says when to try again in words, the same for a real and an unknown account", async () => {
+    const h = await harness();
+    const texts: string[] = [];
+    for (const username of ["alice", "nobody-at-all"]) {
+      let last: Response | undefined;
+      for (let i = 0; i < 11; i++) {
+        last = await h.fetch("/auth/login", {
+          ...form({ username, password: `wrong-${i}-Password!` }),
+          ip: `198.51.100.${i + 1}`,
+        });
+      }
+      expect(last!.status).toBe(303);
+      expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(3000);
+      const html = await (
+        await h.fetch("/login", { headers: { cookie: sessionCookie(last!, "__Host-flash")! } })
+      ).text();
+      const message = /<p id="form-error"[^>]*>([^<]*)</.exec(html)?.[1];
+      expect(message).toBe("Too many attempts. Try again in about an hour.");
+      texts.push(message!);
+    }
+    expect(texts[0]).toBe(texts[1]);
+  });
+
+  it("a temporary password leads to the password page with no error, the rules, a confirmation and a hidden username", async () => {
     const h = await harness();
     const res = await h.fetch("/auth/login", form({ username: "tara", password: "Temporary-Pass-8!" }));
-    expect([303, 403]).toContain(res.status);
-    const pending = res.headers
-      .getSetCookie()
-      .find((l) => l.startsWith("__Host-"))
-      ?.split(";")[0];
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/password");
+    const pending = sessionCookie(res, "__Host-session-pw");
     expect(pending).toBeTruthy();
-    const body = await res.text();
-    expect(body).not.toMatch(/reset_token|resetToken/);
-    const changed = await h.fetch("/auth/password", {
-      ...form({ newPassword: "Brand-New-Password-42!" }),
-      headers: { ...form({}).headers, cookie: pending! },
+    expect(await res.text()).not.toMatch(/reset_token|resetToken/);
+    const html = await (
+      await h.fetch("/password", { headers: { cookie: sessionCookie(res, "__Host-flash")! } })
+    ).text();
+    expect(html).toContain('class="error empty"');
+    expect(html).not.toContain("Sign-in failed");
+    expect(html).toContain("<li>at least 14 characters</li>");
+    expect(html).toContain("<li>lowercase and uppercase letters, a digit and a symbol</li>");
+    expect(html).toMatch(/<input type="text" name="username" autocomplete="username" value="tara" readonly hidden/);
+    expect(html).toMatch(/id="newPassword"[^>]*autocomplete="new-password"[^>]*aria-describedby="rules"/);
+    expect(html).toMatch(/id="confirmPassword"[^>]*autocomplete="new-password"/);
+  });
+
+  for (const [name, fields, says, field] of [
+    [
+      "too short",
+      { newPassword: "Aa1!", confirmPassword: "Aa1!" },
+      "does not meet this rule: at least 14 characters.",
+      "newPassword",
+    ],
+    [
+      "without a digit or symbol",
+      { newPassword: "OnlyLettersHereAndMore", confirmPassword: "OnlyLettersHereAndMore" },
+      "does not meet this rule: lowercase and uppercase letters, a digit and a symbol.",
+      "newPassword",
+    ],
+    [
+      "not confirmed",
+      { newPassword: "Brand-New-Password-42!", confirmPassword: "Brand-New-Password-43!" },
+      "The two new passwords do not match.",
+      "confirmPassword",
+    ],
+  ] as const) {
+    it(`a new password ${name}: the page says which rule failed, and Transmit is not called`, async () => {
+      const h = await harness();
+      const res = await h.fetch("/auth/password", form({ ...fields, username: "tara" }));
+      expect(res.status).toBe(303);
+      expect(res.headers.get("location")).toBe("/password");
+      expect(res.headers.getSetCookie().join()).not.toContain(fields.newPassword);
+      const html = await (
+        await h.fetch("/password", { headers: { cookie: sessionCookie(res, "__Host-flash")! } })
+      ).text();
+      expect(html).toContain(says);
+      expect(html).toMatch(new RegExp(`id="${field}"[^>]*aria-invalid="true"`));
+      expect(html).toContain('value="tara"');
+      expect(h.calls("password.reset")).toBe(0);
     });
-    expect([200, 303]).toContain(changed.status);
-    const cookie = sessionCookie(changed)!;
+  }
+
+  it("a confirmed new password that meets the rules changes the password and signs in", async () => {
+    const h = await harness();
+    const res = await h.fetch("/auth/login", form({ username: "tara", password: "Temporary-Pass-8!" }));
+    const pending = sessionCookie(res, "__Host-session-pw")!;
+    const fields = {
+      username: "tara",
+      newPassword: "Brand-New-Password-42!",
+      confirmPassword: "Brand-New-Password-42!",
+    };
+    const changed = await h.fetch("/auth/password", {
+      ...form(fields),
+      headers: { ...form({}).headers, cookie: pending },
+    });
+    expect(changed.status).toBe(303);
+    expect(changed.headers.get("location")).toBe("/");
+    const cookie = sessionCookie(changed, "__Host-session")!;
     expect((await h.fetch("/api/me", { headers: { cookie } })).status).toBe(200);
     expect(h.calls("password.reset")).toBe(1);
   });
@@ -99,6 +210,38 @@ describe("pages", () => {
     const location = res.headers.get("location");
     expect(location).toBe("/");
     expect(new URL(location ?? "", ORIGIN).origin).toBe(ORIGIN);
+  });
+
+  it("a JSON-style form without a confirmation field still reaches the router (API clients)", async () => {
+    const h = await harness();
+    const res = await h.fetch("/auth/login", form({ username: "tara", password: "Temporary-Pass-8!" }));
+    const pending = sessionCookie(res, "__Host-session-pw")!;
+    const changed = await h.fetch("/auth/password", {
+      ...form({ newPassword: "Brand-New-Password-42!" }),
+      headers: { ...form({}).headers, cookie: pending },
+    });
+    expect(changed.status).toBe(303);
+    expect((await h.fetch("/api/me", { headers: { cookie: sessionCookie(changed, "__Host-session")! } })).status).toBe(
+      200,
+    );
+  });
+
+  it("signing out with the form shows a confirmation on the login page", async () => {
+    const h = await harness();
+    const cookie = sessionCookie(await h.fetch("/auth/login", form(ALICE)), "__Host-session")!;
+    const out = await h.fetch("/auth/logout", { ...form({}), headers: { ...form({}).headers, cookie } });
+    expect(out.status).toBe(303);
+    const location = out.headers.get("location")!;
+    const html = await (await h.fetch(location)).text();
+    expect(html).toContain('<p class="notice" role="status">You have signed out.</p>');
+  });
+
+  it("/favicon.ico is not a 404 and the page's icon is served", async () => {
+    const h = await harness();
+    expect((await h.fetch("/favicon.ico")).status).toBe(204);
+    const svg = await h.fetch("/favicon.svg");
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
   });
 
   it("GET / without a session redirects to /login", async () => {
@@ -143,6 +286,7 @@ describe("configuration", () => {
       expect(res.status).toBe(500);
       expect(await res.text()).not.toMatch(/TRANSMIT_|SECRET/);
       expect(errors.join("\n")).toContain("TRANSMIT_US_CLIENT_ID");
+      expect(errors.join("\n")).toContain("at least one region");
       expect(errors.join("\n")).not.toContain("a-session-secret-that-is-long-enough-000");
     } finally {
       console.error = original;
@@ -158,9 +302,21 @@ describe("configuration", () => {
       const res = await h.fetch("/login");
       expect(res.status).toBe(500);
       expect(errors.join("\n")).toContain("TRANSMIT_CA_CLIENT_SECRET");
+      expect(errors.join("\n")).toContain("both its client id and its secret");
     } finally {
       console.error = original;
     }
+  });
+
+  it("G01 one region is enough: only SESSION_SECRET and the EU client id and secret, the others unset", async () => {
+    const unset = Object.fromEntries(
+      ["US", "CA", "AU"].flatMap((r) => [`TRANSMIT_${r}_CLIENT_ID`, `TRANSMIT_${r}_CLIENT_SECRET`].map((k) => [k, ""])),
+    );
+    const h = await harness(unset);
+    expect((await h.fetch("/login")).status).toBe(200);
+    const res = await login(h, ALICE, { cf: CITIES.sydney });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-transmit-region")).toBe("eu");
   });
 
   it("G03 a non-https base URL is refused unless loopback is explicitly allowed", async () => {

@@ -26,7 +26,7 @@ export function startServer(env: Env = process.env) {
   // The socket peer from Bun's server: per-IP throttling and the IP Transmit sees. Behind a proxy, configure
   // `ip: { trustedProxies }` instead.
   const app = createExampleApp({ client, userKeySecret, getIp: (c) => getConnInfo(c).remote.address });
-  return Bun.serve({ port: Number(env.PORT ?? 3000), hostname: env.HOST ?? "127.0.0.1", fetch: app.fetch });
+  return Bun.serve({ port: Number(env.PORT ?? 3001), hostname: env.HOST ?? "127.0.0.1", fetch: app.fetch });
 }
 
 if (import.meta.main) {

@@ -1,19 +1,28 @@
 /**
- * Client-credentials access token (transmit-api.md section 2): request building, response processing, and a
- * cache per (root, clientId, resource) refreshed ahead of expiry.
+ * Client-credentials access token (docs/transmit-contract.md, "Client access token"): request building, response
+ * processing, and a cache per (root, clientId, resource) refreshed ahead of expiry.
  *
  * Sharing: the token *value* lives in the {@link TokenCache} and may be shared by anything. A pending fetch is
  * shared between concurrent callers of one client only when `shareInFlight` is on, because on Workers a request
- * must never await a promise created by another request.
+ * must never await a promise created by another request. A pending fetch is shared only until its starter's
+ * deadline ({@link SingleFlight}).
  */
-import { type Deadline, untilDeadline } from "./deadline.ts";
-import { TransmitError } from "./errors.ts";
-import { errorFromResponse, parseSuccessJson, tokenSetFromJson } from "./responses.ts";
+import { bounded, type Call } from "./deadline.ts";
+import { errorFromResponse, invalidResponse, parseSuccessJson, tokenSetFromJson } from "./responses.ts";
+import { SingleFlight } from "./single-flight.ts";
+import { storeTtl } from "./token-cache.ts";
 import { send, type TransportContext, type UpstreamRequest, type UpstreamResponse } from "./transport.ts";
 import type { TokenCache, TransmitEvent } from "./types.ts";
 
 /** Refresh this long before `exp` (at most half the lifetime) so a token never expires in flight. */
 export const CLIENT_TOKEN_SKEW_MS = 60_000;
+
+/**
+ * What a client access token must look like before it is cached or sent: an RFC 6750 `b64token` (so it is safe in
+ * an `Authorization` header) of at most 8,000 characters (so the header line fits the 8 KiB that common servers
+ * accept). See docs/core-reliability.md, "Upstream values".
+ */
+export const CLIENT_TOKEN = /^(?=.{1,8000}$)[\w\-.~+/]+=*$/;
 
 /** Settings of a {@link ClientTokenSource}. */
 export interface ClientTokenSettings {
@@ -22,6 +31,8 @@ export interface ClientTokenSettings {
   clientId: string;
   clientSecret: string;
   cache: TokenCache;
+  /** False for the client's own memory cache, which cannot hang: its calls need no race against the deadline. */
+  raceCache: boolean;
   shareInFlight: boolean;
 }
 
@@ -49,6 +60,7 @@ export function clientCredentialsRequest(
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
     body: form.toString(),
     retry: "idempotent",
+    secrets: [settings.clientSecret, form.toString()],
   };
 }
 
@@ -57,13 +69,10 @@ export function processClientCredentialsResponse(
   res: UpstreamResponse,
   nowMs: number,
 ): { accessToken: string; expiresIn: number } {
-  if (res.status !== 200) throw errorFromResponse("token", res.status, res.headers, res.text, nowMs);
-  const { accessToken, expiresIn } = tokenSetFromJson(
-    "token",
-    res.status,
-    res.headers,
-    parseSuccessJson("token", res.status, res.headers, res.text),
-  );
+  if (res.status !== 200) throw errorFromResponse(res, nowMs);
+  const { accessToken, expiresIn } = tokenSetFromJson(res, parseSuccessJson(res));
+  // Never cached, never echoed: the token is not in the error, its message or its cause.
+  if (!CLIENT_TOKEN.test(accessToken)) throw invalidResponse(res, "malformed access_token");
   return { accessToken, expiresIn };
 }
 
@@ -71,7 +80,7 @@ export function processClientCredentialsResponse(
 export class ClientTokenSource {
   readonly #settings: ClientTokenSettings;
   readonly #ctx: TransportContext;
-  readonly #inFlight = new Map<string, Promise<string>>();
+  readonly #inFlight = new SingleFlight<string>();
   #lastRaw: string | undefined;
   #lastEntry: CachedToken | undefined;
 
@@ -87,36 +96,38 @@ export class ClientTokenSource {
   }
 
   /** Returns a valid token, from the cache when possible. */
-  async get(resource: string | undefined, deadline: Deadline): Promise<string> {
+  async get(resource: string | undefined, call: Call): Promise<string> {
     const key = this.key(resource);
-    const cached = await this.#read(key);
+    const cached = await this.#read(key, call);
     if (cached && cached.e > this.#ctx.now()) return cached.t;
-    return this.#fetchShared(key, resource, deadline, cached ? "expired" : "missing");
+    return this.#fetchShared(key, resource, call, cached ? "expired" : "missing");
   }
 
   /** Drops `rejected` (Transmit answered 401 Invalid token) and fetches a new token. */
-  async replace(resource: string | undefined, rejected: string, deadline: Deadline): Promise<string> {
+  async replace(resource: string | undefined, rejected: string, call: Call): Promise<string> {
     const key = this.key(resource);
-    const cached = await this.#read(key);
+    const cached = await this.#read(key, call);
     // Another caller may already have stored a newer token.
     if (cached && cached.t !== rejected && cached.e > this.#ctx.now()) return cached.t;
-    try {
-      await this.#settings.cache.delete?.(key);
-    } catch {
-      // The new token overwrites the entry anyway.
-    }
-    return this.#fetchShared(key, resource, deadline, "rejected");
+    // The new token overwrites the entry anyway, so a failing or hanging delete is ignored.
+    await bounded(() => this.#settings.cache.delete?.(key), call, "token").catch(() => {});
+    return this.#fetchShared(key, resource, call, "rejected");
   }
 
-  async #read(key: string): Promise<CachedToken | undefined> {
+  async #read(key: string, call: Call): Promise<CachedToken | undefined> {
     try {
-      const raw = await this.#settings.cache.get(key);
+      // A hung store costs this call's deadline at most, never more.
+      const { cache, raceCache } = this.#settings;
+      const raw = await (raceCache ? bounded(() => cache.get(key), call, "token") : cache.get(key));
       if (!raw) return undefined;
       // Every call reads the cache; the entry changes about once an hour, so keep the last one decoded.
       if (raw === this.#lastRaw) return this.#lastEntry;
       const parsed = JSON.parse(raw) as Partial<CachedToken>;
+      // A shared store may hold anything: only a well-formed token is ever sent in a header.
       const entry =
-        typeof parsed.t === "string" && typeof parsed.e === "number" ? { t: parsed.t, e: parsed.e } : undefined;
+        typeof parsed.t === "string" && CLIENT_TOKEN.test(parsed.t) && typeof parsed.e === "number"
+          ? { t: parsed.t, e: parsed.e }
+          : undefined;
       this.#lastRaw = raw;
       this.#lastEntry = entry;
       return entry;
@@ -128,46 +139,29 @@ export class ClientTokenSource {
   #fetchShared(
     key: string,
     resource: string | undefined,
-    deadline: Deadline,
+    call: Call,
     reason: Extract<TransmitEvent, { type: "token.refresh" }>["reason"],
   ): Promise<string> {
-    if (!this.#settings.shareInFlight) return this.#fetch(key, resource, deadline, reason);
-    const pending = this.#inFlight.get(key);
-    if (pending) {
-      // Join the pending fetch within our own deadline; if it died with its starter's deadline, fetch ourselves.
-      return untilDeadline(pending, deadline, "token").catch((error: unknown) => {
-        const starterGaveUp = error instanceof TransmitError && (error.code === "timeout" || error.code === "aborted");
-        if (!starterGaveUp || deadline.signal.aborted) throw error;
-        if (this.#inFlight.get(key) === pending) this.#inFlight.delete(key);
-        return this.#fetchShared(key, resource, deadline, reason);
-      });
-    }
-    const promise = this.#fetch(key, resource, deadline, reason).finally(() => {
-      if (this.#inFlight.get(key) === promise) this.#inFlight.delete(key);
-    });
-    this.#inFlight.set(key, promise);
-    return promise;
+    const start = () => this.#fetch(key, resource, call, reason);
+    return this.#settings.shareInFlight ? this.#inFlight.run(key, call, "token", start) : start();
   }
 
-  async #fetch(
-    key: string,
-    resource: string | undefined,
-    deadline: Deadline,
-    reason: "missing" | "expired" | "rejected",
-  ) {
-    this.#ctx.emit({ type: "token.refresh", reason, hasResource: resource !== undefined });
-    const res = await send(this.#ctx, clientCredentialsRequest(this.#settings, resource), deadline);
+  async #fetch(key: string, resource: string | undefined, call: Call, reason: "missing" | "expired" | "rejected") {
+    call.emit({ type: "token.refresh", reason, hasResource: resource !== undefined });
+    const res = await send(this.#ctx, clientCredentialsRequest(this.#settings, resource), call);
     const nowMs = this.#ctx.now();
     const { accessToken, expiresIn } = processClientCredentialsResponse(res, nowMs);
     const usableMs = expiresIn * 1000 - Math.min(CLIENT_TOKEN_SKEW_MS, expiresIn * 500);
     const value: CachedToken = { t: accessToken, e: nowMs + usableMs };
-    const ttl = Math.floor(usableMs / 1000);
+    const cache = this.#settings.cache;
+    const ttl = storeTtl(cache, usableMs / 1000);
+    // Caching is an optimisation: a failing or hanging store still leaves the token good for this call.
     if (ttl > 0) {
-      try {
-        await this.#settings.cache.set(key, JSON.stringify(value), ttl);
-      } catch {
-        // Caching is an optimisation; the token is still good for this call.
-      }
+      const stored = JSON.stringify(value);
+      await (this.#settings.raceCache
+        ? bounded(() => cache.set(key, stored, ttl), call, "token")
+        : cache.set(key, stored, ttl)
+      ).catch(() => {});
     }
     return accessToken;
   }

@@ -1,8 +1,15 @@
 /**
- * Parsing of Transmit's error bodies (transmit-api.md section 4): `{message: string | string[], error_code:
+ * Parsing of Transmit's error bodies (docs/transmit-contract.md, "Error bodies"): `{message: string | string[], error_code:
  * number | string}`, the 403 reset shape with `reset_token`, OAuth `{error, error_description}`, and anything
  * else (HTML, truncated JSON, empty) which parses to an empty body.
  */
+
+/**
+ * What an `error_code` may look like to be kept: Transmit's codes are numbers or snake_case symbols
+ * (`auth_invalid_credentials`, `invalid_client`; docs/transmit-contract.md, "Error bodies"). Anything else (free
+ * text, an echoed request, megabytes) is dropped.
+ */
+export const SAFE_CODE = /^[\w.:-]{1,64}$/;
 
 /** What the client understands of an error body. */
 export interface ErrorBody {
@@ -47,7 +54,8 @@ export function parseErrorBody(text: string): ErrorBody {
   if (message !== undefined) out.message = message;
   if (Array.isArray(rawMessage)) out.validation = true;
   const code = asString(json.error_code) ?? asString(json.error) ?? asString(json.ts_error_code);
-  if (code !== undefined) out.code = code;
+  // Only code-shaped values: an upstream that echoes the request must not put a password into an error.
+  if (code !== undefined && SAFE_CODE.test(code)) out.code = code;
   const resetToken = asString(json.reset_token);
   if (resetToken) out.resetToken = resetToken;
   return out;

@@ -35,6 +35,9 @@ export interface TransmitErrorInit {
   cause?: unknown;
 }
 
+/** Optional fields, in the order `toJSON` lists them. */
+const OPTIONAL = ["route", "requestId", "retryAfter", "upstreamCode"] as const;
+
 /**
  * Brand shared by every copy of this package in one process (`Symbol.for` is global), so that
  * {@link TransmitError.is} recognises errors thrown by another installed copy, where `instanceof` would not.
@@ -81,26 +84,23 @@ export class TransmitError extends Error {
   readonly upstreamCode?: string;
   /** Upstream operation that failed, if any. */
   readonly route?: RouteName;
-  /**
-   * Reset token accompanying `password_change_required` (pass it to `passwords.reset`). Non-enumerable and
-   * excluded from `toJSON`, so it does not leak through `JSON.stringify` or `console.log`.
-   */
-  declare readonly resetToken?: string;
+  /** Held in a private field: not an own property, so no serialisation or inspection (even `%o`) shows it. */
+  readonly #resetToken: string | undefined;
 
   constructor(code: TransmitErrorCode, message: string, init: TransmitErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = code;
     this.status = init.status ?? 0;
-    if (init.requestId !== undefined) this.requestId = init.requestId;
-    if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter;
-    if (init.upstreamCode !== undefined) this.upstreamCode = init.upstreamCode;
-    if (init.route !== undefined) this.route = init.route;
-    Object.defineProperty(this, "resetToken", {
-      value: init.resetToken,
-      enumerable: false,
-      writable: false,
-      configurable: false,
-    });
+    for (const key of OPTIONAL) if (init[key] !== undefined) (this as Record<string, unknown>)[key] = init[key];
+    this.#resetToken = init.resetToken;
+  }
+
+  /**
+   * Reset token accompanying `password_change_required` (pass it to `passwords.reset`). Not an own property and
+   * excluded from `toJSON`, so it does not leak through `JSON.stringify`, `console.log` or `util.format("%o")`.
+   */
+  get resetToken(): string | undefined {
+    return this.#resetToken;
   }
 
   /** Safe, secret-free representation for logs. */
@@ -111,10 +111,7 @@ export class TransmitError extends Error {
       status: this.status,
       message: this.message,
     };
-    if (this.route !== undefined) out.route = this.route;
-    if (this.requestId !== undefined) out.requestId = this.requestId;
-    if (this.retryAfter !== undefined) out.retryAfter = this.retryAfter;
-    if (this.upstreamCode !== undefined) out.upstreamCode = this.upstreamCode;
+    for (const key of OPTIONAL) if (this[key] !== undefined) out[key] = this[key];
     return out;
   }
 }

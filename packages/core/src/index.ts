@@ -1,10 +1,14 @@
 /**
  * `@transmit-edge/core`: a runtime-agnostic client for Transmit Security (Mosaic)'s backend Passwords API.
- * Web APIs and `jose` only; runs unchanged on Cloudflare Workers, Deno, Bun and Node >= 20.
+ * Web APIs and `jose` only; runs unchanged on Cloudflare Workers, Deno, Bun and Node >= 22.
  *
  * @packageDocumentation
  */
+
+export type { BodyLimits } from "./body.ts";
+export { type BearerChallengeOptions, bearerChallenge } from "./challenge.ts";
 export { createTransmitClient, type TransmitClient, type TransmitClientOptions } from "./client.ts";
+export type { LoginClientOptions, TestingOptions, TransmitLoginClient } from "./engine.ts";
 export { TransmitError, type TransmitErrorCode, type TransmitErrorInit } from "./errors.ts";
 export type { TokenAlgorithm } from "./jwks/verify.ts";
 export { type NearestRegionOptions, nearestRegion, type RegionHint } from "./nearest-region.ts";
@@ -24,6 +28,7 @@ export type {
   SessionAuthenticateInput,
   TokenCache,
   TokenSet,
+  TraceContext,
   TransmitEvent,
   VerifiedClaims,
   VerifyAccessTokenOptions,

@@ -1,6 +1,6 @@
 /**
- * Transmit's regions (transmit-api.md sections 1 and 5.3). Locations are approximate and only used to pick the
- * nearest region; Transmit does not publish data-centre locations.
+ * Transmit's regions (docs/transmit-contract.md, "Hosts and issuers"). Locations are approximate and only used to
+ * pick the nearest region; Transmit does not publish data-centre locations.
  */
 import type { RegionName } from "./types.ts";
 
@@ -25,15 +25,32 @@ export interface RegionInfo {
   readonly longitude: number;
 }
 
-function region(
-  name: RegionName,
-  host: string,
-  issuer: string | undefined,
-  latitude: number,
-  longitude: number,
-): RegionInfo {
-  const root = `https://${host}`;
-  return Object.freeze({ name, host, root, issuer, jwksUrl: `${root}/cis/oidc/jwks`, latitude, longitude });
+/**
+ * API host per region: all that a login needs of the table below, kept apart so that a login-only bundle carries
+ * neither the issuers nor the locations.
+ */
+const HOSTS: Readonly<Record<RegionName, string>> = {
+  us: "api.transmitsecurity.io",
+  eu: "api.eu.transmitsecurity.io",
+  ca: "api.ca.transmitsecurity.io",
+  au: "api.au.transmitsecurity.io",
+  sandbox: "api.sbx.transmitsecurity.io",
+};
+
+/** API root (scheme + host) of a region. */
+export const regionRoot = (name: RegionName): string => `https://${HOSTS[name]}`;
+
+function region(name: RegionName, issuer: string | undefined, latitude: number, longitude: number): RegionInfo {
+  const root = regionRoot(name);
+  return Object.freeze({
+    name,
+    host: HOSTS[name],
+    root,
+    issuer,
+    jwksUrl: `${root}/cis/oidc/jwks`,
+    latitude,
+    longitude,
+  });
 }
 
 /**
@@ -45,21 +62,21 @@ function region(
  * regions.eu.issuer; // "https://eu.userid.security"
  * ```
  */
-export const regions: Readonly<Record<RegionName, RegionInfo>> = Object.freeze({
+export const regions: Readonly<Record<RegionName, RegionInfo>> = /* @__PURE__ */ Object.freeze({
   // US/global: eastern United States (approximation).
-  us: region("us", "api.transmitsecurity.io", "https://userid.security", 38.9, -77.4),
+  us: /* @__PURE__ */ region("us", "https://userid.security", 38.9, -77.4),
   // EU: Frankfurt (approximation).
-  eu: region("eu", "api.eu.transmitsecurity.io", "https://eu.userid.security", 50.1, 8.7),
+  eu: /* @__PURE__ */ region("eu", "https://eu.userid.security", 50.1, 8.7),
   // CA: Montreal (approximation).
-  ca: region("ca", "api.ca.transmitsecurity.io", "https://ca.userid.security", 45.5, -73.6),
+  ca: /* @__PURE__ */ region("ca", "https://ca.userid.security", 45.5, -73.6),
   // AU: Sydney (approximation).
-  au: region("au", "api.au.transmitsecurity.io", "https://au.userid.security", -33.9, 151.2),
+  au: /* @__PURE__ */ region("au", "https://au.userid.security", -33.9, 151.2),
   // Sandbox: separate environment, issuer undocumented.
-  sandbox: region("sandbox", "api.sbx.transmitsecurity.io", undefined, 38.9, -77.4),
+  sandbox: /* @__PURE__ */ region("sandbox", undefined, 38.9, -77.4),
 });
 
 /** The production regions, the default candidates of {@link nearestRegion}. */
-export const productionRegions: readonly RegionName[] = Object.freeze(["us", "eu", "ca", "au"]);
+export const productionRegions: readonly RegionName[] = /* @__PURE__ */ Object.freeze(["us", "eu", "ca", "au"]);
 
 /**
  * Type guard for region names, e.g. to validate configuration.
@@ -71,5 +88,5 @@ export const productionRegions: readonly RegionName[] = Object.freeze(["us", "eu
  * ```
  */
 export function isRegionName(value: unknown): value is RegionName {
-  return typeof value === "string" && Object.hasOwn(regions, value);
+  return typeof value === "string" && Object.hasOwn(HOSTS, value);
 }

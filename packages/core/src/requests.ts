@@ -1,7 +1,9 @@
 /**
- * Request builders for the CIS backend endpoints: camelCase input -> Transmit's snake_case JSON, bearer client
- * token, retry policy per route (security-checklist E03).
+ * Request builders for the CIS backend endpoints: camelCase input -> Transmit's snake_case JSON, retry policy per
+ * route (docs/core-reliability.md, "Retries"). The bearer client token is added per attempt by the caller. Input
+ * is checked here, before anything is sent: it must serialise to JSON and stay within the size limits.
  */
+import { transmitError } from "./errors.ts";
 import type { UpstreamRequest } from "./transport.ts";
 import type {
   ClientAttributes,
@@ -10,6 +12,14 @@ import type {
   RouteName,
   SessionAuthenticateInput,
 } from "./types.ts";
+
+/**
+ * Longest password (and new password) accepted, in characters. Far above any real password; a cap keeps a caller
+ * from sending megabytes to Transmit (docs/core-reliability.md, "Input limits").
+ */
+export const MAX_PASSWORD_LENGTH = 1024;
+/** Largest JSON request body, in characters (claims, attributes, ids together). */
+export const MAX_REQUEST_BODY = 64 * 1024;
 
 /** Drops `undefined` values so they are not sent. */
 function compact(body: Record<string, unknown>): Record<string, unknown> {
@@ -27,26 +37,34 @@ function clientAttributes(attrs: ClientAttributes | undefined): Record<string, u
 function jsonPost(
   route: RouteName,
   url: string,
-  token: string,
-  body: Record<string, unknown>,
+  fields: Record<string, unknown>,
   retry: UpstreamRequest["retry"],
 ): UpstreamRequest {
+  const body = compact(fields);
+  let text: string;
+  try {
+    text = JSON.stringify(body);
+  } catch {
+    // BigInt, circular structures, throwing toJSON: a raw TypeError would escape the documented error type.
+    throw transmitError("invalid_request", {}, "input not serialisable as JSON");
+  }
+  if (text.length > MAX_REQUEST_BODY) throw transmitError("invalid_request", {}, "input too large");
   return {
     route,
     url,
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify(compact(body)),
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: text,
     retry,
+    secrets: Object.values(body).filter((v): v is string => typeof v === "string"),
   };
 }
 
 /** `POST {root}/cis/v1/auth/password/authenticate`. Counts towards lockout: never retried once sent. */
-export function passwordAuthenticateRequest(root: string, token: string, input: PasswordAuthenticateInput) {
+export function passwordAuthenticateRequest(root: string, input: PasswordAuthenticateInput) {
   return jsonPost(
     "password.authenticate",
     `${root}/cis/v1/auth/password/authenticate`,
-    token,
     {
       username: input.username,
       password: input.password,
@@ -63,22 +81,20 @@ export function passwordAuthenticateRequest(root: string, token: string, input: 
 }
 
 /** `POST {root}/cis/v1/auth/password/reset`. Consumes the reset token: never retried once sent. */
-export function passwordResetRequest(root: string, token: string, input: PasswordResetInput) {
+export function passwordResetRequest(root: string, input: PasswordResetInput) {
   return jsonPost(
     "password.reset",
     `${root}/cis/v1/auth/password/reset`,
-    token,
     { reset_token: input.resetToken, new_password: input.newPassword },
     "once-sent",
   );
 }
 
 /** `POST {root}/cis/v1/auth/session/authenticate`. Mints tokens and extends the session: never retried once sent. */
-export function sessionAuthenticateRequest(root: string, token: string, input: SessionAuthenticateInput) {
+export function sessionAuthenticateRequest(root: string, input: SessionAuthenticateInput) {
   return jsonPost(
     "session.authenticate",
     `${root}/cis/v1/auth/session/authenticate`,
-    token,
     {
       session_id: input.sessionId,
       resource: input.resource,
@@ -91,23 +107,11 @@ export function sessionAuthenticateRequest(root: string, token: string, input: S
 }
 
 /** `POST {root}/cis/v1/auth/session/logout`. Idempotent: may be retried with backoff. */
-export function logoutRequest(root: string, token: string, sessionId: string) {
-  return jsonPost(
-    "session.logout",
-    `${root}/cis/v1/auth/session/logout`,
-    token,
-    { session_id: sessionId },
-    "idempotent",
-  );
+export function logoutRequest(root: string, sessionId: string) {
+  return jsonPost("session.logout", `${root}/cis/v1/auth/session/logout`, { session_id: sessionId }, "idempotent");
 }
 
 /** `POST {root}/cis/v1/auth/token/refresh`. Rotates the refresh token: never retried once sent. */
-export function refreshRequest(root: string, token: string, refreshToken: string) {
-  return jsonPost(
-    "token.refresh",
-    `${root}/cis/v1/auth/token/refresh`,
-    token,
-    { refresh_token: refreshToken },
-    "once-sent",
-  );
+export function refreshRequest(root: string, refreshToken: string) {
+  return jsonPost("token.refresh", `${root}/cis/v1/auth/token/refresh`, { refresh_token: refreshToken }, "once-sent");
 }

@@ -59,3 +59,9 @@ export function createMemoryTokenCache(options: MemoryTokenCacheOptions = {}): T
     },
   };
 }
+
+/** `seconds` as whole seconds, raised to the store's `minTtlSeconds` when it declares one. */
+export function storeTtl(cache: TokenCache, seconds: number): number {
+  const floor = cache.minTtlSeconds;
+  return Math.max(Math.floor(seconds), typeof floor === "number" && floor <= 86_400 ? Math.ceil(floor) : 0);
+}

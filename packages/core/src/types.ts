@@ -2,16 +2,28 @@
  * Public types shared by the client's modules. Inputs and results are camelCase; the wire format (snake_case) is
  * built and parsed in the modules that talk to Transmit.
  */
+import type { TransmitErrorCode } from "./errors.ts";
 
 /** A Transmit (Mosaic) environment with its own API host, issuer and tenants. */
 export type RegionName = "us" | "eu" | "ca" | "au" | "sandbox";
 
-/** Per-call options accepted as the last argument of every client method. */
+/**
+ * Trace context of a call, passed through unchanged to every event of that call (e.g. W3C `traceparent` and
+ * `tracestate`, or your own request id). Never sent to Transmit.
+ */
+export type TraceContext = Readonly<Record<string, string>>;
+
+/**
+ * Per-call options accepted as the last argument of every client method. Invalid values (a non-positive or NaN
+ * `timeoutMs`, a `signal` that is not an `AbortSignal`) are `configuration` errors.
+ */
 export interface RequestOptions {
   /** Aborts the call (and any retry or backoff wait) when signalled. */
   signal?: AbortSignal;
   /** Overall deadline for this call in milliseconds, across retries. Defaults to the client's `timeoutMs`. */
   timeoutMs?: number;
+  /** Trace context copied onto every event of this call (`event.trace`). */
+  trace?: TraceContext;
 }
 
 /**
@@ -118,17 +130,24 @@ export interface VerifyAccessTokenOptions extends RequestOptions {
 }
 
 /**
- * Storage for client access tokens (and JWKS documents), shared across client instances or isolates.
- * Values are opaque strings; implementations must drop them after `ttlSeconds`.
- * Implementations hold secrets: keep them server-side (memory, Cache API with a private key URL, Durable Object).
+ * Storage for client access tokens (`tokenCache`) and JWKS documents (`jwksCache`), shared across client instances
+ * or isolates. Values are opaque strings that carry their own expiry; implementations may drop them after
+ * `ttlSeconds`. Every call is bounded by the calling request's deadline, and a failing or hanging store only costs
+ * a cache miss. Token caches hold secrets: keep them server-side (memory, Cache API with a private key URL,
+ * Durable Object).
  */
 export interface TokenCache {
   /** Returns the stored value, or `undefined`/`null` when absent or expired. */
   get(key: string): Promise<string | undefined | null>;
-  /** Stores `value` for `ttlSeconds` seconds. */
+  /** Stores `value` for `ttlSeconds` seconds (never less than `minTtlSeconds`). */
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Removes a value (used when Transmit rejects a cached client token). Optional. */
   delete?(key: string): Promise<void>;
+  /**
+   * Shortest TTL the store accepts, in seconds (Workers KV: 60). Shorter TTLs are raised to it; the client still
+   * ignores a value past the expiry stored inside it.
+   */
+  readonly minTtlSeconds?: number;
 }
 
 /** Names of the upstream operations, used in events and errors. */
@@ -141,8 +160,17 @@ export type RouteName =
   | "token.refresh"
   | "jwks";
 
-/** Observability events. They never contain request or response bodies, tokens, passwords or secrets. */
-export type TransmitEvent =
+/**
+ * Observability events. They never contain request or response bodies, tokens, passwords or secrets. Every event
+ * carries `callId`, the same for all events of one client call (including the shared client-token or JWKS fetch it
+ * started), and the call's `trace` context when one was passed.
+ */
+export type TransmitEvent = {
+  /** Links the events of one client call. */
+  callId: number;
+  /** The `trace` option of the call, unchanged. */
+  trace?: TraceContext;
+} & (
   | { type: "request.start"; route: RouteName; attempt: number }
   | {
       type: "request.end";
@@ -151,10 +179,22 @@ export type TransmitEvent =
       /** HTTP status, absent when no response arrived. */
       status?: number;
       durationMs: number;
-      /** Set when the attempt failed without a response (`timeout`, `aborted`, `network`). */
-      failure?: "timeout" | "aborted" | "network";
+      /**
+       * Set when the attempt failed without a usable response: no answer (`timeout`, `aborted`, `network`), or a
+       * body too large to read (`invalid_response`).
+       */
+      failure?: "timeout" | "aborted" | "network" | "invalid_response";
       /** Upstream request id (`x-request-id`), when sent. */
       requestId?: string;
     }
   | { type: "retry"; route: RouteName; attempt: number; delayMs: number; reason: string }
-  | { type: "token.refresh"; reason: "missing" | "expired" | "rejected"; hasResource: boolean };
+  | { type: "token.refresh"; reason: "missing" | "expired" | "rejected"; hasResource: boolean }
+  | {
+      /** The call failed; `code` is the `TransmitError` code it threw. */
+      type: "error";
+      code: TransmitErrorCode;
+      /** HTTP status from Transmit, 0 when none. */
+      status: number;
+      route?: RouteName;
+    }
+);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryTokenCache, type TokenCache, TransmitError } from "../src/index.ts";
-import { caught, clientToken, FakeFetch, gate, json, makeClient, userTokens } from "./helpers.ts";
+import { caught, clientToken, FakeFetch, gate, itEachEntry, json, makeClient, userTokens } from "./helpers.ts";
 
 const INVALID_TOKEN = json({ message: "Invalid token", error_code: 401 }, 401);
 
 describe("client access token cache", () => {
-  it("reuses one cached token across calls", async () => {
+  itEachEntry("reuses one cached token across calls", (makeClient) => async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
     const { client } = makeClient(fake);
     for (let i = 0; i < 3; i++) await client.passwords.authenticate({ username: "a", password: "b" });
@@ -13,15 +13,18 @@ describe("client access token cache", () => {
     expect(fake.to("/password/authenticate")).toHaveLength(3);
   });
 
-  it("makes one token request for N concurrent calls when in-flight sharing is on", async () => {
-    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
-    const { client } = makeClient(fake, { shareInFlight: true });
-    await Promise.all(
-      Array.from({ length: 10 }, () => client.passwords.authenticate({ username: "a", password: "b" })),
-    );
-    expect(fake.to("/oidc/token")).toHaveLength(1);
-    expect(fake.to("/password/authenticate")).toHaveLength(10);
-  });
+  itEachEntry(
+    "makes one token request for N concurrent calls when in-flight sharing is on",
+    (makeClient) => async () => {
+      const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
+      const { client } = makeClient(fake, { shareInFlight: true });
+      await Promise.all(
+        Array.from({ length: 10 }, () => client.passwords.authenticate({ username: "a", password: "b" })),
+      );
+      expect(fake.to("/oidc/token")).toHaveLength(1);
+      expect(fake.to("/password/authenticate")).toHaveLength(10);
+    },
+  );
 
   it("does not share pending fetches when in-flight sharing is off (Workers), but shares the cached value", async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken());
@@ -156,18 +159,21 @@ describe("client token rejected by Transmit", () => {
     expect(fake.to("/oidc/token")).toHaveLength(2);
   });
 
-  it("never retries a credentials 401 from the password endpoint (it would count twice towards lockout)", async () => {
-    const fake = new FakeFetch()
-      .on("/oidc/token", clientToken())
-      .on("/password/authenticate", json({ message: "Unauthorized", error_code: 401 }, 401));
-    const { client } = makeClient(fake);
-    const error = (await caught(() =>
-      client.passwords.authenticate({ username: "a", password: "b" }),
-    )) as TransmitError;
-    expect(error.code).toBe("invalid_credentials");
-    expect(fake.to("/password/authenticate")).toHaveLength(1);
-    expect(fake.to("/oidc/token")).toHaveLength(1);
-  });
+  itEachEntry(
+    "never retries a credentials 401 from the password endpoint (it would count twice towards lockout)",
+    (makeClient) => async () => {
+      const fake = new FakeFetch()
+        .on("/oidc/token", clientToken())
+        .on("/password/authenticate", json({ message: "Unauthorized", error_code: 401 }, 401));
+      const { client } = makeClient(fake);
+      const error = (await caught(() =>
+        client.passwords.authenticate({ username: "a", password: "b" }),
+      )) as TransmitError;
+      expect(error.code).toBe("invalid_credentials");
+      expect(fake.to("/password/authenticate")).toHaveLength(1);
+      expect(fake.to("/oidc/token")).toHaveLength(1);
+    },
+  );
 
   it("treats WWW-Authenticate: Bearer error=invalid_token as a rejected client token", async () => {
     const fake = new FakeFetch()

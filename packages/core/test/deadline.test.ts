@@ -19,7 +19,6 @@ describe("deadline", () => {
     const signal = deadline.signal;
     await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     expect(signal.aborted).toBe(true);
-    expect(deadline.remainingMs()).toBe(0);
     expect(deadline.error(undefined).code).toBe("timeout");
     deadline.dispose();
   });
@@ -39,5 +38,42 @@ describe("deadline", () => {
     expect(deadline.signal.aborted).toBe(true);
     expect(deadline.error(undefined).code).toBe("aborted");
     deadline.dispose();
+  });
+
+  it("aborts with the caller's reason when the caller aborts after the signal was created", () => {
+    const controller = new AbortController();
+    const deadline = startDeadline(60_000, controller.signal);
+    const signal = deadline.signal;
+    expect(signal.aborted).toBe(false);
+    const reason = new Error("caller");
+    controller.abort(reason);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(reason);
+    expect(deadline.error(undefined).code).toBe("aborted");
+    deadline.dispose();
+  });
+
+  it("runs its waiters once, on the first abort, and none after they stopped waiting", async () => {
+    const controller = new AbortController();
+    const deadline = startDeadline(20, controller.signal);
+    let first = 0;
+    let stopped = 0;
+    deadline.whenAborted(() => first++);
+    const stop = deadline.whenAborted(() => stopped++);
+    stop();
+    await new Promise<void>((resolve) => deadline.signal.addEventListener("abort", () => resolve(), { once: true }));
+    controller.abort(); // after the timeout: changes nothing
+    expect([first, stopped]).toEqual([1, 0]);
+    expect(deadline.signal.reason).toBeInstanceOf(DOMException);
+    deadline.dispose();
+  });
+
+  it("stops listening to the caller's signal once disposed", () => {
+    const controller = new AbortController();
+    const deadline = startDeadline(60_000, controller.signal);
+    const signal = deadline.signal;
+    deadline.dispose();
+    controller.abort();
+    expect(signal.aborted).toBe(false);
   });
 });

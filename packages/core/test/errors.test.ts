@@ -1,14 +1,32 @@
 import { describe, expect, it } from "vitest";
 import { TransmitError } from "../src/index.ts";
-import { errorFromResponse, parseRetryAfter, tokenSetFromJson } from "../src/responses.ts";
-import { caught, clientToken, FakeFetch, json, makeClient, type Responder, text, userTokens } from "./helpers.ts";
+import { errorFromResponse, passwordCodes, tokenSetFromJson } from "../src/responses.ts";
+import { parseRetryAfter } from "../src/retry-after.ts";
+import {
+  caught,
+  clientToken,
+  FakeFetch,
+  itEachEntry,
+  json,
+  LOGIN_ENTRIES,
+  makeClient,
+  type Responder,
+  text,
+  userTokens,
+} from "./helpers.ts";
 
+/** Logs in against `responder` through every entry point; both must fail alike. Returns the first one's result. */
 async function authenticateAgainst(responder: Responder) {
-  const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", responder);
-  const { client } = makeClient(fake);
-  const error = await caught(() => client.passwords.authenticate({ username: "alice", password: "pw" }));
-  expect(error).toBeInstanceOf(TransmitError);
-  return { error: error as TransmitError, fake };
+  let first: { error: TransmitError; fake: FakeFetch } | undefined;
+  for (const [entry, make] of LOGIN_ENTRIES) {
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", responder);
+    const { client } = make(fake);
+    const error = await caught(() => client.passwords.authenticate({ username: "alice", password: "pw" }));
+    expect(error).toBeInstanceOf(TransmitError);
+    if (first) expect({ entry, ...(error as TransmitError).toJSON() }).toEqual({ entry, ...first.error.toJSON() });
+    else first = { error: error as TransmitError, fake };
+  }
+  return first as { error: TransmitError; fake: FakeFetch };
 }
 
 describe("error mapping of password authenticate", () => {
@@ -129,22 +147,25 @@ describe("error mapping of other routes", () => {
     expect(error.code).toBe("session_not_found");
   });
 
-  it("maps token endpoint OAuth invalid_client (401) and {message:'Bad request'} (400) to unauthorized_client", async () => {
-    for (const responder of [
-      json({ error: "invalid_client", error_description: "client authentication failed" }, 401),
-      json({ message: "Bad request", error_code: 400 }, 400),
-      json({ message: ["client_secret must be a string"], error_code: 400 }, 400),
-    ]) {
-      const fake = new FakeFetch().on("/oidc/token", responder).on("/password/authenticate", userTokens());
-      const { client } = makeClient(fake);
-      const error = (await caught(() =>
-        client.passwords.authenticate({ username: "a", password: "b" }),
-      )) as TransmitError;
-      expect(error.code).toBe("unauthorized_client");
-      expect(error.route).toBe("token");
-      expect(fake.to("/password/authenticate")).toHaveLength(0);
-    }
-  });
+  itEachEntry(
+    "maps token endpoint OAuth invalid_client (401) and {message:'Bad request'} (400) to unauthorized_client",
+    (makeClient) => async () => {
+      for (const responder of [
+        json({ error: "invalid_client", error_description: "client authentication failed" }, 401),
+        json({ message: "Bad request", error_code: 400 }, 400),
+        json({ message: ["client_secret must be a string"], error_code: 400 }, 400),
+      ]) {
+        const fake = new FakeFetch().on("/oidc/token", responder).on("/password/authenticate", userTokens());
+        const { client } = makeClient(fake);
+        const error = (await caught(() =>
+          client.passwords.authenticate({ username: "a", password: "b" }),
+        )) as TransmitError;
+        expect(error.code).toBe("unauthorized_client");
+        expect(error.route).toBe("token");
+        expect(fake.to("/password/authenticate")).toHaveLength(0);
+      }
+    },
+  );
 
   it("maps a refresh rejected with 400 to token_invalid", async () => {
     const fake = new FakeFetch()
@@ -189,7 +210,11 @@ describe("response processing with hand-made responses", () => {
       "42",
     ];
     for (const body of bodies) {
-      const error = errorFromResponse("password.authenticate", 400, new Headers(), body, now);
+      const error = errorFromResponse(
+        { route: "password.authenticate", status: 400, headers: new Headers(), text: body },
+        now,
+        passwordCodes,
+      );
       expect(error).toBeInstanceOf(TransmitError);
     }
   });
@@ -202,10 +227,13 @@ describe("response processing with hand-made responses", () => {
   });
 
   it("accepts expires_in sent as a numeric string and defaults a missing token_type to Bearer", () => {
-    const tokens = tokenSetFromJson("password.authenticate", 200, new Headers(), {
-      access_token: "a",
-      expires_in: "3600",
-    });
+    const tokens = tokenSetFromJson(
+      { route: "password.authenticate", status: 200, headers: new Headers(), text: "" },
+      {
+        access_token: "a",
+        expires_in: "3600",
+      },
+    );
     expect(tokens.expiresIn).toBe(3600);
     expect(tokens.tokenType).toBe("Bearer");
   });

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import * as core from "../src/index.ts";
+import * as login from "../src/login.ts";
+import { clientToken, FakeFetch, userTokens } from "./helpers.ts";
 
 describe("public surface", () => {
   it("exports exactly the documented runtime values", () => {
     expect(Object.keys(core).sort()).toEqual([
       "TransmitError",
+      "bearerChallenge",
       "createMemoryTokenCache",
       "createTransmitClient",
       "isRegionName",
@@ -13,6 +16,41 @@ describe("public surface", () => {
       "redactTokenSet",
       "regions",
     ]);
+  });
+
+  it("core/login exports the login client, the error class and the memory cache, and the same TransmitError", () => {
+    expect(Object.keys(login).sort()).toEqual(["TransmitError", "createLoginClient", "createMemoryTokenCache"]);
+    expect(login.TransmitError).toBe(core.TransmitError);
+  });
+
+  it("still honours the deprecated top-level now and random options (testing.* wins when both are set)", async () => {
+    const fake = new FakeFetch().on("/oidc/token", clientToken("t", 3600)).on("/password/authenticate", userTokens());
+    let t = Date.UTC(2026, 0, 1);
+    const client = core.createTransmitClient({
+      region: "eu",
+      clientId: "i",
+      clientSecret: "s",
+      fetch: fake.fetch,
+      now: () => t,
+      random: () => 0,
+    });
+    await client.passwords.authenticate({ username: "a", password: "b" });
+    t += 2 * 3600_000; // past the cached token's expiry on the deprecated clock
+    await client.passwords.authenticate({ username: "a", password: "b" });
+    expect(fake.to("/oidc/token")).toHaveLength(2);
+
+    const ignored = () => {
+      throw new Error("testing.now must win");
+    };
+    const both = login.createLoginClient({
+      region: "eu",
+      clientId: "i",
+      clientSecret: "s",
+      fetch: fake.fetch,
+      now: ignored,
+      testing: { now: () => t },
+    });
+    await both.passwords.authenticate({ username: "a", password: "b" });
   });
 
   it("documents each region's host, root, issuer and JWKS URL", () => {

@@ -1,7 +1,15 @@
 // Shared test doubles: a recording fake fetch with per-route responder queues, a controllable clock, and an RSA
 // key set generated at runtime with jose (no key material is committed).
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { createTransmitClient, type TransmitClientOptions, type TransmitEvent } from "../src/index.ts";
+import { it } from "vitest";
+import {
+  createTransmitClient,
+  type TransmitClient,
+  type TransmitClientOptions,
+  type TransmitEvent,
+  type TransmitLoginClient,
+} from "../src/index.ts";
+import { createLoginClient } from "../src/login.ts";
 
 /** One request seen by the fake fetch. */
 export interface RecordedCall {
@@ -134,20 +142,54 @@ export const CLIENT_ID = "client-id-test";
 export const CLIENT_SECRET = "client-secret-SENTINEL-9f3a";
 
 /** A client on the EU region wired to `fake`, a manual clock and an event recorder. */
-export function makeClient(fake: FakeFetch, overrides: Partial<TransmitClientOptions> = {}) {
+export function makeClient(
+  fake: FakeFetch,
+  overrides?: Partial<TransmitClientOptions>,
+): { client: TransmitClient; events: TransmitEvent[]; clock: Clock };
+/** The same, from another entry point's factory (`createLoginClient` of `@transmit-edge/core/login`). */
+export function makeClient<C>(
+  fake: FakeFetch,
+  overrides: Partial<TransmitClientOptions>,
+  create: (options: TransmitClientOptions) => C,
+): { client: C; events: TransmitEvent[]; clock: Clock };
+export function makeClient(
+  fake: FakeFetch,
+  overrides: Partial<TransmitClientOptions> = {},
+  create: (options: TransmitClientOptions) => unknown = createTransmitClient,
+) {
   const events: TransmitEvent[] = [];
   const clock = new Clock();
-  const client = createTransmitClient({
+  const client = create({
     region: "eu",
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     fetch: fake.fetch,
-    now: clock.now,
+    testing: { now: clock.now },
     onEvent: (e) => events.push(e),
     retry: { baseDelayMs: 1, maxDelayMs: 2 },
     ...overrides,
   });
   return { client, events, clock };
+}
+
+/** {@link makeClient} for a login test: the same options, through one of the entry points. */
+export type MakeLoginClient = (
+  fake: FakeFetch,
+  overrides?: Partial<TransmitClientOptions>,
+) => { client: TransmitLoginClient; events: TransmitEvent[]; clock: Clock };
+
+/** The entry points that offer `passwords.authenticate`, each with its {@link MakeLoginClient}. */
+export const LOGIN_ENTRIES: readonly (readonly [name: string, make: MakeLoginClient])[] = [
+  ["createTransmitClient", (fake, overrides) => makeClient(fake, overrides)],
+  ["core/login createLoginClient", (fake, overrides = {}) => makeClient(fake, overrides, createLoginClient)],
+];
+
+/**
+ * A login test run once per entry point (the full client and `@transmit-edge/core/login`), so both are held to the
+ * same behaviour without copying tests: `fn` receives the entry's `makeClient`.
+ */
+export function itEachEntry(name: string, fn: (makeClient: MakeLoginClient) => () => unknown): void {
+  for (const [entry, make] of LOGIN_ENTRIES) it(`${name} [${entry}]`, fn(make));
 }
 
 /** Runs `fn` and returns what it threw (fails when it does not throw). */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { anySignal } from "../src/deadline.ts";
 import type { TransmitError, TransmitEvent } from "../src/index.ts";
 import {
   caught,
@@ -7,6 +6,7 @@ import {
   empty,
   FakeFetch,
   hang,
+  itEachEntry,
   json,
   makeClient,
   networkError,
@@ -32,15 +32,16 @@ describe("retry policy of the password POST (never retried once it may have reac
     });
   }
 
-  it("does not retry after a timeout, and reports timeout", async () => {
+  itEachEntry("does not retry after a timeout, and reports timeout", (makeClient) => async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", hang());
-    const { client } = makeClient(fake, { timeoutMs: 30 });
+    // Long enough for the token fetch to finish first on a loaded machine: the point is the password POST's timeout.
+    const { client } = makeClient(fake, { timeoutMs: 300 });
     const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
     expect(error.code).toBe("timeout");
     expect(fake.to("/password/authenticate")).toHaveLength(1);
   });
 
-  it("retries once after 429 with Retry-After that fits the deadline", async () => {
+  itEachEntry("retries once after 429 with Retry-After that fits the deadline", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", json({ message: "slow down" }, 429, { "retry-after": "0" }), userTokens());
@@ -51,7 +52,7 @@ describe("retry policy of the password POST (never retried once it may have reac
     expect(events.filter((e) => e.type === "retry")).toHaveLength(1);
   });
 
-  it("retries at most once on repeated 429s and then reports rate_limited", async () => {
+  itEachEntry("retries at most once on repeated 429s and then reports rate_limited", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", json({ message: "slow down" }, 429, { "retry-after": "0" }));
@@ -61,7 +62,7 @@ describe("retry policy of the password POST (never retried once it may have reac
     expect(fake.to("/password/authenticate")).toHaveLength(2);
   });
 
-  it("retries once after 503 with Retry-After", async () => {
+  itEachEntry("retries once after 503 with Retry-After", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", text("busy", 503, { "retry-after": "0" }), userTokens());
@@ -70,7 +71,7 @@ describe("retry policy of the password POST (never retried once it may have reac
     expect(fake.to("/password/authenticate")).toHaveLength(2);
   });
 
-  it("does not retry a 429 whose Retry-After does not fit the deadline", async () => {
+  itEachEntry("does not retry a 429 whose Retry-After does not fit the deadline", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", json({}, 429, { "retry-after": "30" }), userTokens());
@@ -81,7 +82,7 @@ describe("retry policy of the password POST (never retried once it may have reac
     expect(fake.to("/password/authenticate")).toHaveLength(1);
   });
 
-  it("does not retry a 429 without Retry-After", async () => {
+  itEachEntry("does not retry a 429 without Retry-After", (makeClient) => async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on("/password/authenticate", json({}, 429), userTokens());
@@ -178,7 +179,7 @@ describe("retry policy of idempotent requests (backoff with full jitter)", () =>
 });
 
 describe("deadlines and cancellation", () => {
-  it("applies one overall deadline across the token fetch and the API call", async () => {
+  itEachEntry("applies one overall deadline across the token fetch and the API call", (makeClient) => async () => {
     const fake = new FakeFetch().on("/oidc/token", networkError(), networkError(), hang());
     const { client } = makeClient(fake, { timeoutMs: 40, random: () => 0 });
     const error = (await caught(() => client.passwords.authenticate(login))) as TransmitError;
@@ -194,7 +195,7 @@ describe("deadlines and cancellation", () => {
     expect(error.code).toBe("timeout");
   });
 
-  it("reports aborted when the caller's signal aborts mid-request", async () => {
+  itEachEntry("reports aborted when the caller's signal aborts mid-request", (makeClient) => async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", hang());
     const { client } = makeClient(fake);
     const controller = new AbortController();
@@ -219,54 +220,30 @@ describe("deadlines and cancellation", () => {
     await caught(() => client.clientAccessToken());
     expect(fake.calls[0]?.signal?.aborted).toBe(true);
   });
-
-  it("anySignal aborts when any input aborts", () => {
-    const a = new AbortController();
-    const b = new AbortController();
-    const combined = anySignal([a.signal, b.signal]);
-    expect(combined.signal.aborted).toBe(false);
-    b.abort(new Error("b"));
-    expect(combined.signal.aborted).toBe(true);
-    combined.dispose();
-  });
-
-  it("anySignal works without AbortSignal.any (fallback)", () => {
-    const holder = AbortSignal as { any?: unknown };
-    const original = holder.any;
-    try {
-      holder.any = undefined;
-      const a = new AbortController();
-      const combined = anySignal([a.signal, new AbortController().signal]);
-      expect(combined.signal.aborted).toBe(false);
-      a.abort();
-      expect(combined.signal.aborted).toBe(true);
-      combined.dispose();
-      expect(anySignal([AbortSignal.abort()]).signal.aborted).toBe(true);
-    } finally {
-      holder.any = original;
-    }
-  });
 });
 
 describe("events", () => {
-  it("emits request start/end with route, attempt, status and duration, and token refresh", async () => {
-    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
-    const { client, events } = makeClient(fake);
-    await client.passwords.authenticate(login);
-    const summary = events.map((e: TransmitEvent) =>
-      e.type === "request.end"
-        ? `${e.type}:${e.route}:${e.attempt}:${e.status}`
-        : `${e.type}:${"route" in e ? e.route : e.reason}`,
-    );
-    expect(summary).toEqual([
-      "token.refresh:missing",
-      "request.start:token",
-      "request.end:token:1:200",
-      "request.start:password.authenticate",
-      "request.end:password.authenticate:1:200",
-    ]);
-    for (const e of events) if (e.type === "request.end") expect(e.durationMs).toBeGreaterThan(-1);
-  });
+  itEachEntry(
+    "emits request start/end with route, attempt, status and duration, and token refresh",
+    (makeClient) => async () => {
+      const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
+      const { client, events } = makeClient(fake);
+      await client.passwords.authenticate(login);
+      const summary = events.map((e: TransmitEvent) =>
+        e.type === "request.end"
+          ? `${e.type}:${e.route}:${e.attempt}:${e.status}`
+          : `${e.type}:${e.type === "token.refresh" ? e.reason : "route" in e ? e.route : ""}`,
+      );
+      expect(summary).toEqual([
+        "token.refresh:missing",
+        "request.start:token",
+        "request.end:token:1:200",
+        "request.start:password.authenticate",
+        "request.end:password.authenticate:1:200",
+      ]);
+      for (const e of events) if (e.type === "request.end") expect(e.durationMs).toBeGreaterThan(-1);
+    },
+  );
 
   it("carries the upstream request id in request.end events", async () => {
     const fake = new FakeFetch().on(

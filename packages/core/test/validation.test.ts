@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { createTransmitClient, type TransmitClientOptions, TransmitError } from "../src/index.ts";
-import { caught, clientToken, FakeFetch, makeClient } from "./helpers.ts";
+import { createTransmitClient, type TransmitClient, type TransmitClientOptions, TransmitError } from "../src/index.ts";
+import { createLoginClient } from "../src/login.ts";
+import { caught, clientToken, FakeFetch, LOGIN_ENTRIES, makeClient } from "./helpers.ts";
 
-function configError(options: Partial<TransmitClientOptions>, fake = new FakeFetch()): TransmitError {
+function configError(
+  options: Partial<TransmitClientOptions>,
+  fake = new FakeFetch(),
+  create: (options: TransmitClientOptions) => unknown = createTransmitClient,
+): TransmitError {
   try {
-    createTransmitClient({
+    create({
       clientId: "id",
       clientSecret: "secret",
       fetch: fake.fetch,
@@ -52,6 +57,33 @@ describe("configuration validation (before any request)", () => {
     }
   });
 
+  it("validates the login options the same way in core/login (createLoginClient)", () => {
+    const bad: Partial<TransmitClientOptions>[] = [
+      { region: "mars" as "eu" },
+      {},
+      { region: "eu", clientId: "" },
+      { region: "eu", clientSecret: "" },
+      { baseUrl: "http://api.eu.transmitsecurity.io" },
+      { baseUrl: "https://example.com/?x=1" },
+      { baseUrl: "http://evil.example", allowInsecureLoopback: true },
+      { region: "eu", timeoutMs: 0 },
+      { region: "eu", tokenPath: "oidc/token" },
+      { region: "eu", maxBodyBytes: { tokens: 0 } },
+      null as unknown as Partial<TransmitClientOptions>,
+    ];
+    for (const options of bad) {
+      expect(configError(options, new FakeFetch(), createLoginClient).code).toBe("configuration");
+    }
+    const client = createLoginClient({
+      baseUrl: "http://127.0.0.1:4010/eu",
+      clientId: "i",
+      clientSecret: "s",
+      allowInsecureLoopback: true,
+    });
+    expect(client.root).toBe("http://127.0.0.1:4010/eu");
+    expect(createLoginClient({ region: "ca", clientId: "i", clientSecret: "s" }).region).toBe("ca");
+  });
+
   it("applies the https rule to jwksUrl too", () => {
     expect(configError({ region: "eu", jwksUrl: "http://keys.example/jwks" }).code).toBe("configuration");
   });
@@ -70,7 +102,7 @@ describe("configuration validation (before any request)", () => {
 });
 
 describe("input validation (before any request)", () => {
-  const cases: [string, (c: ReturnType<typeof makeClient>["client"]) => Promise<unknown>][] = [
+  const cases: [string, (c: TransmitClient) => Promise<unknown>][] = [
     ["empty username", (c) => c.passwords.authenticate({ username: "", password: "pw" })],
     ["empty password", (c) => c.passwords.authenticate({ username: "alice", password: "" })],
     ["missing password", (c) => c.passwords.authenticate({ username: "alice" } as never)],
@@ -95,5 +127,20 @@ describe("input validation (before any request)", () => {
       expect(error.code).toBe("invalid_request");
       expect(fake.calls).toHaveLength(0);
     });
+  }
+
+  // The login cases again through each entry point (the full client is covered above too; kept for symmetry).
+  const loginCases = cases.slice(0, 6);
+  for (const [entry, make] of LOGIN_ENTRIES) {
+    for (const [name, call] of loginCases) {
+      it(`rejects ${name} with invalid_request and sends nothing [${entry}]`, async () => {
+        const fake = new FakeFetch().on("/oidc/token", clientToken());
+        const { client } = make(fake);
+        const error = (await caught(() => call(client as TransmitClient))) as TransmitError;
+        expect(error).toBeInstanceOf(TransmitError);
+        expect(error.code).toBe("invalid_request");
+        expect(fake.calls).toHaveLength(0);
+      });
+    }
   }
 });

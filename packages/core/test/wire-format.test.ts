@@ -6,26 +6,30 @@ import {
   EU_ROOT,
   empty,
   FakeFetch,
+  itEachEntry,
   json,
   makeClient,
   userTokens,
 } from "./helpers.ts";
 
 describe("wire format", () => {
-  it("fetches the client token with a form-encoded client_credentials POST to {root}/oidc/token", async () => {
-    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
-    const { client } = makeClient(fake);
-    await client.passwords.authenticate({ username: "alice", password: "pw" });
-    const [token] = fake.to("/oidc/token");
-    expect(token?.url).toBe(`${EU_ROOT}/oidc/token`);
-    expect(token?.method).toBe("POST");
-    expect(token?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
-    const form = new URLSearchParams(token?.body);
-    expect([...form.keys()].sort()).toEqual(["client_id", "client_secret", "grant_type"]);
-    expect(form.get("grant_type")).toBe("client_credentials");
-    expect(form.get("client_id")).toBe(CLIENT_ID);
-    expect(form.get("client_secret")).toBe(CLIENT_SECRET);
-  });
+  itEachEntry(
+    "fetches the client token with a form-encoded client_credentials POST to {root}/oidc/token",
+    (makeClient) => async () => {
+      const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
+      const { client } = makeClient(fake);
+      await client.passwords.authenticate({ username: "alice", password: "pw" });
+      const [token] = fake.to("/oidc/token");
+      expect(token?.url).toBe(`${EU_ROOT}/oidc/token`);
+      expect(token?.method).toBe("POST");
+      expect(token?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+      const form = new URLSearchParams(token?.body);
+      expect([...form.keys()].sort()).toEqual(["client_id", "client_secret", "grant_type"]);
+      expect(form.get("grant_type")).toBe("client_credentials");
+      expect(form.get("client_id")).toBe(CLIENT_ID);
+      expect(form.get("client_secret")).toBe(CLIENT_SECRET);
+    },
+  );
 
   it("adds resource to the token form only when asked for a resource-bound token", async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken());
@@ -34,57 +38,63 @@ describe("wire format", () => {
     expect(new URLSearchParams(fake.calls[0]?.body).get("resource")).toBe("https://api.example.com");
   });
 
-  it("sends password authenticate as snake_case JSON with the bearer client token", async () => {
-    const fake = new FakeFetch().on("/oidc/token", clientToken("ct-1")).on("/password/authenticate", userTokens());
-    const { client } = makeClient(fake);
-    await client.passwords.authenticate({
-      username: "alice@example.com",
-      password: "pw",
-      usernameType: "email",
-      resource: "https://api.example.com",
-      claims: { id_token: { roles: null } },
-      orgId: "org-1",
-      sessionId: "s-0",
-      deviceId: "d-1",
-      clientAttributes: { ipAddress: "203.0.113.7", userAgent: "UA/1" },
-    });
-    const [call] = fake.to("/password/authenticate");
-    expect(call?.url).toBe(`${EU_ROOT}/cis/v1/auth/password/authenticate`);
-    expect(call?.method).toBe("POST");
-    expect(call?.headers.authorization).toBe("Bearer ct-1");
-    expect(call?.headers["content-type"]).toBe("application/json");
-    expect(call?.redirect).toBe("manual");
-    expect(JSON.parse(call?.body ?? "")).toEqual({
-      username: "alice@example.com",
-      password: "pw",
-      username_type: "email",
-      resource: "https://api.example.com",
-      claims: { id_token: { roles: null } },
-      org_id: "org-1",
-      session_id: "s-0",
-      device_id: "d-1",
-      client_attributes: { ip_address: "203.0.113.7", user_agent: "UA/1" },
-    });
-  });
+  itEachEntry(
+    "sends password authenticate as snake_case JSON with the bearer client token",
+    (makeClient) => async () => {
+      const fake = new FakeFetch().on("/oidc/token", clientToken("ct-1")).on("/password/authenticate", userTokens());
+      const { client } = makeClient(fake);
+      await client.passwords.authenticate({
+        username: "alice@example.com",
+        password: "pw",
+        usernameType: "email",
+        resource: "https://api.example.com",
+        claims: { id_token: { roles: null } },
+        orgId: "org-1",
+        sessionId: "s-0",
+        deviceId: "d-1",
+        clientAttributes: { ipAddress: "203.0.113.7", userAgent: "UA/1" },
+      });
+      const [call] = fake.to("/password/authenticate");
+      expect(call?.url).toBe(`${EU_ROOT}/cis/v1/auth/password/authenticate`);
+      expect(call?.method).toBe("POST");
+      expect(call?.headers.authorization).toBe("Bearer ct-1");
+      expect(call?.headers["content-type"]).toBe("application/json");
+      expect(call?.redirect).toBe("manual");
+      expect(JSON.parse(call?.body ?? "")).toEqual({
+        username: "alice@example.com",
+        password: "pw",
+        username_type: "email",
+        resource: "https://api.example.com",
+        claims: { id_token: { roles: null } },
+        org_id: "org-1",
+        session_id: "s-0",
+        device_id: "d-1",
+        client_attributes: { ip_address: "203.0.113.7", user_agent: "UA/1" },
+      });
+    },
+  );
 
-  it("omits optional fields that were not given", async () => {
+  itEachEntry("omits optional fields that were not given", (makeClient) => async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
     const { client } = makeClient(fake);
     await client.passwords.authenticate({ username: "alice", password: "pw", clientAttributes: {} });
     expect(JSON.parse(fake.to("/password/authenticate")[0]?.body ?? "")).toEqual({ username: "alice", password: "pw" });
   });
 
-  it("sends the password byte for byte: no trim, no normalisation, long values accepted", async () => {
-    const password = `  ${"p".repeat(70)} e\u0301 ☃ \t`;
-    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
-    const { client } = makeClient(fake);
-    await client.passwords.authenticate({ username: " alice ", password });
-    const body = JSON.parse(fake.to("/password/authenticate")[0]?.body ?? "");
-    expect(body.password).toBe(password);
-    expect(body.username).toBe(" alice ");
-  });
+  itEachEntry(
+    "sends the password byte for byte: no trim, no normalisation, long values accepted",
+    (makeClient) => async () => {
+      const password = `  ${"p".repeat(70)} e\u0301 ☃ \t`;
+      const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
+      const { client } = makeClient(fake);
+      await client.passwords.authenticate({ username: " alice ", password });
+      const body = JSON.parse(fake.to("/password/authenticate")[0]?.body ?? "");
+      expect(body.password).toBe(password);
+      expect(body.username).toBe(" alice ");
+    },
+  );
 
-  it("returns a camelCase TokenSet", async () => {
+  itEachEntry("returns a camelCase TokenSet", (makeClient) => async () => {
     const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", userTokens());
     const { client } = makeClient(fake);
     const tokens = await client.passwords.authenticate({ username: "alice", password: "pw" });
@@ -160,7 +170,7 @@ describe("wire format", () => {
     }
   });
 
-  it("keeps a baseUrl path prefix (emulator regions) and honours tokenPath", async () => {
+  itEachEntry("keeps a baseUrl path prefix (emulator regions) and honours tokenPath", (makeClient) => async () => {
     const fake = new FakeFetch().on("/cis/oidc/token", clientToken()).on("/password/authenticate", userTokens());
     const { client } = makeClient(fake, {
       baseUrl: "http://127.0.0.1:4010/eu/",

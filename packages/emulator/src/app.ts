@@ -18,6 +18,9 @@ import {
 } from "./routes/auth.js";
 import type { Call, Handler } from "./routes/call.js";
 import { discovery, jwks, token } from "./routes/oidc.js";
+import { otpAuthenticate, otpSend, totpAuthenticate } from "./routes/one-time.js";
+import { resetEmailLink, resetEmailOtp, resetEmailOtpValidate } from "./routes/reset.js";
+import { sessionsDelete, sessionsList } from "./routes/user-sessions.js";
 import { usersCreate, usersPasswordCreate, usersPasswordUpdate } from "./routes/users.js";
 import { verifyClientToken } from "./tokens.js";
 
@@ -103,6 +106,50 @@ export const ROUTES: readonly RouteDef[] = [
     method: "DELETE",
     paths: ["/cis/v1/auth/users/:user_id/sessions"],
     handler: userSessionsRevoke,
+    backend: true,
+  },
+  {
+    name: "password.reset.email.link",
+    method: "POST",
+    paths: ["/cis/v1/auth/password/reset/email/link"],
+    handler: resetEmailLink,
+    backend: true,
+  },
+  {
+    name: "password.reset.email.otp",
+    method: "POST",
+    paths: ["/cis/v1/auth/password/reset/email/otp"],
+    handler: resetEmailOtp,
+    backend: true,
+  },
+  {
+    name: "password.reset.email.otp.validate",
+    method: "POST",
+    paths: ["/cis/v1/auth/password/reset/email/otp/validate"],
+    handler: resetEmailOtpValidate,
+    backend: true,
+  },
+  { name: "otp.send", method: "POST", paths: ["/cis/v1/auth/otp/send"], handler: otpSend, backend: true },
+  {
+    name: "otp.authenticate",
+    method: "POST",
+    paths: ["/cis/v1/auth/otp/authenticate"],
+    handler: otpAuthenticate,
+    backend: true,
+  },
+  {
+    name: "totp.authenticate",
+    method: "POST",
+    paths: ["/cis/v1/auth/totp/authenticate"],
+    handler: totpAuthenticate,
+    backend: true,
+  },
+  { name: "sessions.list", method: "GET", paths: ["/cis/v1/sessions/:user_id"], handler: sessionsList, backend: true },
+  {
+    name: "sessions.delete",
+    method: "DELETE",
+    paths: ["/cis/v1/sessions/:user_id"],
+    handler: sessionsDelete,
     backend: true,
   },
 ];

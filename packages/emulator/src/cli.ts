@@ -1,7 +1,14 @@
 /** The `transmit-emulator` command line. */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ALL_REGIONS, checkSeed, type RegionInfo, type RegionName, type SeedData } from "./index.js";
+import {
+  ALL_REGIONS,
+  checkSeed,
+  type OutboxMessage,
+  type RegionInfo,
+  type RegionName,
+  type SeedData,
+} from "./index.js";
 import { type EmulatorServer, startEmulatorServer } from "./node.js";
 
 const USAGE = `Usage: transmit-emulator [options]
@@ -14,10 +21,12 @@ Options:
   --regions <list>    comma-separated regions to serve (default ${ALL_REGIONS.join(",")})
   --seed <file.json>  extra clients and users: {"eu": {"clients": [...], "users": [...]}}
   --no-demo           do not seed the demo client and users
-  --json              print one JSON line with the regions' info once listening, instead of the text block
+  --json              print one JSON line with the regions' info once listening, instead of the text block,
+                      then one JSON line {"outbox": {...}} per email or SMS sent
   --help              show this help
 
 Each region is served under its prefix: http://127.0.0.1:4010/eu is the EU API host root.
+Emails and SMS are not delivered: each is printed (with its link or code) and kept in the region's outbox.
 Control API (not Transmit): http://127.0.0.1:4010/__emulator`;
 
 /** Thrown for bad command-line input: exit code 2. */
@@ -107,13 +116,33 @@ function describe(regions: RegionInfo[], url: string): string {
       const name = [u.username, u.email && u.username !== u.email ? `<${u.email}>` : undefined]
         .filter(Boolean)
         .join(" ");
-      const note = u.state === "active" ? "" : `  (${u.state} password: login answers 403)`;
+      const note =
+        u.state !== "active"
+          ? `  (${u.state} password: login answers 403)`
+          : u.totp_secret
+            ? `  (TOTP secret ${u.totp_secret})`
+            : u.phone_number
+              ? `  (phone ${u.phone_number})`
+              : "";
       lines.push(`           user     ${name.padEnd(28)} ${u.password ?? "(no password)"}${note}`);
     }
     lines.push("");
   }
+  lines.push("Emails and SMS are printed below as they are sent (outbox: GET /__emulator/<region>/outbox).");
   lines.push(`Control API: ${url}/__emulator   Stop: Ctrl-C`);
   return lines.join("\n");
+}
+
+const KIND_LABELS: Record<OutboxMessage["kind"], string> = {
+  password_reset_link: "password reset link",
+  password_reset_code: "password reset code",
+  one_time_code: "one-time code",
+};
+
+/** One console line for a sent email or SMS: who it went to and the link or code to use. */
+function describeMessage(m: OutboxMessage): string {
+  const what = m.kind === "password_reset_link" ? (m.link ?? "") : (m.code ?? "");
+  return `outbox ${m.region} ${m.channel} to ${m.to}: ${KIND_LABELS[m.kind]} ${what} (until ${m.expires_at})`;
 }
 
 /** Runs the CLI; resolves with the exit code once the server has stopped (or failed to start). */
@@ -147,6 +176,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // Messages are held back until the ready line is out: consumers of --json read the first JSON line as "ready".
+  let printing = false;
+  const held: OutboxMessage[] = [];
+  const print = (m: OutboxMessage) => {
+    process.stdout.write(`${options.json ? JSON.stringify({ outbox: m }) : describeMessage(m)}\n`);
+  };
   try {
     server = await startEmulatorServer({
       port: options.port,
@@ -154,6 +189,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       regions: options.regions,
       demo: options.demo,
       ...(options.seed ? { seed: options.seed } : {}),
+      onMessage: (m) => (printing ? print(m) : held.push(m)),
     });
   } catch (error) {
     process.off("SIGINT", stop);
@@ -177,5 +213,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   } else {
     process.stdout.write(`${describe(server.info(), server.url)}\nready\n`);
   }
+  printing = true;
+  for (const m of held.splice(0)) print(m);
   return done;
 }

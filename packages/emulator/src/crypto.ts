@@ -65,3 +65,14 @@ export async function createSigningKey(
   const jwk: JWK = { kty: exported.kty, n: exported.n, e: exported.e, kid, alg: "RS256", use: "sig" };
   return { kid, privateKey: pair.privateKey, publicKey: pair.publicKey, jwk };
 }
+
+/** A random string of `length` decimal digits (rejection sampling, so every digit is equally likely). */
+export function randomDigits(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(length))) {
+      if (byte < 250 && out.length < length) out += String(byte % 10);
+    }
+  }
+  return out;
+}

@@ -11,6 +11,12 @@ export const DEMO_TEMPORARY_PASSWORD = "Temporary-Pass-8!";
 /** Password of `eddie`, whose password has expired (login answers 403 `password_expired`). */
 export const DEMO_EXPIRED_PASSWORD = "Expired-Horse-9!";
 
+/**
+ * TOTP secret (base32) of the demo user `tom`: add it to an authenticator app, or compute tokens with `totpAt`.
+ * Registering TOTP through the emulator instead of a logged-in user is inferred (see the README).
+ */
+export const DEMO_TOTP_SECRET = "ORZGC3TTNVUXILLFMRTWKLLEMVWW6LJR";
+
 /** The demo client of a region: `demo-client-<region>` / `demo-secret-<region>`. */
 export function demoClient(region: RegionName): Required<ClientSeed> {
   return {
@@ -47,6 +53,21 @@ export function demoUsers(region: RegionName): UserSeed[] {
       email: "eddie@example.com",
       password: DEMO_EXPIRED_PASSWORD,
       expired: true,
+    },
+    // Second factors (inferred data): tom has a TOTP authenticator, sam a phone number for SMS codes.
+    {
+      user_id: `demo-${region}-tom`,
+      username: "tom",
+      email: "tom@example.com",
+      password: DEMO_PASSWORD,
+      totp_secret: DEMO_TOTP_SECRET,
+    },
+    {
+      user_id: `demo-${region}-sam`,
+      username: "sam",
+      email: "sam@example.com",
+      phone_number: "+15550100002",
+      password: DEMO_PASSWORD,
     },
   ];
 }

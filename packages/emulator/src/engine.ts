@@ -1,4 +1,5 @@
 /** The emulator's shared state and services: regions, clock, policy, faults, request log. */
+import { checkCodeSettings } from "./codes.js";
 import {
   createSigningKey,
   hashPassword,
@@ -13,11 +14,16 @@ import { FaultTable } from "./faults.js";
 import {
   ALL_REGIONS,
   type ClientSeed,
+  type CodeSettings,
+  DEFAULT_CODE_SETTINGS,
   DEFAULT_ISSUERS,
   DEFAULT_POLICY,
   type EmulatorOptions,
+  type OutboxMessage,
   type PasswordPolicy,
   type RegionName,
+  type ResetLinkCode,
+  type SessionsApiScope,
   type UserSeed,
 } from "./options.js";
 import { checkPolicy, Lockout } from "./policy.js";
@@ -25,6 +31,10 @@ import { Recorder } from "./recorder.js";
 import { checkSeed } from "./seed.js";
 import { type ClientRecord, RegionState, type UserRecord } from "./state.js";
 import type { RegionRuntime } from "./tokens.js";
+import { newTotpRecord, newTotpSecret } from "./totp.js";
+
+const RESET_LINK_CODES: readonly ResetLinkCode[] = ["reset_token", "opaque"];
+const SESSIONS_API_SCOPES: readonly SessionsApiScope[] = ["frontend", "all"];
 
 /** Default PBKDF2 iterations: low on purpose (an emulator, used by benchmarks); the salt still differs per user. */
 export const DEFAULT_HASH_ITERATIONS = 1000;
@@ -40,6 +50,10 @@ export interface Region extends RegionRuntime {
 export class Engine {
   readonly regions = new Map<RegionName, Region>();
   readonly policy: PasswordPolicy;
+  /** One-time code and TOTP settings; changed in place by the control API, restored by reset. */
+  readonly codes: CodeSettings;
+  readonly resetLinkCode: ResetLinkCode;
+  readonly sessionsApiScope: SessionsApiScope;
   readonly failures: FailureResponder;
   readonly faults = new FaultTable();
   readonly recorder = new Recorder();
@@ -57,7 +71,14 @@ export class Engine {
       ...(options.policy ? checkPolicy(options.policy).map((m) => `policy: ${m}`) : []),
       ...(options.failures ? checkFailureOverrides(options.failures).map((m) => `failures: ${m}`) : []),
       ...(options.seed ? checkSeed(options.seed).errors.map((m) => `seed: ${m}`) : []),
+      ...(options.codes ? checkCodeSettings(options.codes).map((m) => `codes: ${m}`) : []),
     ];
+    if (options.resetLinkCode !== undefined && !RESET_LINK_CODES.includes(options.resetLinkCode)) {
+      problems.push(`resetLinkCode must be one of ${RESET_LINK_CODES.join(", ")}`);
+    }
+    if (options.sessionsApiScope !== undefined && !SESSIONS_API_SCOPES.includes(options.sessionsApiScope)) {
+      problems.push(`sessionsApiScope must be one of ${SESSIONS_API_SCOPES.join(", ")}`);
+    }
     for (const [name, value] of [
       ["hashIterations", options.hashIterations],
       ["maxBodyBytes", options.maxBodyBytes],
@@ -67,6 +88,9 @@ export class Engine {
     }
     if (problems.length > 0) throw new TypeError(`Invalid emulator options: ${problems.join("; ")}`);
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
+    this.codes = { ...DEFAULT_CODE_SETTINGS, ...options.codes };
+    this.resetLinkCode = options.resetLinkCode ?? "reset_token";
+    this.sessionsApiScope = options.sessionsApiScope ?? "frontend";
     this.failures = new FailureResponder(options.failures);
     this.hashIterations = options.hashIterations ?? DEFAULT_HASH_ITERATIONS;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -117,6 +141,7 @@ export class Engine {
     // Policy and failure answers changed through the control API go back to the configured ones. The policy object is
     // updated in place: each region's lockout holds it.
     Object.assign(this.policy, DEFAULT_POLICY, this.options.policy);
+    Object.assign(this.codes, DEFAULT_CODE_SETTINGS, this.options.codes);
     this.failures.set(this.options.failures ?? {});
     this.#ready = this.#populate();
     await this.#ready;
@@ -176,6 +201,7 @@ export class Engine {
     if (seed.phone_number !== undefined) user.phoneNumber = seed.phone_number;
     if (seed.given_name !== undefined) user.givenName = seed.given_name;
     if (seed.family_name !== undefined) user.familyName = seed.family_name;
+    if (seed.totp_secret !== undefined) user.totp = newTotpRecord(seed.totp_secret);
     if (seed.password !== undefined) {
       user.password = {
         hash: await hashPassword(seed.password, this.hashIterations),
@@ -204,6 +230,36 @@ export class Engine {
     this.#dummyHash ??= hashPassword(randomId(16), this.hashIterations);
     await verifyPassword(password, await this.#dummyHash);
     return false;
+  }
+
+  /**
+   * Registers (or replaces) a user's TOTP authenticator with a base32 secret, or a fresh one; returns the secret.
+   * Registration through the emulator is inferred: Transmit registers TOTP for a logged-in user.
+   */
+  registerTotp(user: UserRecord, secret?: string): string {
+    user.totp = newTotpRecord(secret ?? newTotpSecret());
+    user.updatedAt = this.now();
+    return user.totp.secret;
+  }
+
+  /**
+   * "Sends" an email or SMS: keeps it in the region's outbox and hands it to the `onMessage` hook. The message holds
+   * links and codes only, never a password.
+   */
+  send(region: Region, message: Omit<OutboxMessage, "id" | "region" | "time">, nowMs: number): OutboxMessage {
+    const sent: OutboxMessage = {
+      id: randomId(9, "msg_"),
+      region: region.name,
+      ...message,
+      time: new Date(nowMs).toISOString(),
+    };
+    region.state.send(sent);
+    try {
+      this.options.onMessage?.({ ...sent });
+    } catch {
+      // A failing printer must not fail the Transmit call that sent the message.
+    }
+    return sent;
   }
 
   /** Resolves a served region by its path segment. */

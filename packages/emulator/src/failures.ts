@@ -65,6 +65,44 @@ export const FAILURE_DEFAULTS: Readonly<Record<FailureKind, FailureDefault>> = {
   // [I]
   payload_too_large: { status: 413, body: () => ({ message: "Payload too large", error_code: 413 }) },
   not_found: { status: 404, body: () => ({ message: "Not found", error_code: 404 }) },
+  // The account-journey kinds below are sourced in docs/account-journey.md.
+  // [D] reset starts and reset OTP validation: 404 when no user has that identifier (message [I]).
+  reset_user_not_found: { status: 404, body: () => ({ message: "User not found", error_code: 404 }) },
+  // [D] reset starts: 403 when the user's email is not verified; the emulator's only such users have no email.
+  email_not_verified: { status: 403, body: () => ({ message: "User email is not verified", error_code: 403 }) },
+  // [D] 403 for a wrong or expired reset OTP; the symbolic code is from the newer reference [3P].
+  invalid_reset_passcode: {
+    status: 403,
+    body: () => ({ error_code: "auth_invalid_credentials", message: "Invalid or expired passcode" }),
+  },
+  // [3P] OTP send: 404 user_not_found / user_email_address_missing / user_phone_number_missing.
+  otp_user_not_found: { status: 404, body: () => ({ error_code: "user_not_found", message: "User not found" }) },
+  otp_email_missing: {
+    status: 404,
+    body: () => ({ error_code: "user_email_address_missing", message: "User has no email address" }),
+  },
+  otp_phone_missing: {
+    status: 404,
+    body: () => ({ error_code: "user_phone_number_missing", message: "User has no phone number" }),
+  },
+  // [3P] OTP authenticate: 400 auth_invalid_credentials / auth_otp_passcode_expired, 403 auth_locked.
+  invalid_passcode: {
+    status: 400,
+    body: () => ({ error_code: "auth_invalid_credentials", message: "Invalid credentials" }),
+  },
+  passcode_expired: {
+    status: 400,
+    body: () => ({ error_code: "auth_otp_passcode_expired", message: "Passcode expired" }),
+  },
+  passcode_locked: {
+    status: 403,
+    body: () => ({ error_code: "auth_locked", message: "One time code invalid due to multiple failed attempts" }),
+  },
+  // [I] TOTP authenticate documents only 200: the OTP answer is mirrored.
+  invalid_totp: {
+    status: 400,
+    body: () => ({ error_code: "auth_invalid_credentials", message: "Invalid credentials" }),
+  },
 };
 
 /** Builds failure responses, applying the configured overrides. */

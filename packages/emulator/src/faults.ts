@@ -16,6 +16,14 @@ export const ROUTE_NAMES = [
   "users.password.update",
   "users.sessions.list",
   "users.sessions.revoke",
+  "password.reset.email.link",
+  "password.reset.email.otp",
+  "password.reset.email.otp.validate",
+  "otp.send",
+  "otp.authenticate",
+  "totp.authenticate",
+  "sessions.list",
+  "sessions.delete",
 ] as const;
 
 /** One emulated operation. */

@@ -19,29 +19,43 @@ import { createApp } from "./app.js";
 import { Engine } from "./engine.js";
 import type { FaultSpec, RouteName } from "./faults.js";
 import { type RegionInfo, regionInfo } from "./info.js";
-import type { ClientSeed, EmulatorOptions, RegionName, UserSeed } from "./options.js";
+import type { ClientSeed, EmulatorOptions, OutboxMessage, RegionName, UserSeed } from "./options.js";
 import type { RecordedCall } from "./recorder.js";
+import { isTotpSecret } from "./seed.js";
 
-export { DEMO_EXPIRED_PASSWORD, DEMO_PASSWORD, DEMO_TEMPORARY_PASSWORD, demoClient, demoUsers } from "./demo.js";
+export {
+  DEMO_EXPIRED_PASSWORD,
+  DEMO_PASSWORD,
+  DEMO_TEMPORARY_PASSWORD,
+  DEMO_TOTP_SECRET,
+  demoClient,
+  demoUsers,
+} from "./demo.js";
 export { FAILURE_DEFAULTS } from "./failures.js";
 export { EmulatedNetworkError, type FaultSpec, isEmulatedDrop, ROUTE_NAMES, type RouteName } from "./faults.js";
 export type { RegionInfo, UserInfo } from "./info.js";
 export {
   ALL_REGIONS,
   type ClientSeed,
+  type CodeSettings,
+  DEFAULT_CODE_SETTINGS,
   DEFAULT_ISSUERS,
   DEFAULT_POLICY,
   type EmulatorOptions,
   type FailureDetails,
   type FailureKind,
   type FailureOverride,
+  type OutboxMessage,
   type PasswordPolicy,
   type RegionName,
+  type ResetLinkCode,
   type SeedData,
+  type SessionsApiScope,
   type UserSeed,
 } from "./options.js";
 export type { RecordedCall } from "./recorder.js";
 export { checkSeed } from "./seed.js";
+export { totpAt } from "./totp.js";
 
 /** A running emulator (in-process). */
 export interface Emulator {
@@ -71,6 +85,15 @@ export interface Emulator {
   addClient(region: RegionName, client: ClientSeed): void;
   /** Adds a user to a region; returns its `user_id`. */
   addUser(region: RegionName, user: UserSeed): Promise<string>;
+  /**
+   * Registers a TOTP authenticator for a user (replacing any), with the given base32 secret or a fresh one; returns
+   * the secret. Compute tokens with {@link totpAt} and {@link Emulator.now}.
+   */
+  registerTotp(region: RegionName, userId: string, secret?: string): Promise<string>;
+  /** Emails and SMS sent (oldest first), with their links and codes; optionally of one region or recipient. */
+  outbox(filter?: { region?: RegionName; to?: string }): OutboxMessage[];
+  /** Empties the outbox of one region, or of all. */
+  clearOutbox(region?: RegionName): void;
   /** Releases hanging calls (they reject); call it when done. */
   close(): void;
 }
@@ -79,7 +102,7 @@ const DEFAULT_ORIGIN = "http://127.0.0.1:4010";
 
 /**
  * Creates an emulator. Keys are generated on first use; seeded demo data is deterministic
- * (`demo-client-<region>` / `demo-secret-<region>`, users `alice`, `tara`, `eddie`).
+ * (`demo-client-<region>` / `demo-secret-<region>`, users `alice`, `tara`, `eddie`, `tom`, `sam`).
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const engine = new Engine(options);
@@ -110,6 +133,22 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const created = await engine.addUser(regionOf(region), user);
       if ("conflict" in created) throw new Error(`A user with this ${created.conflict} already exists`);
       return created.userId;
+    },
+    registerTotp: async (region, userId, secret) => {
+      await engine.ready();
+      const user = regionOf(region).state.users.get(userId);
+      if (!user) throw new Error(`No user "${userId}" in region "${region}"`);
+      if (secret !== undefined && !isTotpSecret(secret)) throw new TypeError("secret must be base32, 10 bytes or more");
+      return engine.registerTotp(user, secret);
+    },
+    outbox: (filter = {}) =>
+      [...engine.regions.values()]
+        .filter((r) => !filter.region || r.name === filter.region)
+        .flatMap((r) => r.state.messages(filter.to !== undefined ? { to: filter.to } : {}))
+        .sort((a, b) => a.time.localeCompare(b.time))
+        .map((m) => ({ ...m })),
+    clearOutbox: (region) => {
+      for (const r of engine.regions.values()) if (!region || r.name === region) r.state.outbox.length = 0;
     },
     close: () => engine.closing.abort(new Error("Emulator closed")),
   };

@@ -1,4 +1,7 @@
-/** Printable per-region information: root URL, issuer, demo client, demo users and their passwords. */
+/**
+ * Printable per-region information: root URL, issuer, demo client, demo users with their passwords and TOTP secrets,
+ * and the outbox URL.
+ */
 import { demoClient, demoUsers } from "./demo.js";
 import type { Engine, Region } from "./engine.js";
 import type { RegionName } from "./options.js";
@@ -10,6 +13,8 @@ export interface UserInfo {
   email?: string;
   phone_number?: string;
   password?: string;
+  /** Base32 secret of the user's TOTP authenticator, when one is seeded. */
+  totp_secret?: string;
   /** `active`, `temporary` (403 temporary_password on login) or `expired` (403 password_expired). */
   state: "active" | "temporary" | "expired";
 }
@@ -23,6 +28,8 @@ export interface RegionInfo {
   jwks_uri: string;
   token_endpoint: string;
   tenant_id: string;
+  /** Control-API URL of the region's outbox: the emails and SMS sent, with their links and codes. */
+  outbox: string;
   /** The seeded demo client (absent with `demo: false`), then clients from the seed. */
   clients: { client_id: string; client_secret: string; resources: string[] }[];
   users: UserInfo[];
@@ -45,6 +52,7 @@ export function regionInfo(engine: Engine, region: Region, origin: string): Regi
     if (u.email !== undefined) info.email = u.email;
     if (u.phone_number !== undefined) info.phone_number = u.phone_number;
     if (u.password !== undefined) info.password = u.password;
+    if (u.totp_secret !== undefined) info.totp_secret = u.totp_secret;
     return info;
   });
   return {
@@ -54,6 +62,7 @@ export function regionInfo(engine: Engine, region: Region, origin: string): Regi
     jwks_uri: `${root}/cis/oidc/jwks`,
     token_endpoint: `${root}/oidc/token`,
     tenant_id: region.tenantId,
+    outbox: `${origin.replace(/\/+$/, "")}/__emulator/${region.name}/outbox`,
     clients,
     users,
   };

@@ -28,7 +28,7 @@ export function parseForm(text: string): Record<string, string> {
   return out;
 }
 
-type FieldType = "string" | "boolean" | "object" | "string[]";
+type FieldType = "string" | "boolean" | "number" | "object" | "string[]";
 
 /** Expected fields: name -> [type, required]. */
 export type FieldSpec = Record<string, readonly [FieldType, boolean]>;
@@ -47,6 +47,8 @@ export function checkFields(body: Record<string, unknown>, spec: FieldSpec): str
       else if (required && value === "") messages.push(`${name} should not be empty`);
     } else if (type === "boolean" && typeof value !== "boolean") {
       messages.push(`${name} must be a boolean value`);
+    } else if (type === "number" && (typeof value !== "number" || !Number.isFinite(value))) {
+      messages.push(`${name} must be a number`);
     } else if (type === "object" && (typeof value !== "object" || Array.isArray(value))) {
       messages.push(`${name} must be an object`);
     } else if (type === "string[]" && (!Array.isArray(value) || value.some((v) => typeof v !== "string"))) {

@@ -46,6 +46,8 @@ export interface PasswordPolicy {
   failuresExpireIn: number;
   /** Lifetime of a temporary password in hours (documented example 24). */
   tempPasswordValidityHours: number;
+  /** Digits of a password-reset one-time code (documented: `codeLength`, example 6, range 4-8). */
+  codeLength: number;
 }
 
 /** Defaults of {@link PasswordPolicy}, from the documented GET login-preferences example. */
@@ -59,7 +61,64 @@ export const DEFAULT_POLICY: Readonly<PasswordPolicy> = {
   passwordSuspensionDuration: 15,
   failuresExpireIn: 15,
   tempPasswordValidityHours: 24,
+  codeLength: 6,
 };
+
+/**
+ * One-time codes and TOTP. Transmit makes these settings of an app but publishes few defaults, so most defaults here
+ * are inferred (see `docs/account-journey.md`); change them with `createEmulator({ codes })` or `PUT /__emulator/codes`.
+ */
+export interface CodeSettings {
+  /** Digits of a code sent by `POST /v1/auth/otp/send` (default 6). */
+  otpLength: number;
+  /** Minutes a sent code stays valid, unless the send request sets `expires_in` (default 5). */
+  otpValidityMinutes: number;
+  /**
+   * Wrong codes in a row (login OTP, or reset OTP) before the user is locked out of that kind of code for
+   * `codeLockoutMinutes`: the pending code is dropped and every try answers `auth_locked` (default 5). Transmit has
+   * such a "failed attempts lockout policy" but publishes no default.
+   */
+  maxCodeFailures: number;
+  /** Minutes a one-time code lockout lasts (default 15). */
+  codeLockoutMinutes: number;
+  /** Wrong TOTP tokens in a row before TOTP is locked for the user (default 5). */
+  maxTotpFailures: number;
+  /** Minutes a TOTP lock lasts (default 15). */
+  totpLockoutMinutes: number;
+  /**
+   * Earlier TOTP steps (30 s each) still accepted (documented default 1: the current and the previous code; 0-5).
+   */
+  totpWindowSteps: number;
+  /** Later TOTP steps accepted, for an authenticator whose clock runs ahead (default 0: not documented). */
+  totpFutureSteps: number;
+}
+
+/** Defaults of {@link CodeSettings} (inferred, except the TOTP window). */
+export const DEFAULT_CODE_SETTINGS: Readonly<CodeSettings> = {
+  otpLength: 6,
+  otpValidityMinutes: 5,
+  maxCodeFailures: 5,
+  codeLockoutMinutes: 15,
+  maxTotpFailures: 5,
+  totpLockoutMinutes: 15,
+  totpWindowSteps: 1,
+  totpFutureSteps: 0,
+};
+
+/**
+ * What the `code` of a password-reset email link is. `"reset_token"` (default; Transmit's password guide says the
+ * redirect URI receives the reset token as `code`): the code is the reset token itself. `"opaque"`: a short random
+ * code that `POST /v1/auth/password/reset` accepts as `reset_token` in its place, for clients that must not care
+ * what the code looks like.
+ */
+export type ResetLinkCode = "reset_token" | "opaque";
+
+/**
+ * Which sessions `GET|DELETE /v1/sessions/{user_id}` see. `"frontend"` (default, as documented): that API does not
+ * apply to backend-to-backend authentication, and every emulated session is a backend one, so it lists none and
+ * deletes none. `"all"`: it lists and deletes every session of the user.
+ */
+export type SessionsApiScope = "frontend" | "all";
 
 /**
  * Every kind of failure the emulator answers. Statuses and bodies of most are undocumented by Transmit, so each one
@@ -83,7 +142,17 @@ export type FailureKind =
   | "password_already_configured"
   | "password_not_configured"
   | "payload_too_large"
-  | "not_found";
+  | "not_found"
+  | "reset_user_not_found"
+  | "email_not_verified"
+  | "invalid_reset_passcode"
+  | "otp_user_not_found"
+  | "otp_email_missing"
+  | "otp_phone_missing"
+  | "invalid_passcode"
+  | "passcode_expired"
+  | "passcode_locked"
+  | "invalid_totp";
 
 /** What a failure response is built from. */
 export interface FailureDetails {
@@ -127,6 +196,11 @@ export interface UserSeed {
   roles?: string[];
   given_name?: string;
   family_name?: string;
+  /**
+   * A registered TOTP authenticator: its base32 secret (RFC 4648, as in `otpauth://` URIs). Inferred: Transmit's
+   * registration returns such a secret; the emulator lets seeds and the control API set one directly.
+   */
+  totp_secret?: string;
 }
 
 /** Seed data per region, as in `--seed` files: `{"eu": {"clients": [...], "users": [...]}}`. */
@@ -158,4 +232,38 @@ export interface EmulatorOptions {
   keys?: Partial<Record<RegionName, { privateKey: CryptoKey; publicKey: CryptoKey; kid?: string }>>;
   /** Origin used in {@link RegionInfo.root} (default `http://127.0.0.1:4010`); the Node server sets its own. */
   origin?: string;
+  /** One-time code and TOTP settings (all inferred defaults, see {@link CodeSettings}). */
+  codes?: Partial<CodeSettings>;
+  /** What a reset email link's `code` is (default `"reset_token"`). */
+  resetLinkCode?: ResetLinkCode;
+  /** Which sessions `/v1/sessions/{user_id}` sees (default `"frontend"`: none of the emulated ones). */
+  sessionsApiScope?: SessionsApiScope;
+  /**
+   * Called with every email and SMS the emulator "sends" (also kept in the region's outbox), e.g. to print the link
+   * or code. Errors thrown by it are ignored.
+   */
+  onMessage?: (message: OutboxMessage) => void;
+}
+
+/** An email or SMS the emulator sent instead of delivering it: `GET /__emulator/{region}/outbox`. */
+export interface OutboxMessage {
+  /** Unique id (`msg_...`). */
+  id: string;
+  region: RegionName;
+  channel: "email" | "sms";
+  /** Email address or phone number. */
+  to: string;
+  /** What the message is for. */
+  kind: "password_reset_link" | "password_reset_code" | "one_time_code";
+  user_id: string;
+  /** Email subject (`email_content.subject` when given). */
+  subject?: string;
+  /** The link to follow (reset email link): `redirect_uri?code=...`. */
+  link?: string;
+  /** The one-time code (OTP, reset OTP), or the link's `code`. */
+  code?: string;
+  /** Emulator-clock ISO time it was sent. */
+  time: string;
+  /** Emulator-clock ISO time its code stops working. */
+  expires_at: string;
 }

@@ -17,6 +17,9 @@ export function checkPolicy(value: unknown): string[] {
       errors.push(`unknown policy field "${name}" (expected ${Object.keys(DEFAULT_POLICY).join(", ")})`);
     } else if (BOOLEAN_FIELDS.has(name) ? typeof v !== "boolean" : typeof v !== "number" || !(v >= 0)) {
       errors.push(`${name} must be ${BOOLEAN_FIELDS.has(name) ? "a boolean" : "a number >= 0"}`);
+    } else if (name === "codeLength" && (!Number.isInteger(v) || (v as number) < 4 || (v as number) > 8)) {
+      // Documented range of the login preferences' codeLength.
+      errors.push("codeLength must be an integer between 4 and 8");
     }
   }
   return errors;

@@ -13,6 +13,8 @@ const SECRET_FIELDS = new Set([
   "reset_token",
   "token",
   "prev_reset_token",
+  "passcode",
+  "code",
 ]);
 
 /** Oldest entries are dropped beyond this many, so long benchmark runs stay bounded. */

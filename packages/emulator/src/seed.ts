@@ -1,6 +1,7 @@
 /** Validation of seed data (`--seed` files, `POST /__emulator/{region}/clients|users`). */
 import { checkFields, type FieldSpec } from "./input.js";
 import { ALL_REGIONS, type SeedData } from "./options.js";
+import { base32Decode } from "./totp.js";
 
 const CLIENT_FIELDS: FieldSpec = {
   client_id: ["string", true],
@@ -20,6 +21,7 @@ const USER_FIELDS: FieldSpec = {
   roles: ["string[]", false],
   given_name: ["string", false],
   family_name: ["string", false],
+  totp_secret: ["string", false],
 };
 
 /** Messages for an invalid client seed. */
@@ -36,7 +38,16 @@ export function checkUserSeed(value: unknown): string[] {
   if (user.username === undefined && user.email === undefined && user.phone_number === undefined) {
     errors.push("one of username, email or phone_number is required");
   }
+  if (typeof user.totp_secret === "string" && !isTotpSecret(user.totp_secret)) {
+    errors.push("totp_secret must be a base32 secret of at least 10 bytes (16 characters)");
+  }
   return errors;
+}
+
+/** True for a base32 TOTP secret of at least 80 bits (RFC 4226 section 4 asks for 128, recommends 160). */
+export function isTotpSecret(secret: string): boolean {
+  const bytes = base32Decode(secret);
+  return bytes !== undefined && bytes.length >= 10;
 }
 
 /** Validates a whole seed document; returns it typed, or the problems found (with their location). */

@@ -1,6 +1,6 @@
 /** In-memory state of one region's tenant: clients, users, sessions, refresh and reset tokens, lockout. */
 import type { PasswordHash } from "./crypto.js";
-import type { RegionName } from "./options.js";
+import type { OutboxMessage, RegionName } from "./options.js";
 
 /** A client (application) registered in the tenant. */
 export interface ClientRecord {
@@ -22,6 +22,18 @@ export interface PasswordRecord {
   setAt: number;
 }
 
+/** A registered TOTP authenticator and its attempt bookkeeping. */
+export interface TotpRecord {
+  /** Base32 secret, as given to the authenticator app. */
+  secret: string;
+  /** Last accepted time step: a token is accepted once (RFC 6238 section 5.2). */
+  lastStep: number;
+  /** Wrong tokens in a row. */
+  failures: number;
+  /** Emulator-clock epoch ms until which TOTP is locked. */
+  lockedUntil: number;
+}
+
 /** A user of the tenant. */
 export interface UserRecord {
   userId: string;
@@ -33,6 +45,7 @@ export interface UserRecord {
   roles: string[];
   status: "Active" | "Disabled" | "Pending";
   password?: PasswordRecord;
+  totp?: TotpRecord;
   createdAt: number;
   updatedAt: number;
 }
@@ -65,8 +78,29 @@ export interface LockoutRecord {
   lockedUntil: number;
 }
 
+/** A one-time code waiting to be used: a login OTP or a password-reset OTP. */
+export interface CodeRecord {
+  userId: string;
+  code: string;
+  /** Where it was sent; decides the `amr` value of a login OTP. */
+  channel: "email" | "sms" | "direct";
+  expiresAt: number;
+}
+
+/** Wrong one-time codes in a row of one user and purpose, and the lockout they led to. */
+export interface CodeLockoutRecord {
+  failures: number;
+  lockedUntil: number;
+}
+
 /** The identifier kinds of `username_type`. */
 export type UsernameType = "username" | "email" | "phone_number";
+
+/** The identifier kinds of `identifier_type` (one-time codes, TOTP): a login identifier or the user id. */
+export type IdentifierType = UsernameType | "user_id";
+
+/** Most messages kept in a region's outbox; the oldest go first. */
+const MAX_OUTBOX = 1000;
 
 /** Everything one region holds; reset by the control API. */
 export class RegionState {
@@ -77,6 +111,14 @@ export class RegionState {
   /** Reset-token `jti` -> consumed flag and owner. */
   readonly resetTokens = new Map<string, { userId: string; used: boolean }>();
   readonly lockouts = new Map<string, LockoutRecord>();
+  /** Pending one-time codes, keyed `<purpose>:<user id>`: a new code replaces the previous one. */
+  readonly codes = new Map<string, CodeRecord>();
+  /** One-time code failures and lockouts, keyed like {@link RegionState.codes}. */
+  readonly codeLockouts = new Map<string, CodeLockoutRecord>();
+  /** Opaque reset-link codes -> the reset token they stand for (`resetLinkCode: "opaque"`). */
+  readonly resetLinkCodes = new Map<string, string>();
+  /** Emails and SMS sent, oldest first. */
+  readonly outbox: OutboxMessage[] = [];
 
   constructor(readonly region: RegionName) {}
 
@@ -89,6 +131,23 @@ export class RegionState {
       if (type === "phone_number" && user.phoneNumber === wanted) return user;
     }
     return undefined;
+  }
+
+  /** Finds a user by a one-time-code identifier: a login identifier, or the user id itself. */
+  findByIdentifier(identifier: string, type: IdentifierType): UserRecord | undefined {
+    return type === "user_id" ? this.users.get(identifier) : this.findUser(identifier, type);
+  }
+
+  /** Sent messages, oldest first, optionally to one recipient (case-insensitive) and of one kind. */
+  messages(filter: { to?: string; kind?: string } = {}): OutboxMessage[] {
+    const to = filter.to?.toLowerCase();
+    return this.outbox.filter((m) => (!to || m.to.toLowerCase() === to) && (!filter.kind || m.kind === filter.kind));
+  }
+
+  /** Keeps a sent message, dropping the oldest beyond the limit. */
+  send(message: OutboxMessage): void {
+    this.outbox.push(message);
+    if (this.outbox.length > MAX_OUTBOX) this.outbox.shift();
   }
 
   /** The identifier already used by another user, if any. */
@@ -116,5 +175,9 @@ export class RegionState {
     this.refreshTokens.clear();
     this.resetTokens.clear();
     this.lockouts.clear();
+    this.codes.clear();
+    this.codeLockouts.clear();
+    this.resetLinkCodes.clear();
+    this.outbox.length = 0;
   }
 }

@@ -193,6 +193,64 @@ describe("transmit-emulator CLI", () => {
     expect(await hanging).toBeInstanceOf(TypeError);
   });
 
+  /** Collects what the child prints from now on; `until` resolves once the output matches. */
+  function output(child: ChildProcess): { until(pattern: RegExp): Promise<string> } {
+    let text = "";
+    const waiters: (() => void)[] = [];
+    child.stdout?.on("data", (d: Buffer) => {
+      text += d.toString();
+      for (const w of waiters) w();
+    });
+    return {
+      until: (pattern) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${text}`)), 10_000);
+          const check = () => {
+            if (!pattern.test(text)) return;
+            clearTimeout(timer);
+            resolve(text);
+          };
+          waiters.push(check);
+          check();
+        }),
+    };
+  }
+
+  async function call(url: string, path: string, body: unknown): Promise<Response> {
+    return fetch(`${url}/eu/cis${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await token(url)}` },
+      body: JSON.stringify(body),
+    });
+  }
+
+  it("prints each email and SMS as it is sent, with its link or code", async () => {
+    const { url, child, stdout } = await start(["--regions", "eu"]);
+    expect(stdout).toMatch(/tom .*TOTP secret [A-Z2-7]{32}/);
+    expect(stdout).toMatch(/sam .*phone \+15550100002/);
+    const printed = output(child);
+    await call(url, "/v1/auth/password/reset/email/link", { username: "alice", redirect_uri: "http://x.test/reset" });
+    await call(url, "/v1/auth/otp/send", { channel: "sms", identifier_type: "username", identifier: "sam" });
+    const text = await printed.until(/one-time code/);
+    expect(text).toMatch(
+      /^outbox eu email to alice@example\.com: password reset link http:\/\/x\.test\/reset\?code=\S+/m,
+    );
+    expect(text).toMatch(/^outbox eu sms to \+15550100002: one-time code \d{6} /m);
+    expect(text).not.toContain("Correct-Horse-7!");
+  });
+
+  it("--json prints one {outbox} JSON line per message after the ready line", async () => {
+    const { url, child, stdout } = await start(["--json", "--regions", "eu"], /\n/);
+    expect(JSON.parse(stdout.trim()).ready).toBe(true);
+    const printed = output(child);
+    await call(url, "/v1/auth/otp/send", { channel: "email", identifier_type: "username", identifier: "alice" });
+    const line = (await printed.until(/\n/)).trim();
+    const { outbox } = JSON.parse(line) as { outbox: Record<string, unknown> };
+    expect(outbox).toMatchObject({ region: "eu", channel: "email", to: "alice@example.com", kind: "one_time_code" });
+    const listed = (await (await fetch(`${url}/__emulator/eu/outbox`)).json()) as { messages: unknown[] };
+    expect(listed.messages).toEqual([outbox]);
+  });
+
   it("answers 413 to a huge body over the socket", async () => {
     const { url } = await start(["--regions", "eu"]);
     const res = await fetch(`${url}/eu/cis/v1/auth/password/authenticate`, {

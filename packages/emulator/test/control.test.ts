@@ -162,11 +162,37 @@ describe("control API", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("changes the one-time code settings at runtime, until reset", async () => {
+    const put = (body: unknown) =>
+      emulator.fetch(new Request(`${ORIGIN}/__emulator/codes`, { method: "PUT", body: JSON.stringify(body) }));
+    const res = await put({ otpLength: 8, maxCodeFailures: 2 });
+    expect(res.status).toBe(200);
+    expect((await json(res)).codes).toMatchObject({ otpLength: 8, maxCodeFailures: 2, otpValidityMinutes: 5 });
+    const token = await clientToken(emulator);
+    const sent = await api(
+      emulator,
+      "eu",
+      "/v1/auth/otp/send",
+      { channel: "direct", identifier_type: "username", identifier: "alice" },
+      token,
+    );
+    expect((await json(sent)).code).toMatch(/^\d{8}$/);
+    await control("/reset", {});
+    expect(((await json(await control("/codes"))).codes as Record<string, unknown>).otpLength).toBe(6);
+    for (const bad of [{ otpLength: 0 }, { otpLength: "6" }, { nope: 1 }, { totpWindowSteps: 1.5 }]) {
+      expect((await put(bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+  });
+
   it("rejects invalid options when the emulator is created", () => {
     expect(() => makeEmulator({ failures: { nope: {} } as never })).toThrow(/unknown failure kind/);
     expect(() => makeEmulator({ policy: { maxPasswordFailures: -1 } })).toThrow(/maxPasswordFailures/);
     expect(() => makeEmulator({ seed: { eu: { users: [{ password: "x" }] } } })).toThrow(/seed/);
     expect(() => makeEmulator({ regions: ["mars" as never] })).toThrow(/Unknown region/);
+    expect(() => makeEmulator({ codes: { otpLength: 0 } })).toThrow(/otpLength/);
+    expect(() => makeEmulator({ policy: { codeLength: 3 } })).toThrow(/codeLength/);
+    expect(() => makeEmulator({ resetLinkCode: "jwt" as never })).toThrow(/resetLinkCode/);
+    expect(() => makeEmulator({ sessionsApiScope: "mine" as never })).toThrow(/sessionsApiScope/);
   });
 
   it("seeds clients and users from the seed option", async () => {

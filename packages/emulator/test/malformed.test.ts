@@ -17,6 +17,12 @@ const jsonPaths: [string, string][] = [
   ["POST", "/v1/users"],
   ["POST", "/v1/users/demo-eu-alice/password"],
   ["PUT", "/v1/users/demo-eu-alice/password"],
+  ["POST", "/v1/auth/password/reset/email/link"],
+  ["POST", "/v1/auth/password/reset/email/otp"],
+  ["POST", "/v1/auth/password/reset/email/otp/validate"],
+  ["POST", "/v1/auth/otp/send"],
+  ["POST", "/v1/auth/otp/authenticate"],
+  ["POST", "/v1/auth/totp/authenticate"],
 ];
 const badBodies = ["{", "not json", "", "null", "[]", "42", '"str"', '{"username": {"$gt": ""}}', "\u0000\uFFFF"];
 
@@ -88,6 +94,8 @@ describe("malformed input", () => {
       "/__emulator/eu/users",
       "/__emulator/eu/clients",
       "/__emulator/clock",
+      "/__emulator/codes",
+      "/__emulator/eu/users/demo-eu-alice/totp",
     ];
     const junk = [
       "%%%",

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ROUTE_NAMES } from "../src/index.js";
+import { DEMO_TOTP_SECRET, ROUTE_NAMES, totpAt } from "../src/index.js";
 import { api, clientToken, json, login, makeEmulator, ORIGIN, PASSWORD, tokenRequest } from "./helpers.js";
 
 type Schema = Record<string, unknown>;
@@ -72,6 +72,18 @@ const noPasswordUser = async () =>
     }
   ).user_id;
 
+const ALICE = { identifier_type: "email", identifier: "alice@example.com" };
+const resetLink = (body: Record<string, unknown>, t = token) =>
+  api(emulator, "eu", "/v1/auth/password/reset/email/link", { redirect_uri: "https://a.example/r", ...body }, t);
+const resetCode = (email: string, t = token) => api(emulator, "eu", "/v1/auth/password/reset/email/otp", { email }, t);
+const validateReset = (email: string, passcode: unknown, t = token) =>
+  api(emulator, "eu", "/v1/auth/password/reset/email/otp/validate", { email, passcode }, t);
+const otpSend = (body: Record<string, unknown>, t = token) => api(emulator, "eu", "/v1/auth/otp/send", body, t);
+const otpAuthenticate = (body: Record<string, unknown>, t = token) =>
+  api(emulator, "eu", "/v1/auth/otp/authenticate", body, t);
+const totpAuthenticate = (body: Record<string, unknown>, t = token) =>
+  api(emulator, "eu", "/v1/auth/totp/authenticate", body, t);
+
 /** A call producing each documented (operationId, status). */
 const scenarios: Record<string, () => Promise<Response>> = {
   "getClientAccessToken 200": () => emulator.fetch(tokenRequest("eu")),
@@ -132,6 +144,54 @@ const scenarios: Record<string, () => Promise<Response>> = {
     api(emulator, "eu", "/v1/auth/users/demo-eu-alice/sessions", undefined, token, "DELETE"),
   "revokeUserSessions 401": () =>
     api(emulator, "eu", "/v1/auth/users/demo-eu-alice/sessions", undefined, "x", "DELETE"),
+  "sendForgotPasswordEmail 200": () => resetLink({ username: "alice" }),
+  "sendForgotPasswordEmail 400": () => resetLink({ username: "alice", email: "alice@example.com" }),
+  "sendForgotPasswordEmail 401": () => resetLink({ username: "alice" }, "x"),
+  "sendForgotPasswordEmail 403": async () => {
+    await api(emulator, "eu", "/v1/users", { username: "no-mail" }, token);
+    return resetLink({ username: "no-mail" });
+  },
+  "sendForgotPasswordEmail 404": () => resetLink({ username: "nobody" }),
+  "sendResetPasswordEmailOTP 200": () => resetCode("alice@example.com"),
+  "sendResetPasswordEmailOTP 400": () => api(emulator, "eu", "/v1/auth/password/reset/email/otp", {}, token),
+  "sendResetPasswordEmailOTP 401": () => resetCode("alice@example.com", "x"),
+  "sendResetPasswordEmailOTP 404": () => resetCode("nobody@example.com"),
+  "validateResetPasswordEmailOTP 200": async () => {
+    await resetCode("alice@example.com");
+    return validateReset("alice@example.com", emulator.outbox().at(-1)?.code);
+  },
+  "validateResetPasswordEmailOTP 400": () => validateReset("alice@example.com", undefined),
+  "validateResetPasswordEmailOTP 401": () => validateReset("alice@example.com", "123456", "x"),
+  "validateResetPasswordEmailOTP 403": () => validateReset("alice@example.com", "123456"),
+  "validateResetPasswordEmailOTP 404": () => validateReset("nobody@example.com", "123456"),
+  "sendOTP 200": () => otpSend({ channel: "direct", ...ALICE }),
+  "sendOTP 400": () => otpSend({ channel: "pigeon", ...ALICE }),
+  "sendOTP 401": () => otpSend({ channel: "email", ...ALICE }, "x"),
+  "sendOTP 404": () => otpSend({ channel: "sms", identifier_type: "username", identifier: "tom" }),
+  "authenticateOTP 200": async () => {
+    const { code } = await json(await otpSend({ channel: "direct", ...ALICE }));
+    return otpAuthenticate({ ...ALICE, passcode: code });
+  },
+  "authenticateOTP 400": () => otpAuthenticate({ ...ALICE, passcode: "123456" }),
+  "authenticateOTP 401": () => otpAuthenticate({ ...ALICE, passcode: "123456" }, "x"),
+  "authenticateOTP 403": async () => {
+    const { code } = await json(await otpSend({ channel: "direct", ...ALICE }));
+    const wrong = code === "000000" ? "111111" : "000000";
+    for (let i = 0; i < 5; i++) await otpAuthenticate({ ...ALICE, passcode: wrong });
+    return otpAuthenticate({ ...ALICE, passcode: code });
+  },
+  "authenticateTOTP 200": async () =>
+    totpAuthenticate({ identifier: "tom@example.com", token: await totpAt(DEMO_TOTP_SECRET, emulator.now()) }),
+  "authenticateTOTP 400": () => totpAuthenticate({ identifier: "tom@example.com", token: "abc" }),
+  "authenticateTOTP 401": () => totpAuthenticate({ identifier: "tom@example.com", token: "123456" }, "x"),
+  "authenticateTOTP 403": async () => {
+    for (let i = 0; i < 5; i++) await totpAuthenticate({ identifier: "tom@example.com", token: "abc" });
+    return totpAuthenticate({ identifier: "tom@example.com", token: await totpAt(DEMO_TOTP_SECRET, emulator.now()) });
+  },
+  "getUserSessions 200": () => api(emulator, "eu", "/v1/sessions/demo-eu-alice", undefined, token, "GET"),
+  "getUserSessions 401": () => api(emulator, "eu", "/v1/sessions/demo-eu-alice", undefined, "x", "GET"),
+  "deleteUserSessions 200": () => api(emulator, "eu", "/v1/sessions/demo-eu-alice", undefined, token, "DELETE"),
+  "deleteUserSessions 401": () => api(emulator, "eu", "/v1/sessions/demo-eu-alice", undefined, "x", "DELETE"),
 };
 
 const documented: { key: string; schema?: Schema }[] = [];

@@ -39,11 +39,13 @@ describe("package surface", () => {
     expect(Object.keys(api).sort()).toEqual(
       [
         "ALL_REGIONS",
+        "DEFAULT_CODE_SETTINGS",
         "DEFAULT_ISSUERS",
         "DEFAULT_POLICY",
         "DEMO_EXPIRED_PASSWORD",
         "DEMO_PASSWORD",
         "DEMO_TEMPORARY_PASSWORD",
+        "DEMO_TOTP_SECRET",
         "EmulatedNetworkError",
         "FAILURE_DEFAULTS",
         "ROUTE_NAMES",
@@ -52,6 +54,7 @@ describe("package surface", () => {
         "demoClient",
         "demoUsers",
         "isEmulatedDrop",
+        "totpAt",
       ].sort(),
     );
   });

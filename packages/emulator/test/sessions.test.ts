@@ -134,3 +134,49 @@ describe("session logout", () => {
     expect(await again.json()).toEqual({ message: "Session not found", error_code: 400 });
   });
 });
+
+describe("sessions API (/v1/sessions/{user_id})", () => {
+  const list = (e = emulator, t = token) => api(e, "eu", "/v1/sessions/demo-eu-alice", undefined, t, "GET");
+  const remove = (e = emulator, t = token) => api(e, "eu", "/v1/sessions/demo-eu-alice", undefined, t, "DELETE");
+
+  it("by default sees no backend sessions, as documented: lists none and deletes none", async () => {
+    const first = await signIn();
+    const listed = await list();
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual([]);
+    const deleted = await remove();
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ result: { deleted_count: 0 } });
+    expect((await silent({ session_id: first.session_id })).status).toBe(200);
+  });
+
+  it('with sessionsApiScope "all" lists the user\'s sessions and deletes them, revoking their refresh tokens', async () => {
+    const all = makeEmulator({ regions: ["eu"], sessionsApiScope: "all" });
+    const t = await clientToken(all);
+    const a = await json(await login(all, t, { username: "alice", password: PASSWORD }));
+    const b = await json(await login(all, t, { username: "alice", password: PASSWORD }));
+    const other = await json(await login(all, t, { username: "sam", password: PASSWORD }));
+    const listed = (await (await list(all, t)).json()) as Record<string, unknown>[];
+    expect(listed).toHaveLength(2);
+    expect(listed[0]).toEqual({
+      user_id: "demo-eu-alice",
+      session_id: a.session_id,
+      client_id: "demo-client-eu",
+      start_time: expect.any(String),
+      expiration_time: expect.any(String),
+    });
+    expect(await (await remove(all, t)).json()).toEqual({ result: { deleted_count: 2 } });
+    for (const s of [a, b]) {
+      const res = await api(all, "eu", "/v1/auth/token/refresh", { refresh_token: s.refresh_token }, t);
+      expect(res.status).toBe(400);
+    }
+    const kept = await api(all, "eu", "/v1/auth/session/authenticate", { session_id: other.session_id }, t);
+    expect(kept.status).toBe(200);
+    expect(await (await list(all, t)).json()).toEqual([]);
+  });
+
+  it("needs a client access token", async () => {
+    expect((await list(emulator, "bad")).status).toBe(401);
+    expect((await remove(emulator, "bad")).status).toBe(401);
+  });
+});

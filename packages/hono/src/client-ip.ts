@@ -181,6 +181,19 @@ function parseNetwork(entry: unknown): Network | undefined {
   return { bytes: masked(address.bytes, Number(bits)), bits: Number(bits) };
 }
 
+/**
+ * A forwarded hop: an address, or an address with the port some proxies append (`203.0.113.7:51234`,
+ * `[2001:db8::1]:443`, as Azure Application Gateway writes them). Reading such a hop as malformed made the proxy's
+ * own address the client's, so every client behind it shared one per-IP counter.
+ */
+function parseHop(hop: string): Address | undefined {
+  const text = hop.trim();
+  const v6 = /^\[([^\]]+)\]:\d{1,5}$/.exec(text);
+  if (v6) return parseAddress(v6[1]);
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text);
+  return parseAddress(v4 ? v4[1] : text);
+}
+
 /** Options that decide the client IP. */
 export interface IpOptions {
   ip?: IpSource;
@@ -241,7 +254,7 @@ export function clientAddress(c: Context, policy: IpPolicy): Address | undefined
   if (policy.source === "conninfo" || !peer) return peer;
   const trusted = (a: Address) => policy.proxies.some((n) => inNetwork(a, n));
   if (!trusted(peer)) return peer;
-  const hops = (c.req.header(policy.header) ?? "").split(",").map((h) => parseAddress(h));
+  const hops = (c.req.header(policy.header) ?? "").split(",").map(parseHop);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i];
     if (!hop) return peer; // A malformed hop: stop trusting the chain.

@@ -158,6 +158,27 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): Limiter {
     return table.stamps.size < maxKeys;
   }
 
+  /**
+   * A table full of live keys gives up its weakest counter: the fewest attempts, the oldest last attempt first.
+   * Junk keys made to flush the table have one attempt each, so a counter with more attempts outlives all of them,
+   * and nobody is turned away because strangers filled the table (a full table that refused new keys would lock
+   * every other user out). Costs one pass over the table, only while it is full.
+   */
+  function evictWeakest(table: Table): void {
+    let weakest: string | undefined;
+    let fewest = Number.POSITIVE_INFINITY;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [key, stamps] of table.stamps) {
+      const last = stamps[stamps.length - 1] as number;
+      if (stamps.length < fewest || (stamps.length === fewest && last < oldest)) {
+        weakest = key;
+        fewest = stamps.length;
+        oldest = last;
+      }
+    }
+    if (weakest !== undefined) table.stamps.delete(weakest);
+  }
+
   return {
     async hit(k) {
       const t = now();
@@ -166,9 +187,7 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): Limiter {
       const verdict = windowVerdict(stamps ?? [], t, table.rule);
       if (!verdict.allowed) return verdict;
       if (!stamps) {
-        if (!makeRoom(table, t)) {
-          return { allowed: false, retryAfter: Math.max(1, Math.ceil((table.freeAt - t) / 1000)) };
-        }
+        if (!makeRoom(table, t)) evictWeakest(table);
         stamps = [];
         table.stamps.set(k.key, stamps);
       }

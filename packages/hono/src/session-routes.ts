@@ -75,7 +75,14 @@ export async function logout(c: Context, r: SessionRoutesContext): Promise<Respo
     await r.replies.events.emit(c, { type: "logout", outcome: "success", status: 200, reason: "no_session" });
     return signedOut(c, r, cleared);
   }
-  await store.delete(value);
+  // A store that fails to delete must not also keep Transmit's session alive: end it there, clear the cookie, and
+  // report the failure afterwards.
+  let storeError: { error: unknown } | undefined;
+  try {
+    await store.delete(value);
+  } catch (error) {
+    storeError = { error };
+  }
   r.access.forget(record.id);
   let reason: string | undefined;
   if (record.transmitSessionId) {
@@ -91,6 +98,15 @@ export async function logout(c: Context, r: SessionRoutesContext): Promise<Respo
       const code = TransmitError.is(e) ? e.code : undefined;
       if (code !== "session_not_found") reason = code ? `upstream_${code}` : "upstream_error";
     }
+  }
+  if (storeError) {
+    return r.replies.failWith(c, storeError.error, {
+      type: "logout",
+      reason: "store_delete_failed",
+      ...(record.userKey !== undefined ? { userKey: record.userKey } : {}),
+      ...(record.region !== undefined ? { region: record.region } : {}),
+      cookies: cleared,
+    });
   }
   await r.replies.events.emit(c, {
     type: "logout",

@@ -91,6 +91,30 @@ describe("A. trusted proxies", () => {
     expect(ipSent(s.fake)).toBe("203.0.113.50");
   });
 
+  it("A08 hops with a port (as some load balancers write them) still name the client, not the proxy", async () => {
+    const s = setup({
+      limits: { ip: 2, account: 100 },
+      auth: { ip: { trustedProxies: ["10.0.0.0/8"] }, getIp: () => "10.0.0.2" },
+    });
+    await loginJson(s.app, { username: "alice", password: "pw-alice" }, { "x-forwarded-for": "203.0.113.50:51234" });
+    expect(ipSent(s.fake)).toBe("203.0.113.50");
+    await loginJson(s.app, { username: "a", password: "x" }, { "x-forwarded-for": "[2001:db8:5::1]:443, 10.9.9.9:80" });
+    expect(ipSent(s.fake, 1)).toBe("2001:db8:5::1");
+    // One noisy client must not use up the budget of everyone behind the proxy.
+    for (let i = 0; i < 5; i++) {
+      await loginJson(s.app, { username: "a", password: "x" }, { "x-forwarded-for": "198.51.100.66:40000" });
+    }
+    const other = await loginJson(
+      s.app,
+      { username: "bob", password: "pw-bob" },
+      { "x-forwarded-for": "198.51.100.77:40001" },
+    );
+    expect(other.status).toBe(200);
+    // A port on a hop does not make a spoofed left-hand entry count: the right-most untrusted hop still wins.
+    await loginJson(s.app, { username: "a", password: "x" }, { "x-forwarded-for": "6.6.6.6:1, 198.51.100.88:2" });
+    expect(ipSent(s.fake, s.fake.count("authenticate") - 1)).toBe("198.51.100.88");
+  });
+
   it("A08 invalid trustedProxies entries are refused when the instance is created, naming the entry", () => {
     const getIp = () => "192.0.2.1";
     for (const [entry, index] of [

@@ -6,11 +6,22 @@ import {
   type AuthEvent,
   cookieSessionStore,
   memoryLimiter,
+  memorySessionStore,
   type SessionStore,
   type TransmitAuthOptions,
   transmitAuth,
 } from "../src/index.ts";
-import { FakeClient, loginJson, SECRET, START, sessionCookie, sharedRevocations, withCookie } from "./helpers.ts";
+import {
+  FakeClient,
+  loginJson,
+  SECRET,
+  START,
+  sessionCookie,
+  setup,
+  sharedRevocations,
+  signIn,
+  withCookie,
+} from "./helpers.ts";
 
 /** One app instance (a process, an isolate) over the same fake Transmit and a shared clock. */
 function instance(
@@ -133,5 +144,22 @@ describe("C. logout revokes in every documented wiring", () => {
       expect(() => cookieSessionStore({ secrets: [SECRET], recheckAfter })).toThrow(/recheckAfter/);
     }
     expect(() => cookieSessionStore({ secrets: [SECRET], revocations: {} as never })).toThrow(/revocations/);
+  });
+
+  it("C06 a store whose delete fails still ends the session at Transmit and clears the cookie", async () => {
+    const inner = memorySessionStore({ now: () => START });
+    const broken: SessionStore = {
+      ...inner,
+      delete: async () => {
+        throw new Error("store down");
+      },
+    };
+    const s = setup({ auth: { sessions: broken } });
+    const cookie = await signIn(s);
+    const res = await withCookie(s.app, "/auth/logout", cookie, "POST");
+    expect(res.status).toBe(500);
+    expect(s.fake.count("logout")).toBe(1);
+    expect(res.headers.get("set-cookie")).toMatch(/^__Host-session=;.*Max-Age=0/);
+    expect(s.events.at(-1)).toMatchObject({ type: "logout", outcome: "error", reason: "store_delete_failed" });
   });
 });

@@ -17,6 +17,8 @@ beforeEach(async () => {
 afterAll(() => emulator.close());
 
 const ALICE = { username: "alice", password: DEMO_PASSWORD };
+/** How long core remembers a failed JWKS load when it has no keys (docs/core-reliability.md, "JWKS"). */
+const JWKS_FAILURE_TTL_MS = 2000;
 /** Deadline of the calls that are expected to time out. */
 const TIMEOUT_MS = 300;
 /** Generous upper bound for a call that must give up at its deadline (CI machines are slow, not this slow). */
@@ -332,7 +334,8 @@ describe("other routes", () => {
 
 describe("JWKS faults and key rotation", () => {
   it("reports upstream_unavailable when the JWKS stays down, after the retries", async () => {
-    const transmit = await warmClient({ retry: { baseDelayMs: 20 } });
+    const shift = { ms: 0 };
+    const transmit = await warmClient({ retry: { baseDelayMs: 20 }, now: () => Date.now() + shift.ms });
     const tokens = await transmit.passwords.authenticate(ALICE);
     inject("jwks", { status: 503, times: 3 });
     const { value: error, ms } = await timed(() => failure(transmit.tokens.verifyIdToken(tokens.idToken!)));
@@ -340,7 +343,11 @@ describe("JWKS faults and key rotation", () => {
     expect(error.route).toBe("jwks");
     expect(calls(emulator, "jwks")).toBe(3);
     expect(ms).toBeLessThan(2000);
-    // Once it is back, verification works.
+    // Right after, the failure is remembered (no new fetch); once that memory has expired and the JWKS is back,
+    // verification works.
+    expect((await failure(transmit.tokens.verifyIdToken(tokens.idToken!))).code).toBe("upstream_unavailable");
+    expect(calls(emulator, "jwks")).toBe(3);
+    shift.ms += JWKS_FAILURE_TTL_MS;
     expect((await transmit.tokens.verifyIdToken(tokens.idToken!)).sub).toBe("demo-eu-alice");
   });
 

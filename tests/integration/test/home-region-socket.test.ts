@@ -72,9 +72,15 @@ describe("home-region routing in pnpm dev (issue 14, done when)", () => {
     const user = { username: "eva.eu-only", password: "Eva-Only-In-EU-7!" };
     await createUser("eu", user.username, user.password);
     const first = await formLogin({ ...user, region: "" }, US);
-    expect(first.status).toBe(401);
+    // A failed form post goes back to the page (POST-redirect-GET), which names the region tried.
+    expect(first.status).toBe(303);
     expect(first.headers.get("x-transmit-region")).toBe("us");
-    expect(await first.text()).toContain("We tried United States (US)");
+    const flash = first.headers
+      .getSetCookie()
+      .find((l) => l.startsWith("__Host-flash="))!
+      .split(";")[0]!;
+    const page = await fetch(`${servers.url}${first.headers.get("location")}`, { headers: { cookie: flash, ...US } });
+    expect(await page.text()).toContain("We tried United States (US)");
     const chosen = await formLogin({ ...user, region: "eu" }, US);
     expect(chosen.status).toBe(303);
     expect(chosen.headers.get("x-transmit-region")).toBe("eu");

@@ -5,25 +5,9 @@ import { complexityErrors, passwordChangeReason } from "../policy.js";
 import type { SessionRecord, UsernameType } from "../state.js";
 import { issueResetToken, issueUserTokens, readResetToken, SESSION_TTL_MS } from "../tokens.js";
 import { type Call, readBody } from "./call.js";
+import { addAuthMethod, liveSession, resourceError } from "./factors.js";
 
 const USERNAME_TYPES: readonly UsernameType[] = ["username", "email", "phone_number"];
-
-/** A resource must be configured for the client (documented); the error shape is inferred. */
-function resourceError(call: Call, resource: string | undefined): Response | undefined {
-  if (resource === undefined || call.client?.resources.includes(resource)) return undefined;
-  return call.engine.failures.respond("validation", { messages: ["resource is not configured for the application"] });
-}
-
-function liveSession(call: Call, sessionId: string): SessionRecord | undefined {
-  const session = call.region.state.sessions.get(sessionId);
-  if (!session) return undefined;
-  if (call.now >= session.expiresAt) {
-    call.region.state.sessions.delete(sessionId);
-    call.region.state.revokeSessionTokens(sessionId);
-    return undefined;
-  }
-  return session;
-}
 
 /** `POST /cis/v1/auth/password/authenticate`. */
 export async function passwordAuthenticate(call: Call): Promise<Response> {
@@ -73,7 +57,7 @@ export async function passwordAuthenticate(call: Call): Promise<Response> {
     if (!existing || existing.userId !== user.userId) return engine.failures.respond("session_not_found");
     session = existing;
     session.authTime = now;
-    if (!session.amr.includes("pwd")) session.amr = [...session.amr, "pwd"];
+    addAuthMethod(session, "pwd");
   } else {
     session = {
       sessionId: crypto.randomUUID(),
@@ -182,12 +166,15 @@ export async function passwordReset(call: Call): Promise<Response> {
   if ("error" in read) return read.error;
   const { body } = read;
   const { engine, region, now } = call;
-  const found = await readResetToken(region, body.reset_token as string, now);
+  // An opaque reset-link code (`resetLinkCode: "opaque"`) stands for the reset token it was issued with.
+  const given = body.reset_token as string;
+  const found = await readResetToken(region, region.state.resetLinkCodes.get(given) ?? given, now);
   if (!found) return engine.failures.respond("invalid_reset_token");
   const newPassword = body.new_password as string;
   const weak = complexityErrors(newPassword, engine.policy);
   if (weak.length > 0) return engine.failures.respond("weak_password", { messages: weak });
   found.entry.used = true;
+  region.state.resetLinkCodes.delete(given);
   await engine.setPassword(found.user, newPassword, false);
   region.lockout.succeed(`user:${found.user.userId}`);
   const redirect = optString(body, "redirect_uri");

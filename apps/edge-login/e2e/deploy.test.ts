@@ -1,0 +1,84 @@
+// The deploy as README "Deploy" describes it, short of the upload: `wrangler deploy --dry-run` from the repository,
+// with only SESSION_SECRET and one region's secrets known (the --secrets-file of a first deploy). No account, no
+// network: a dry run bundles and lists the bindings, then stops.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain ESM script without types
+import { wranglerBin } from "../../../tools/wrangler-bin.mjs";
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+/**
+ * The deployed Worker's budget is 47 KB gzip (README, "Benchmarks"). It is missed today: the instance API, the
+ * reliability work in core and the accessible pages brought the bundle to 49.9 KB, and issue 14's home-region
+ * routing, EU residency and two-tier client-token cache to 51.9 KB (+2.1 KB). Until it is met, CI enforces no
+ * growth past 53 KB (a ratchet), and the README says so.
+ */
+const TARGET = 47 * 1024;
+const BUDGET = 53 * 1024;
+
+describe("deploy (wrangler deploy --dry-run)", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "edge-login-deploy-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("succeeds with only SESSION_SECRET and one region's secrets, minified and within the 53 KB ratchet (target 47 KB gzip)", () => {
+    const values = {
+      SESSION_SECRET: "dry-run-session-secret-0123456789abcdef",
+      TRANSMIT_EU_CLIENT_ID: "dry-run-client-id-eu",
+      TRANSMIT_EU_CLIENT_SECRET: "dry-run-client-secret-eu",
+    };
+    const secretsFile = join(scratch, "secrets.env");
+    writeFileSync(
+      secretsFile,
+      Object.entries(values)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
+    const outdir = join(scratch, "out");
+    // No account credentials and no telemetry: a dry run needs neither.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      NO_COLOR: "1",
+    };
+    for (const key of ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL"]) {
+      delete env[key];
+    }
+    const run = spawnSync(
+      process.execPath,
+      [wranglerBin(appDir), "deploy", "--dry-run", "--outdir", outdir, "--secrets-file", secretsFile],
+      { cwd: appDir, env, encoding: "utf8", timeout: 120_000 },
+    );
+    const output = `${run.stdout}${run.stderr}`;
+    expect(run.status, output).toBe(0);
+    expect(output).not.toMatch(/required secrets have not been set/i);
+    // The secrets it was given are bindings (values hidden); no other region is asked for.
+    for (const [name, value] of Object.entries(values)) {
+      expect(output).toMatch(new RegExp(`env\\.${name} \\("\\(hidden\\)"\\)`));
+      expect(output).not.toContain(value);
+    }
+    expect(output).not.toMatch(/TRANSMIT_(US|CA|AU)_CLIENT/);
+
+    const code = readFileSync(join(outdir, "index.js"), "utf8");
+    // Minified: no indented lines and no doc comments (an unminified bundle has thousands of each).
+    expect(code.split("\n").filter((line) => line.startsWith("  "))).toHaveLength(0);
+    expect(code).not.toContain("/**");
+    const gzip = gzipSync(Buffer.from(code), { level: 9 }).length;
+    console.log(`deployed bundle: ${code.length} bytes, ${(gzip / 1024).toFixed(1)} KB gzip`);
+    if (gzip > TARGET) console.warn(`Worker bundle ${gzip} B gzip: over the 47 KB target (ratchet ${BUDGET} B)`);
+    expect(gzip).toBeLessThanOrEqual(BUDGET);
+  });
+
+  it("`pnpm run deploy` builds the workspace packages the Worker imports before wrangler bundles them", () => {
+    const scripts = JSON.parse(readFileSync(join(appDir, "package.json"), "utf8")).scripts as Record<string, string>;
+    expect(scripts.deploy).toMatch(
+      /^turbo run build --filter=@transmit-edge\/edge-login\^\.\.\. .*&& wrangler deploy$/,
+    );
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * English text of the login pages. Every other language is one file like this one with the same keys (the
+ * `Messages` type makes a missing key a type error), listed in `./index.ts`.
+ */
+export const en = {
+  /** BCP 47 primary language subtag, matched against `Accept-Language`. */
+  lang: "en",
+  signIn: "Sign in",
+  username: "Username or email",
+  password: "Password",
+  signedIn: "Signed in",
+  user: "User",
+  region: "Transmit region",
+  sessionEnds: "Session ends",
+  signOut: "Sign out",
+  signedOut: "You have signed out.",
+  newPasswordTitle: "Choose a new password",
+  newPasswordIntro: "Your password is temporary or has expired. Choose a new one to continue.",
+  rulesIntro: "Your new password needs",
+  ruleLength: (n: number) => `at least ${n} characters`,
+  ruleKinds: (n: number) =>
+    n >= 4
+      ? "lowercase and uppercase letters, a digit and a symbol"
+      : `at least ${n} of these: lowercase letters, uppercase letters, digits, symbols`,
+  newPassword: "New password",
+  confirmPassword: "New password again",
+  changePassword: "Change password",
+  notMet: (rules: string[]) =>
+    `The new password does not meet ${rules.length > 1 ? "these rules" : "this rule"}: ${rules.join("; ")}.`,
+  /** When to try again, in words: the throttles answer in seconds (up to an hour). */
+  wait: (seconds: number) => {
+    const m = Math.ceil(seconds / 60);
+    if (m <= 1) return "in a minute";
+    if (m < 45) return `in about ${m} minutes`;
+    return m < 90 ? "in about an hour" : `in about ${Math.round(m / 60)} hours`;
+  },
+  tooMany: (when: string) => `Too many attempts. Try again ${when}.`,
+  /** The sign-in form's region select (home-region routing, docs/regions.md). */
+  regionLabel: "Region of your account",
+  regionAutomatic: (name: string) => `Automatic (${name})`,
+  regionTried: (name: string) =>
+    `We tried ${name}. If your account was created in another region, choose it below and sign in again.`,
+  regionNames: { us: "United States (US)", eu: "Europe (EU)", ca: "Canada (CA)", au: "Australia (AU)" },
+  /** Problems shown on a page, by kind (the router's problem kinds, plus `mismatch`); `fallback` for the rest. */
+  errors: {
+    invalid_credentials: "Wrong username or password.",
+    invalid_request: "Enter your username and password.",
+    unauthorized: "The time to choose a new password ran out. Sign in again.",
+    password_rejected: "That password was not accepted. Choose a different one.",
+    mismatch: "The two new passwords do not match.",
+    upstream_error: "Sign-in is unavailable right now. Try again shortly.",
+    upstream_unavailable: "Sign-in is unavailable right now. Try again shortly.",
+    upstream_timeout: "Sign-in took too long. Try again.",
+    fallback: "Something went wrong. Try again.",
+  } as Record<string, string>,
+};
+
+/** The shape every catalogue has. */
+export type Messages = typeof en;
