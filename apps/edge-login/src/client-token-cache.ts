@@ -123,7 +123,11 @@ export function tieredTokenCache(
     return entry && entry.expiresAt > now() ? entry.value : undefined;
   };
   /** True when this request now holds the fetch lease. */
-  const takeLease = () => wall.now() >= leaseUntil && (leaseUntil = wall.now() + LEASE_MS) > 0;
+  const takeLease = () => {
+    if (wall.now() < leaseUntil) return false;
+    leaseUntil = wall.now() + LEASE_MS;
+    return true;
+  };
 
   return {
     async get(key) {
