@@ -2,7 +2,7 @@
 // `pnpm bench`: runs every benchmark of issue 6 and writes bench/results.md and bench/results.json.
 // Flags: --quick (fewer rounds and samples, to try the harness), --only <id,...> (e.g. --only cpu,verify).
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, release, tmpdir, totalmem, type } from "node:os";
+import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDevServers } from "../scripts/dev-servers.mjs";
@@ -37,6 +37,8 @@ const steps = [
 ].filter((s) => !only || only.has(s.id));
 
 const started = Date.now();
+// Other jobs share the machine: the 1-minute load average at the start and the end says how much (2 cores).
+const loadAtStart = loadavg()[0];
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 const rows = [];
 let stack;
@@ -82,6 +84,7 @@ const machine = {
   date: new Date().toISOString(),
   mode: quick ? "quick" : "full",
   durationSec: Math.round((Date.now() - started) / 1000),
+  loadAverage: { start: Number(loadAtStart.toFixed(1)), end: Number(loadavg()[0].toFixed(1)) },
 };
 
 const cell = (s) => String(s).replaceAll("|", "\\|");
@@ -101,7 +104,8 @@ Written by \`pnpm bench\` (bench/run.mjs); see [bench/README.md](README.md) for 
 
 - Date: ${machine.date} (${machine.mode} run, ${machine.durationSec} s)
 - Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, ${machine.os} (shared, noisy: compare
-  the ratios, measured side by side in one run, rather than absolute numbers)
+  the ratios, measured side by side in one run, rather than absolute numbers); 1-minute load average
+  ${machine.loadAverage.start} at the start, ${machine.loadAverage.end} at the end
 - Runtimes: Node ${machine.node}, ${machine.deno}, Bun ${machine.bun}
 
 ${table.join("\n")}
