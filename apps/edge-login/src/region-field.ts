@@ -24,11 +24,11 @@ export function regionField(
   { regions, selected, guess, tried }: RegionFieldProps,
   t: Messages,
 ): HtmlEscapedString | Promise<HtmlEscapedString> {
-  const name = (r: RoutableRegion) => t.regionNames[r];
+  const name = (r: RoutableRegion) => `${t.regionNames[r]} (${r.toUpperCase()})`;
   const note = tried ? html`<p id="region-note" class="notice" role="status">${t.regionTried(name(tried))}</p>` : "";
   const option = (value: string, label: string, on: boolean) =>
     html`<option value="${value}"${on ? html` selected=""` : ""}>${label}</option>`;
   return html`${note}<label for="region">${t.regionLabel}</label><select id="region" name="region"${
     tried ? html` aria-describedby="region-note"` : ""
-  }>${option("", t.regionAutomatic(name(guess)), !selected)}${regions.map((r) => option(r, name(r), selected === r))}</select>`;
+  }>${option("", t.regionAutomatic(t.regionNames[guess]), !selected)}${regions.map((r) => option(r, name(r), selected === r))}</select>`;
 }

@@ -36,7 +36,7 @@ export const de: Messages = {
   regionAutomatic: (name) => `Automatisch (${name})`,
   regionTried: (name) =>
     `Wir haben es in ${name} versucht. Wurde Ihr Konto in einer anderen Region angelegt, wählen Sie sie unten aus und melden Sie sich erneut an.`,
-  regionNames: { us: "Vereinigte Staaten (US)", eu: "Europa (EU)", ca: "Kanada (CA)", au: "Australien (AU)" },
+  regionNames: { us: "USA", eu: "Europa", ca: "Kanada", au: "Australien" },
   errors: {
     invalid_credentials: "Benutzername oder Passwort ist falsch.",
     invalid_request: "Geben Sie Benutzername und Passwort ein.",

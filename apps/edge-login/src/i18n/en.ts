@@ -40,7 +40,8 @@ export const en = {
   regionAutomatic: (name: string) => `Automatic (${name})`,
   regionTried: (name: string) =>
     `We tried ${name}. If your account was created in another region, choose it below and sign in again.`,
-  regionNames: { us: "United States (US)", eu: "Europe (EU)", ca: "Canada (CA)", au: "Australia (AU)" },
+  /** Short enough for "Automatic (...)" on a 320 px screen; the select adds the region's code. */
+  regionNames: { us: "United States", eu: "Europe", ca: "Canada", au: "Australia" },
   /** Problems shown on a page, by kind (the router's problem kinds, plus `mismatch`); `fallback` for the rest. */
   errors: {
     invalid_credentials: "Wrong username or password.",
