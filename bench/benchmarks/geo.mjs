@@ -7,16 +7,20 @@ import { fileURLToPath } from "node:url";
 import { svg } from "../geo/chart.mjs";
 import { EXPECTED_CALLS, FLOWS, runModel } from "../geo/model.mjs";
 import { PUBLISHED, readPairs } from "../geo/rtt.mjs";
-import { median } from "../lib/stats.mjs";
 
 export const title = "Geographic model: login latency per city vs a direct call to the home region";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Transmit's own time for a password check is not published. Stand-in: one PBKDF2-HMAC-SHA256 at the 600,000
- * iterations OWASP's Password Storage Cheat Sheet recommends, measured on this machine (median of 5).
+ * Transmit's own time for a password check is not published. The model uses a fixed 100 ms, the order of one
+ * PBKDF2-HMAC-SHA256 at the 600,000 iterations OWASP's Password Storage Cheat Sheet recommends (78-105 ms on an idle
+ * core of the bench machine). Fixed, because the measurement moves with the machine's load, and a slower check
+ * flatters the ratios. Each run also measures it (the fastest of 5) and reports it next to the ratio.
  */
+export const SERVICE_MS = 100;
+
+/** One PBKDF2-HMAC-SHA256 at 600,000 iterations on this machine, ms (fastest of 5). */
 export function passwordCheckMs() {
   const times = [];
   for (let i = 0; i < 5; i++) {
@@ -24,14 +28,15 @@ export function passwordCheckMs() {
     pbkdf2Sync("Correct-Horse-7!", "0123456789abcdef", 600_000, 32, "sha256");
     times.push(performance.now() - t);
   }
-  return median(times);
+  return Math.min(...times);
 }
 
 const x = (r) => `${r.toFixed(2)}x`;
 
 export async function run({ progress, roundTrips }) {
   progress("measuring a PBKDF2 password check (600,000 iterations)");
-  const serviceMs = Math.round(passwordCheckMs());
+  const measuredMs = Math.round(passwordCheckMs());
+  const serviceMs = SERVICE_MS;
   // The model's login hops must be the ones the Worker makes (round-trip test), or the model is about another Worker.
   const measured = roundTrips?.find((f) => f.flow === "login success")?.request;
   const matches = !measured || JSON.stringify(measured) === JSON.stringify(EXPECTED_CALLS.after);
@@ -49,7 +54,7 @@ export async function run({ progress, roundTrips }) {
   const cities = `${withCheck.rows.length} cities, 6 continents`;
   return [
     {
-      what: `geo model, median city: Worker login / direct call (${cities}; password check ${serviceMs} ms measured; ${hops})`,
+      what: `geo model, median city: Worker login / direct call (${cities}; password check ${serviceMs} ms, PBKDF2 here ${measuredMs} ms; ${hops})`,
       ours: x(withCheck.median),
       reference: `before ${x(withCheck.before.median)}`,
       ratio: withCheck.median,
