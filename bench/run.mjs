@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every benchmark of issue 6 and writes bench/results.md and bench/results.json.
-// Flags: --quick (fewer rounds and samples, to try the harness), --only <id,...> (e.g. --only cpu,verify).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+// Flags: --quick (fewer rounds and samples, to try the harness), --only <id,...> (e.g. --only cpu,verify), and with
+// --only, --update (replace those benchmarks' rows in bench/results.* and keep the others, noting the partial run).
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,7 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyIndex = args.indexOf("--only");
 const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1].split(",")) : undefined;
+const update = only !== undefined && args.includes("--update");
 
 // Order matters: the in-process benchmarks first (quiet machine), then the Worker stack, whose first job is the
 // cold-cache burst (its token cache must still be empty).
@@ -87,12 +89,33 @@ const machine = {
   loadAverage: { start: Number(loadAtStart.toFixed(1)), end: Number(loadavg()[0].toFixed(1)) },
 };
 
+// --update: the rows of the benchmarks run now replace theirs in the last full results; the rest are kept as they were.
+let shown = rows;
+if (update) {
+  const previous = JSON.parse(await readFile(join(benchDir, "results.json"), "utf8"));
+  const merged = [];
+  for (const row of previous.results) {
+    if (!only.has(row.id)) merged.push(row);
+    else if (!merged.some((r) => only.has(r.id) && r.id === row.id))
+      merged.push(...rows.filter((r) => r.id === row.id));
+  }
+  for (const row of rows) if (!merged.includes(row)) merged.push(row);
+  shown = merged;
+  const now = { ids: [...only], date: machine.date, loadAverage: machine.loadAverage };
+  for (const key of Object.keys(machine)) delete machine[key];
+  Object.assign(machine, previous.machine, { updated: [...(previous.machine.updated ?? []), now] });
+}
+const updates = (machine.updated ?? []).map(
+  (u) =>
+    `\n- Rows of ${u.ids.join(", ")} re-run ${u.date} (1-minute load average ${u.loadAverage.start} / ${u.loadAverage.end})`,
+);
+
 const cell = (s) => String(s).replaceAll("|", "\\|");
 const verdict = (pass) => (pass === null ? "report" : pass ? "pass" : "**FAIL**");
 const table = [
   "| what | ours | reference | ratio / added | target | result |",
   "| --- | --- | --- | --- | --- | --- |",
-  ...rows.map(
+  ...shown.map(
     (r) =>
       [r.what, r.ours, r.reference, r.ratioText, r.target, verdict(r.pass)].map(cell).join(" | ").replace(/^/, "| ") +
       " |",
@@ -104,18 +127,21 @@ Written by \`pnpm bench\` (bench/run.mjs); see [bench/README.md](README.md) for 
 
 - Date: ${machine.date} (${machine.mode} run, ${machine.durationSec} s)
 - Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, ${machine.os} (shared, noisy: compare
-  the ratios, measured side by side in one run, rather than absolute numbers); 1-minute load average
-  ${machine.loadAverage.start} at the start, ${machine.loadAverage.end} at the end
-- Runtimes: Node ${machine.node}, ${machine.deno}, Bun ${machine.bun}
+  the ratios, measured side by side in one run, rather than absolute numbers); 1-minute load average ${
+    machine.loadAverage
+      ? `${machine.loadAverage.start} at the start, ${machine.loadAverage.end} at the end`
+      : "not recorded"
+  }
+- Runtimes: Node ${machine.node}, ${machine.deno}, Bun ${machine.bun}${updates.join("")}
 
 ${table.join("\n")}
 `;
-if (!only) {
+if (!only || update) {
   await writeFile(join(benchDir, "results.md"), markdown);
-  await writeFile(join(benchDir, "results.json"), `${JSON.stringify({ machine, results: rows }, null, 2)}\n`);
+  await writeFile(join(benchDir, "results.json"), `${JSON.stringify({ machine, results: shown }, null, 2)}\n`);
   console.error(`wrote bench/results.md and bench/results.json in ${elapsed()}`);
 } else {
   console.log(markdown);
 }
-const failed = rows.filter((r) => r.pass === false).length;
+const failed = shown.filter((r) => r.pass === false).length;
 console.error(failed ? `${failed} target(s) missed` : "all targets met");
