@@ -31,8 +31,8 @@ const USERS = Array.from({ length: Number(process.env.LOAD_USERS ?? 64) }, (_, i
 }));
 let userCounter = 0;
 const VICTIM = { username: "victim", password: "Victim-Password-2026!" };
-/** The Worker's account throttle: attempts per account without a success, per hour. */
-const ACCOUNT_LIMIT = 10;
+/** The Worker's account throttle: untrusted attempts per account per 16 minutes (below Transmit's lockout of 5). */
+const ACCOUNT_LIMIT = 3;
 
 /** Resident memory (MiB) of a process and all its descendants (wrangler runs workerd as a child), from /proc. */
 async function rssMiB(pid) {
@@ -102,7 +102,7 @@ function legitimateRequests(base, t) {
       onResponse: (status, _body, context, headers) => {
         t.add("login", status);
         const cookies = [header(headers, "set-cookie") ?? []].flat();
-        context.cookie = cookies.find((c) => c.startsWith("__Host-"))?.split(";")[0];
+        context.cookie = cookies.find((c) => c.startsWith("__Host-session="))?.split(";")[0];
       },
     },
     {
@@ -269,7 +269,7 @@ try {
   ]);
   const victimUpstream = (await upstreamCalls(servers.emulatorUrl, VICTIM.username)) - upstreamBefore;
   const upstream = await upstreamFailures(servers.emulatorUrl);
-  // The victim can still sign in once the window has passed? Not within a run: the throttle holds for an hour.
+  // The victim can still sign in once the window has passed? Not within a run: the throttle holds for 16 minutes.
   const memAfter = { emulator: await rssMiB(emulatorPid), worker: await rssMiB(workerPid) };
 
   const s1 = summary(phase1);
@@ -325,7 +325,7 @@ try {
     "",
     `- phase 1: ${fmt(legit1.counts)}`,
     `- phase 2 legitimate: ${fmt(legit2.counts)}`,
-    `- phase 2 stuffing: ${fmt(attack.counts)}; password POSTs that reached Transmit for the attacked account: ${victimUpstream} (the account throttle allows ${ACCOUNT_LIMIT} attempts an hour without a success)`,
+    `- phase 2 stuffing: ${fmt(attack.counts)}; password POSTs that reached Transmit for the attacked account: ${victimUpstream} (the account throttle allows ${ACCOUNT_LIMIT} untrusted attempts per 16 minutes, below Transmit's lockout)`,
     `- upstream calls the emulator answered with a 5xx or not at all (last ${upstream.logged.toLocaleString("en-US")} calls): ${
       Object.entries(upstream.failures)
         .map(([k, n]) => `${k} x${n}`)
@@ -338,7 +338,7 @@ try {
     `| wrangler dev + workerd | ${memBefore.worker} | ${memMiddle.worker} | ${memAfter.worker} |`,
     "",
     "How the burst is keyed: every attempt carries its own `CF-Connecting-IP`, so the per-IP Rate Limiting binding (30",
-    "a minute per IP) never fires; only the per-account throttle stops it, after 10 attempts without a success, with 429 + `Retry-After`",
+    "a minute per IP) never fires; only the per-account throttle stops it, after 3 untrusted failures (below Transmit's lockout of 5), with 429 + `Retry-After`",
     "and no call to Transmit. Local numbers measure this machine and wrangler's dev runtime, not Cloudflare's edge; the",
     "RSS of wrangler dev + workerd grows with the Durable Objects the run creates (one per session, kept by the local",
     "runtime), which says little about a deployed Worker, where each object lives on its own.",

@@ -29,7 +29,7 @@ export const FLOWS = {
 
 /** The Durable Object calls of each flow as the round-trip test reports them (checked against its results). */
 export const EXPECTED_CALLS = {
-  after: ["ACCOUNT_THROTTLE.hitHome", "SESSIONS.write [eu]"],
+  after: ["ACCOUNT_THROTTLE.hitHome", "SESSIONS.create [eu]"],
 };
 
 function locate(name) {

@@ -237,12 +237,13 @@ describe.skipIf(!haveChromium)("edge-login in a real browser (pnpm dev stack)", 
   it("A04 throttled: the page says when to try again in words and nothing about the account", async () => {
     const p = await page();
     // An account nobody has: the throttle counts attempts per typed username, existing or not.
-    for (let i = 0; i < 11; i++) {
+    for (let i = 0; i < 4; i++) {
       await p.goto(`${servers.url}/login`);
       await signIn(p, "nobody-here", `wrong-${i}-Password!`);
     }
     const message = await p.getByRole("alert").textContent();
-    expect(message).toBe("Too many attempts. Try again in about an hour.");
+    // Untrusted attempts stay below Transmit's lockout: 3 per 16 minutes (docs/transmit-contract.md).
+    expect(message).toMatch(/^Too many attempts\. Try again in about 1[67] minutes\.$/);
     expect(message).not.toMatch(/locked|account|nobody/i);
     expect(await axeBothSchemes(p)).toEqual({ light: [], dark: [] });
   });

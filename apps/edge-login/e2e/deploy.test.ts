@@ -14,8 +14,8 @@ import { wranglerBin } from "../../../tools/wrangler-bin.mjs";
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 /**
  * The deployed Worker's budget is 47 KB gzip (README, "Benchmarks"). It is missed today: the instance API, the
- * reliability work in core and the accessible pages brought the bundle to 49.9 KB, and issue 14's home-region
- * routing, EU residency and two-tier client-token cache to 51.9 KB (+2.1 KB). Until it is met, CI enforces no
+ * reliability work in core and the accessible pages brought the bundle to 49.5 KB, and issue 14 (home-region
+ * routing, EU residency, the two-tier client-token cache) added 1.9 KB: 51.9 KB. Until it is met, CI enforces no
  * growth past 53 KB (a ratchet), and the README says so.
  */
 const TARGET = 47 * 1024;

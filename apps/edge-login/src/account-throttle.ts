@@ -1,8 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
-import { type Limiter, type LimitResult, windowVerdict } from "@transmit-edge/hono";
+import {
+  type Limiter,
+  type LimitResult,
+  type LimitRule,
+  lockoutRules,
+  type TransmitLockout,
+  windowVerdict,
+} from "@transmit-edge/hono";
 
-const STAMPS = "failures";
-/** The account's home region: `{ region, at }` (ms), written at each successful login. */
+/** Untrusted attempts (browsers without a device cookie for the account). */
+const UNTRUSTED = "failures";
+/** Attempts of one device cookie: this prefix + the device id. */
+const DEVICE = "device:";
+
+const counterKey = (device: string | undefined) => (device === undefined ? UNTRUSTED : `${DEVICE}${device}`);
+
+/** The account's home region (issue 14, home-region.ts): `{ region, at }` (ms), written at each successful login. */
 const HOME = "home";
 /** How long a home region is kept after the account's last successful login (then the object deletes itself). */
 export const HOME_TTL_MS = 400 * 24 * 3_600_000;
@@ -16,70 +29,90 @@ interface Home {
 export type AccountVerdict = LimitResult & { home?: string };
 
 /**
- * Login-attempt counter of one account (one object per keyed hash of the normalised username): a sliding window of
- * the times of attempts since the last success, kept in storage, so it holds across isolates and locations
- * (checklist A04, C07).
+ * Login-attempt counters of one account (one object per keyed hash of the normalised username): sliding windows of
+ * the times of attempts, one for untrusted attempts and one per device cookie (OWASP device cookies), kept in
+ * storage so they hold across isolates and locations (checklist A04, C07). The throttle owns the `failures` and
+ * `device:*` keys only; its alarm and `clear` leave any other key of the object alone.
  */
 export class AccountThrottle extends DurableObject {
   /** Counts one attempt and decides in one step (a Durable Object runs one call at a time). */
-  async hit(nowMs: number, limit: number, windowMs: number): Promise<LimitResult> {
-    const stamps = await this.recent(nowMs, windowMs);
+  async hit(nowMs: number, rule: LimitRule, device?: string): Promise<LimitResult> {
+    const key = counterKey(device);
+    const stamps = await this.recent(key, nowMs, rule.windowMs);
     // A refused attempt is not counted: a flood neither grows the stored window nor pushes the reopening back.
-    const verdict = windowVerdict(stamps, nowMs, { limit, windowMs });
+    const verdict = windowVerdict(stamps, nowMs, rule);
     if (!verdict.allowed) return verdict;
     stamps.push(nowMs);
-    await this.ctx.storage.put(STAMPS, stamps);
-    // Forget the account once its window has passed.
-    await this.ctx.storage.setAlarm(nowMs + windowMs);
+    await this.ctx.storage.put(key, stamps);
+    // Forget the counters once the latest window has passed.
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm < nowMs + rule.windowMs) await this.ctx.storage.setAlarm(nowMs + rule.windowMs);
     return verdict;
   }
 
-  /** Takes back the latest attempt (it got no verdict from Transmit). */
-  async release(nowMs: number, windowMs: number): Promise<void> {
-    const stamps = await this.recent(nowMs, windowMs);
+  /** Takes back the latest attempt (no verdict from Transmit, or a success without a device cookie). */
+  async release(nowMs: number, rule: LimitRule, device?: string): Promise<void> {
+    const key = counterKey(device);
+    const stamps = await this.recent(key, nowMs, rule.windowMs);
     stamps.pop();
-    await this.ctx.storage.put(STAMPS, stamps);
+    if (stamps.length === 0) await this.ctx.storage.delete(key);
+    else await this.ctx.storage.put(key, stamps);
   }
 
-  async clear(): Promise<void> {
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
+  /** Forgets one counter: the device's after it signed in (untrusted failures are left to age out). */
+  async clear(device?: string): Promise<void> {
+    await this.ctx.storage.delete(counterKey(device));
   }
 
   override async alarm(): Promise<void> {
-    // The window has passed; the home region outlives it until HOME_TTL_MS after the last success.
-    const home = await this.ctx.storage.get<Home>(HOME);
-    if (!home || home.at + HOME_TTL_MS <= Date.now()) {
-      await this.ctx.storage.deleteAll();
-      return;
-    }
-    await this.ctx.storage.delete(STAMPS);
-    await this.ctx.storage.setAlarm(home.at + HOME_TTL_MS);
+    // Every counted attempt is older than its window by now (the alarm follows the latest one).
+    const keys = [UNTRUSTED, ...(await this.ctx.storage.list({ prefix: DEVICE })).keys()];
+    // At most 128 keys per delete call.
+    for (let i = 0; i < keys.length; i += 128) await this.ctx.storage.delete(keys.slice(i, i + 128));
+    await this.keepHome();
   }
 
   /**
    * {@link hit}, returning the account's home region along with the verdict: the login learns where the account
    * lives in the call that counts the attempt (one Durable Object round trip for both).
    */
-  async hitHome(nowMs: number, limit: number, windowMs: number): Promise<AccountVerdict> {
-    const verdict = await this.hit(nowMs, limit, windowMs);
+  async hitHome(nowMs: number, rule: LimitRule, device?: string): Promise<AccountVerdict> {
+    // A pending alarm far beyond any window is the home region's (below): let `hit` arm the counters' alarm instead;
+    // the home alarm is armed again when that one has run.
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm !== null && alarm > nowMs + 2 * rule.windowMs) await this.ctx.storage.deleteAlarm();
+    const verdict = await this.hit(nowMs, rule, device);
     const home = await this.ctx.storage.get<Home>(HOME);
-    return home ? { ...verdict, home: home.region } : verdict;
+    return home && home.at + HOME_TTL_MS > nowMs ? { ...verdict, home: home.region } : verdict;
   }
 
   /**
-   * After a successful login in `region`: forgets the attempts and records `region` as the account's home. Called
-   * after the response is sent (`waitUntil`), so it costs the login no waiting.
+   * After a successful login in `region`: what the router's `release` (no device cookie: this attempt was no
+   * failure) or `reset` (the device's count) would do, and `region` recorded as the account's home. Called after the
+   * answer (`waitUntil`), so it costs the login no waiting.
    */
-  async succeeded(nowMs: number, region: string | undefined): Promise<void> {
-    await this.ctx.storage.delete(STAMPS);
-    if (!region) return;
-    await this.ctx.storage.put(HOME, { region, at: nowMs } satisfies Home);
-    await this.ctx.storage.setAlarm(nowMs + HOME_TTL_MS);
+  async succeeded(
+    nowMs: number,
+    rule: LimitRule,
+    device: string | undefined,
+    region: string | undefined,
+  ): Promise<void> {
+    if (device === undefined) await this.release(nowMs, rule);
+    else await this.clear(device);
+    if (region) await this.ctx.storage.put(HOME, { region, at: nowMs } satisfies Home);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.keepHome();
   }
 
-  private async recent(nowMs: number, windowMs: number): Promise<number[]> {
-    const stamps = (await this.ctx.storage.get<number[]>(STAMPS)) ?? [];
+  /** Arms the alarm for the home region's expiry, or forgets the account once it has expired. */
+  private async keepHome(): Promise<void> {
+    const home = await this.ctx.storage.get<Home>(HOME);
+    if (!home) return;
+    if (home.at + HOME_TTL_MS <= Date.now()) await this.ctx.storage.deleteAll();
+    else await this.ctx.storage.setAlarm(home.at + HOME_TTL_MS);
+  }
+
+  private async recent(key: string, nowMs: number, windowMs: number): Promise<number[]> {
+    const stamps = (await this.ctx.storage.get<number[]>(key)) ?? [];
     return stamps.filter((t) => t > nowMs - windowMs);
   }
 }
@@ -89,28 +122,42 @@ export interface EdgeLimiterOptions {
   accounts: DurableObjectNamespace<AccountThrottle>;
   /** Workers Rate Limiting binding: per location, eventually consistent; a cheap first layer per IP. */
   ips?: RateLimit;
-  /** Login attempts per account since its last success, per window. Default 10 per hour. */
-  account?: { limit: number; windowMs: number };
+  /**
+   * The tenant's lockout policy (`maxPasswordFailures`, `failuresExpireIn`): the account rules stay below it, so no
+   * stranger can get an account suspended at Transmit. Default Transmit's: 5 failures in 15 minutes.
+   */
+  transmit?: TransmitLockout;
+  /** Untrusted attempts per account. Default from hono's `lockoutRules`: 3 per 16 minutes. */
+  account?: LimitRule;
+  /** Attempts per device cookie of an account. Default from hono's `lockoutRules`: 4 per 16 minutes. */
+  device?: LimitRule;
   /** Seconds to announce in `Retry-After` when the per-IP binding refuses (its period). Default 60. */
   ipRetryAfter?: number;
   now?: () => number;
   /**
-   * Runs work after the response (`waitUntil`): the post-login write to the account's object (attempts forgotten,
+   * Runs work after the response (`waitUntil`): the post-login write to the account's object (attempt taken back,
    * home region recorded). Default: awaited in line.
    */
   defer?: (task: () => Promise<unknown>) => void;
 }
 
-/** The router's {@link Limiter}: per-account counters in Durable Objects, per-IP limits with the binding. */
+/**
+ * The router's {@link Limiter}: per-account counters (untrusted, and per device cookie) in Durable Objects, per-IP
+ * limits with the binding. The router asks the per-IP layer first, so requests it refuses create no account object.
+ */
 export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
-  const { limit, windowMs } = options.account ?? { limit: 10, windowMs: 3_600_000 };
+  const rules = lockoutRules(options.transmit, {
+    ...(options.account ? { account: options.account } : {}),
+    ...(options.device ? { device: options.device } : {}),
+  });
   const now = options.now ?? Date.now;
   const account = (key: string) => options.accounts.get(options.accounts.idFromName(key));
+  const ruleOf = (device: string | undefined) => (device === undefined ? rules.account : rules.device);
   const ipRetryAfter = options.ipRetryAfter ?? 60;
   return {
     async hit(k, c) {
       if (k.scope === "account") {
-        const { home, ...verdict } = await account(k.key).hitHome(now(), limit, windowMs);
+        const { home, ...verdict } = await account(k.key).hitHome(now(), ruleOf(k.device), k.device);
         // Kept for the client choice of this request (home-region.ts); validated there.
         if (home !== undefined) c?.set("accountRegion" as never, home as never);
         return verdict;
@@ -119,16 +166,19 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
       const { success } = await options.ips.limit({ key: k.key });
       return success ? { allowed: true } : { allowed: false, retryAfter: ipRetryAfter };
     },
-    async reset(k, c) {
+    async reset(k) {
+      if (k.scope === "account") await account(k.key).clear(k.device);
+    },
+    async release(k) {
+      if (k.scope === "account") await account(k.key).release(now(), ruleOf(k.device), k.device);
+    },
+    async succeeded(k, c) {
       if (k.scope !== "account") return;
       // The region this login succeeded in becomes the account's home (set by the client choice, home-region.ts).
       const region = c?.get("transmitRegion" as never) as string | undefined;
-      const task = () => account(k.key).succeeded(now(), region);
+      const task = () => account(k.key).succeeded(now(), ruleOf(k.device), k.device, region);
       if (options.defer) options.defer(task);
       else await task();
-    },
-    async release(k) {
-      if (k.scope === "account") await account(k.key).release(now(), windowMs);
     },
   };
 }

@@ -168,13 +168,19 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     return client;
   }
 
-  const sessions = durableSessionStore(env.SESSIONS, now, {
+  // Session ids carry a MAC keyed by the session secret: forged cookies cost no Durable Object call (checklist C05).
+  // EU users' sessions live in the eu jurisdiction (residency.ts); reads slide the idle deadline in the same call.
+  const sessions = durableSessionStore(env.SESSIONS, {
+    secret: config.sessionSecret,
+    now,
+    // A refresh holds its session's turn for at most its upstream deadline plus a margin.
+    refreshLeaseMs: (config.timeoutMs ?? 10_000) + 5_000,
     touchAfter: TOUCH_INTERVAL,
     enforceJurisdictions: !config.allowNoJurisdiction,
   });
 
   // Calls on an existing session go to the region stored in it; a login goes to the region home-region.ts picks
-  // (form, account's home, remembered, nearest). The region is kept on the context for the throttle's reset.
+  // (form, account's home, remembered, nearest). The region is kept on the context for the throttle's `succeeded`.
   const client = async (c: Context<AppEnv>, stored?: string) => {
     const region = stored
       ? (stored as RoutableRegion)
@@ -189,9 +195,13 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   const auth = transmitAuth({
     client,
     sessions,
+    // Untrusted attempts per account stay below the tenant's lockout; browsers with the account's device cookie are
+    // counted apart (hono's device cookies), so strangers cannot lock the owner out (checklist A04). The account's
+    // object also returns and records its home region (home-region.ts).
     limiter: edgeLimiter({
       accounts: env.ACCOUNT_THROTTLE,
       ips: env.IP_RATE_LIMITER,
+      transmit: config.lockout,
       now,
       defer,
     }),

@@ -27,6 +27,11 @@ export interface WorkerConfig {
   passwordRules: PasswordRules;
   /** Deadline of each upstream call in ms (`UPSTREAM_TIMEOUT_MS`); undefined: the core client's default (10 s). */
   timeoutMs?: number;
+  /**
+   * The tenant's lockout policy (`TRANSMIT_MAX_PASSWORD_FAILURES`, `TRANSMIT_FAILURES_EXPIRE_IN`); unset values are
+   * Transmit's defaults (5 failures, 15 minutes). The account throttle stays below it (docs/transmit-contract.md).
+   */
+  lockout: { maxPasswordFailures?: number; failuresExpireIn?: number };
 }
 
 /** A configuration problem, with the names (never the values) of what is missing or wrong. */
@@ -71,6 +76,16 @@ function parseTimeout(raw: string | undefined, bad: string[]): number | undefine
   return undefined;
 }
 
+/** A whole number from `min` to `max`, or unset; anything else is reported by key name. */
+function parseWhole(env: EnvLike, key: string, min: number, max: number, bad: string[]): number | undefined {
+  const raw = text(env, key);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  bad.push(key);
+  return undefined;
+}
+
 /**
  * Reads `TRANSMIT_<REGION>_CLIENT_ID` / `_CLIENT_SECRET` (+ optional `_BASE_URL`) for every routable region.
  * A region with neither id nor secret is simply not a candidate; one with only half of them is a mistake.
@@ -103,6 +118,9 @@ export function readConfig(env: EnvLike): WorkerConfig {
   if (!sessionSecret || sessionSecret.length < 32) missing.push("SESSION_SECRET");
   const countryOverrides = parseOverrides(text(env, "REGION_OVERRIDES"), missing);
   const timeoutMs = parseTimeout(text(env, "UPSTREAM_TIMEOUT_MS"), missing);
+  // With 1, any stranger's guess would suspend the account: no untrusted attempt could stay below it.
+  const maxPasswordFailures = parseWhole(env, "TRANSMIT_MAX_PASSWORD_FAILURES", 2, 20, missing);
+  const failuresExpireIn = parseWhole(env, "TRANSMIT_FAILURES_EXPIRE_IN", 1, 525_600, missing);
   const passwordRules = readPasswordRules(env, missing);
   if (missing.length > 0) throw new ConfigurationError(missing, hint);
   return {
@@ -115,6 +133,10 @@ export function readConfig(env: EnvLike): WorkerConfig {
     allowNoJurisdiction: text(env, "ALLOW_NO_JURISDICTION") === "true",
     sessionSecret: sessionSecret!,
     passwordRules,
+    lockout: {
+      ...(maxPasswordFailures !== undefined ? { maxPasswordFailures } : {}),
+      ...(failuresExpireIn !== undefined ? { failuresExpireIn } : {}),
+    },
   };
 }
 

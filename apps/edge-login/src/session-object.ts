@@ -1,20 +1,47 @@
 import { DurableObject } from "cloudflare:workers";
+import { TransmitError } from "@transmit-edge/core";
 import type { SessionRecord, SessionStore } from "@transmit-edge/hono";
 import { jurisdictionOf, jurisdictionOfId, placed, withJurisdiction } from "./residency.ts";
 
 const RECORD = "record";
 
+/** What a caller of {@link SessionObject.beginRefresh} is to do. */
+export type RefreshTurn =
+  /** Spend the refresh token now, then call `endRefresh`. */
+  | { turn: "yours" }
+  /** Already rotated (by another request): use this record. */
+  | { turn: "done"; record: SessionRecord }
+  /** The session is gone (logged out, expired). */
+  | { turn: "gone" }
+  /** The rotation this caller waited for failed: do not spend the token again. */
+  | { turn: "failed" };
+
+interface Rotation {
+  token: string;
+  until: number;
+  done: Promise<void>;
+  finish: () => void;
+}
+
 /**
  * One Durable Object per session: strongly consistent reads of its own writes (checklist C07), revocable at once,
  * and cleaned up by an alarm at the record's idle or absolute expiry, whichever comes first.
+ *
+ * Writes are conditional, inside the object (one call at a time): `create` only into an empty object, `update` and
+ * `endRefresh` only while the record exists. A request that read the record before a logout can therefore never
+ * write it back afterwards (checklist C06). Refreshes are coordinated here too (checklist C11): one caller at a time
+ * spends a refresh token; the others wait for its result instead of spending the same token again.
  */
 export class SessionObject extends DurableObject {
+  // The refresh in progress (memory only: an evicted object forgets it, and the conditional write still holds).
+  #rotation: Rotation | undefined;
+
   /** The record, or null when absent or expired at `nowMs` (an expired record is deleted on the spot). */
   async read(nowMs: number): Promise<SessionRecord | null> {
     const record = await this.ctx.storage.get<SessionRecord>(RECORD);
     if (!record) return null;
     if (nowMs >= endOf(record)) {
-      await this.ctx.storage.deleteAll();
+      await this.remove();
       return null;
     }
     return record;
@@ -31,18 +58,90 @@ export class SessionObject extends DurableObject {
     const t = Math.floor(nowMs / 1000);
     if (record.kind !== "session" || t - record.lastSeenAt < touchAfter) return record;
     const touched = { ...record, lastSeenAt: t };
-    await this.write(touched);
+    await this.ctx.storage.put(RECORD, touched);
+    await this.ctx.storage.setAlarm(endOf(touched));
     return touched;
   }
 
-  async write(record: SessionRecord): Promise<void> {
+  /** Stores a new session; false (and nothing written) when this object ever held one. */
+  async create(record: SessionRecord): Promise<boolean> {
+    if ((await this.ctx.storage.get(RECORD)) !== undefined) return false;
     await this.ctx.storage.put(RECORD, record);
     await this.ctx.storage.setAlarm(endOf(record));
+    return true;
+  }
+
+  /**
+   * Replaces the record of a live session (the idle-timeout touch); false when it is gone: a late write never brings
+   * a deleted session back. Tokens change only through `endRefresh`: when they differ from the stored ones (a
+   * refresh won meanwhile), only the later `lastSeenAt` is taken.
+   */
+  async update(record: SessionRecord): Promise<boolean> {
+    const current = await this.ctx.storage.get<SessionRecord>(RECORD);
+    if (!current || current.id !== record.id) return false;
+    const next =
+      current.refreshToken === record.refreshToken
+        ? record
+        : { ...current, lastSeenAt: Math.max(current.lastSeenAt, record.lastSeenAt) };
+    await this.ctx.storage.put(RECORD, next);
+    await this.ctx.storage.setAlarm(endOf(next));
+    return true;
   }
 
   async remove(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    // Callers waiting for a refresh wake up to find the session gone.
+    this.#rotation?.finish();
+    this.#rotation = undefined;
+  }
+
+  /**
+   * Asks to spend `token`. The first caller gets the turn for at most `leaseMs`; callers that come meanwhile wait
+   * here for its result (or the lease's end) and get the stored record, never a turn of their own with that token.
+   */
+  async beginRefresh(nowMs: number, token: string, leaseMs: number): Promise<RefreshTurn> {
+    const record = await this.read(nowMs);
+    if (!record) return { turn: "gone" };
+    if (record.refreshToken !== token) return { turn: "done", record };
+    const running = this.#rotation;
+    if (running && running.token === token && running.until > Date.now()) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, running.until - Date.now());
+      });
+      await Promise.race([running.done, expired]);
+      clearTimeout(timer);
+      const after = await this.read(nowMs);
+      if (!after) return { turn: "gone" };
+      return after.refreshToken !== token ? { turn: "done", record: after } : { turn: "failed" };
+    }
+    let finish = () => {};
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    this.#rotation = { token, until: Date.now() + leaseMs, done, finish };
+    return { turn: "yours" };
+  }
+
+  /**
+   * Ends the turn on `token`: stores `next` only while the session still exists with that token (never after a
+   * logout, never over another rotation), then wakes the callers waiting. `null`: the rotation failed.
+   */
+  async endRefresh(token: string, next: SessionRecord | null): Promise<boolean> {
+    let stored = false;
+    const current = await this.ctx.storage.get<SessionRecord>(RECORD);
+    if (next && current && current.id === next.id && current.refreshToken === token) {
+      await this.ctx.storage.put(RECORD, next);
+      await this.ctx.storage.setAlarm(endOf(next));
+      stored = true;
+    }
+    const running = this.#rotation;
+    if (running?.token === token) {
+      this.#rotation = undefined;
+      running.finish();
+    }
+    return stored;
   }
 
   override async alarm(): Promise<void> {
@@ -60,15 +159,14 @@ function endOf(record: SessionRecord): number {
   return Math.min(record.expiresAt, record.lastSeenAt + record.idleTimeout) * 1000;
 }
 
-const ID_BYTES = 32;
-const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const encoder = new TextEncoder();
+/** A cookie value: a 256-bit random id, a dot, and a 128-bit MAC of the id (base64url). */
+const VALUE_PATTERN = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
 
-function newSessionId(jurisdiction?: DurableObjectJurisdiction): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(ID_BYTES));
+function base64url(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
-  const id = btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  return withJurisdiction(id, jurisdiction);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /**
@@ -76,12 +174,18 @@ function newSessionId(jurisdiction?: DurableObjectJurisdiction): string {
  * up in Durable Object names, dashboards or logs (checklist C10).
  */
 async function objectName(sessionId: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sessionId));
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(sessionId));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Options of {@link durableSessionStore}. */
-export interface SessionStoreOptions {
+/** Settings of {@link durableSessionStore}. */
+export interface DurableSessionStoreOptions {
+  /** Secret (>= 32 bytes) keying the MAC over session ids; forged ids are refused before any Durable Object call. */
+  secret: string;
+  /** Clock in ms (tests). */
+  now?: () => number;
+  /** Longest time one refresh may hold a session's turn, in ms (the upstream deadline plus a margin). Default 15 s. */
+  refreshLeaseMs?: number;
   /** Slide the idle deadline on reads when `lastSeenAt` is this many seconds old (the router's `touchInterval`). */
   touchAfter?: number;
   /** False only for local development (workerd has no jurisdictions): `ALLOW_NO_JURISDICTION=true`. */
@@ -89,38 +193,79 @@ export interface SessionStoreOptions {
 }
 
 /**
- * The router's {@link SessionStore} on {@link SessionObject}s. A session of a region with a jurisdiction (EU) is
- * created in that jurisdiction, and its id says so (first character, see residency.ts), so later requests find the
- * object without a lookup. Cookie values are 256-bit random ids from the
- * platform CSPRNG (checklist C02); malformed values are rejected before any storage call.
+ * The router's {@link SessionStore} on {@link SessionObject}s. Cookie values are a 256-bit random id from the
+ * platform CSPRNG (checklist C02) with a MAC over it: a value that is malformed or not ours is refused before any
+ * Durable Object call (checklist C05), so a flood of forged cookies costs no object lookups. A session of a region
+ * with a jurisdiction (EU) is created in that jurisdiction, and its id says so (first character, residency.ts), so
+ * later requests find the object without a lookup.
  */
 export function durableSessionStore(
   namespace: DurableObjectNamespace<SessionObject>,
-  now: () => number = Date.now,
-  options: SessionStoreOptions = {},
+  options: DurableSessionStoreOptions,
 ): SessionStore {
+  const now = options.now ?? Date.now;
+  const leaseMs = options.refreshLeaseMs ?? 15_000;
   const touchAfter = options.touchAfter ?? Number.POSITIVE_INFINITY;
-  const stub = async (id: string) => {
+  let key: Promise<CryptoKey> | undefined;
+  // Created on first use: workerd refuses crypto work at module scope. The message's prefix keeps this MAC apart
+  // from every other use of the secret.
+  const mac = async (id: string) => {
+    key ??= crypto.subtle.importKey("raw", encoder.encode(options.secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]);
+    const sig = await crypto.subtle.sign("HMAC", await key, encoder.encode(`edge-login session-id v1\u0000${id}`));
+    return base64url(new Uint8Array(sig).subarray(0, 16));
+  };
+  /** The object of a cookie value we issued; undefined (no binding call at all) for anything else. */
+  const stub = async (value: string) => {
+    const m = VALUE_PATTERN.exec(value);
+    if (!m) return undefined;
+    const expected = await mac(m[1] as string);
+    let diff = 0;
+    for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ (m[2] as string).charCodeAt(i);
+    if (diff !== 0) return undefined;
+    const id = m[1] as string;
     const ns = placed(namespace, jurisdictionOfId(id), options.enforceJurisdictions ?? true);
     return ns.get(ns.idFromName(await objectName(id)));
   };
   return {
     async create(record) {
-      const id = newSessionId(jurisdictionOf(record.region));
-      await (await stub(id)).write(record);
-      return id;
+      const id = withJurisdiction(base64url(crypto.getRandomValues(new Uint8Array(32))), jurisdictionOf(record.region));
+      const value = `${id}.${await mac(id)}`;
+      const object = (await stub(value)) as DurableObjectStub<SessionObject>;
+      if (!(await object.create(record))) throw new Error("session id collision");
+      return value;
     },
     async get(value) {
-      if (!ID_PATTERN.test(value)) return undefined;
-      return (await (await stub(value)).readFresh(now(), touchAfter)) ?? undefined;
+      return (await (await stub(value))?.readFresh(now(), touchAfter)) ?? undefined;
     },
     async set(value, record) {
-      await (await stub(value)).write(record);
+      // Refused by the object when the session is gone: nothing comes back to life.
+      await (await stub(value))?.update(record);
       return value;
     },
     async delete(value) {
-      if (!ID_PATTERN.test(value)) return;
-      await (await stub(value)).remove();
+      await (await stub(value))?.remove();
+    },
+    async refresh(value, record, rotate) {
+      const object = await stub(value);
+      const token = record.refreshToken;
+      if (!object || !token) return undefined;
+      const turn = (await object.beginRefresh(now(), token, leaseMs)) as RefreshTurn;
+      if (turn.turn === "gone") return undefined;
+      if (turn.turn === "done") return turn.record;
+      // No new tokens for this request either; its access token may still do (the router decides).
+      if (turn.turn === "failed") {
+        throw new TransmitError("upstream_unavailable", "the concurrent refresh of this session failed");
+      }
+      let next: SessionRecord;
+      try {
+        next = await rotate();
+      } catch (error) {
+        await object.endRefresh(token, null);
+        throw error;
+      }
+      return (await object.endRefresh(token, next)) ? next : undefined;
     },
   };
 }

@@ -24,7 +24,7 @@ describe("Durable Object clean-up by alarms", () => {
   it("a session whose idle deadline has passed is deleted by its alarm (no secret left in storage)", async () => {
     const stub = env.SESSIONS.get(env.SESSIONS.newUniqueId());
     const nowS = Math.floor(Date.now() / 1000);
-    await stub.write(record(nowS - 3000, { lastSeenAt: nowS - 2000, refreshToken: "rt" }));
+    await stub.create(record(nowS - 3000, { lastSeenAt: nowS - 2000, refreshToken: "rt" }));
     // An alarm set in the past may already have fired; either way, once it has run nothing is left.
     await runDurableObjectAlarm(stub);
     expect(await keys(stub)).toEqual([]);
@@ -33,37 +33,46 @@ describe("Durable Object clean-up by alarms", () => {
   it("a session still in use survives its alarm, which is moved to the new deadline", async () => {
     const stub = env.SESSIONS.get(env.SESSIONS.newUniqueId());
     const nowS = Math.floor(Date.now() / 1000);
-    await stub.write(record(nowS));
+    await stub.create(record(nowS));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await keys(stub)).toEqual(["record"]);
     const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
     expect(alarm).toBe((nowS + 1800) * 1000);
   });
 
-  it("an account throttle forgets its failures when its window's alarm fires", async () => {
+  it("an account throttle forgets its failures (untrusted and per device) when its window's alarm fires, and only those", async () => {
     const stub = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
-    await stub.hit(Date.now(), 10, 60_000);
-    expect(await keys(stub)).toEqual(["failures"]);
+    const rule = { limit: 3, windowMs: 60_000 };
+    await stub.hit(Date.now(), rule);
+    await stub.hit(Date.now(), rule, "device-1");
+    // A key of another feature in the same object survives the throttle's clean-up.
+    await runInDurableObject(stub, (_i, state) => state.storage.put("other", 1));
+    expect(await keys(stub)).toEqual(["device:device-1", "failures", "other"]);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await keys(stub)).toEqual([]);
+    expect(await keys(stub)).toEqual(["other"]);
   });
 
   it("an account's home region outlives its failures' window, and is forgotten 400 days after the last success", async () => {
     const stub = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
+    const rule = { limit: 3, windowMs: 60_000 };
     const now = Date.now();
-    expect(await stub.hitHome(now, 10, 60_000)).toEqual({ allowed: true });
-    await stub.succeeded(now, "eu");
+    expect(await stub.hitHome(now, rule)).toEqual({ allowed: true });
+    // A success without a device cookie takes its own attempt back and records the region.
+    await stub.succeeded(now, rule, undefined, "eu");
     expect(await keys(stub)).toEqual(["home"]);
-    await stub.hitHome(now, 10, 60_000);
-    expect(await stub.hitHome(now, 10, 60_000)).toMatchObject({ allowed: true, home: "eu" });
-    // The window's alarm drops the failures and keeps the home region, re-armed for its own end.
+    // The counters' alarm, still pending, runs first; it then arms the home region's.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 400 * 24 * 3_600_000);
+    await stub.hitHome(now, rule);
+    expect(await stub.hitHome(now, rule)).toMatchObject({ allowed: true, home: "eu" });
+    // While attempts are counted, the alarm is theirs; it drops them, keeps the home region and re-arms for its end.
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 60_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await keys(stub)).toEqual(["home"]);
-    const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
-    expect(alarm).toBe(now + 400 * 24 * 3_600_000);
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 400 * 24 * 3_600_000);
 
     const stale = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
-    await stale.succeeded(now - 401 * 24 * 3_600_000, "au");
+    await stale.succeeded(now - 401 * 24 * 3_600_000, rule, undefined, "au");
     await runDurableObjectAlarm(stale);
     expect(await keys(stale)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { createEmulator, type Emulator } from "@transmit-edge/emulator";
+import { createEmulator, type Emulator, type PasswordPolicy } from "@transmit-edge/emulator";
 import { createWorker } from "../src/app.tsx";
 
 export const ORIGIN = "https://login.example.com";
@@ -48,11 +48,18 @@ export interface HarnessOptions {
   replace?: Partial<Record<ObjectCall["binding"], DurableObjectNamespace>>;
   /** Sees every upstream request and the emulator's answer (e.g. to collect the tokens it issues). */
   tap?: (request: Request, response: Response) => void | Promise<void>;
+  /** Replaces bindings of the Worker's env (e.g. a Durable Object namespace that counts its calls). */
+  bindings?: (env: Env) => Partial<Env>;
+  /** The emulated tenants' password policy (e.g. another lockout threshold). */
+  policy?: Partial<PasswordPolicy>;
 }
 
 /** A Worker wired to an in-isolate emulator serving the four regions, with an injected clock. */
 export async function harness(overrides: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
-  const emulator = createEmulator({ regions: ["us", "eu", "ca", "au"] });
+  const emulator = createEmulator({
+    regions: ["us", "eu", "ca", "au"],
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
   await emulator.ready();
   const clock = {
     now: Date.now(),
@@ -90,7 +97,8 @@ export async function harness(overrides: Record<string, string> = {}, options: H
       ),
     ]),
   );
-  const testEnv = { ...env, ...bindings, ...vars, ...overrides } as unknown as Env;
+  const base = { ...env, ...bindings, ...vars, ...overrides } as unknown as Env;
+  const testEnv = { ...base, ...options.bindings?.(base) } as Env;
   const logs: string[] = [];
   // Work the Worker defers (waitUntil) runs after the answer, as on the platform; the harness waits for it so the
   // next request sees its effect, and counts its object calls apart.
@@ -167,8 +175,8 @@ export function login(
 }
 
 /** `name=value` of the session cookie (or of the cookie `name`) in a response, or undefined. */
-export function sessionCookie(res: Response, name = "__Host-"): string | undefined {
-  const line = res.headers.getSetCookie().find((l) => l.startsWith(name === "__Host-" ? name : `${name}=`));
+export function sessionCookie(res: Response, name = "__Host-session"): string | undefined {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`));
   return line?.split(";")[0];
 }
 
@@ -232,4 +240,82 @@ export function failingNamespace(inner: DurableObjectNamespace): DurableObjectNa
         },
       ),
   } as unknown as DurableObjectNamespace;
+}
+
+/** `name=value` of the device cookie in a response (set by a successful login), or undefined. */
+export function deviceCookie(res: Response): string | undefined {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith("__Host-session-device="));
+  return line?.split(";")[0];
+}
+
+/** Calls that reached a Durable Object namespace: lookups (`idFromName`, `get`, ...) and stub method calls. */
+export interface NamespaceCalls {
+  lookups: number;
+  /** Stub method calls by name. */
+  methods: Record<string, number>;
+  /** Object names looked up with `idFromName`. */
+  names: Set<string>;
+  total(): number;
+}
+
+/** Wraps a Durable Object namespace so a test can count every call a request makes on it. */
+export function counting<T extends Rpc.DurableObjectBranded | undefined>(
+  namespace: DurableObjectNamespace<T>,
+  options: { before?: (method: string) => Promise<void> | void } = {},
+  shared?: NamespaceCalls,
+): { namespace: DurableObjectNamespace<T>; calls: NamespaceCalls } {
+  const calls: NamespaceCalls = shared ?? {
+    lookups: 0,
+    methods: {},
+    names: new Set(),
+    total() {
+      return this.lookups + Object.values(this.methods).reduce((a, b) => a + b, 0);
+    },
+  };
+  const wrapStub = (stub: DurableObjectStub<T>) =>
+    new Proxy(stub, {
+      get(target, prop) {
+        const value = (target as unknown as Record<PropertyKey, unknown>)[prop];
+        if (typeof prop !== "string" || typeof value !== "function" || prop === "fetch") return value;
+        return async (...args: unknown[]) => {
+          calls.methods[prop] = (calls.methods[prop] ?? 0) + 1;
+          await options.before?.(prop);
+          // A stub's method is itself an RPC proxy (`.apply` would be a remote method): call it through the stub.
+          return (target as unknown as Record<string, (...a: unknown[]) => unknown>)[prop]!(...args);
+        };
+      },
+    });
+  const wrapped = {
+    idFromName(name: string) {
+      calls.lookups++;
+      calls.names.add(name);
+      return namespace.idFromName(name);
+    },
+    idFromString(id: string) {
+      calls.lookups++;
+      return namespace.idFromString(id);
+    },
+    newUniqueId(o?: DurableObjectNamespaceNewUniqueIdOptions) {
+      calls.lookups++;
+      return namespace.newUniqueId(o);
+    },
+    get(id: DurableObjectId, o?: DurableObjectNamespaceGetDurableObjectOptions) {
+      calls.lookups++;
+      return wrapStub(namespace.get(id, o));
+    },
+    getByName(name: string, o?: DurableObjectNamespaceGetDurableObjectOptions) {
+      calls.lookups++;
+      calls.names.add(name);
+      return wrapStub(namespace.getByName(name, o));
+    },
+    // EU sessions live in the eu jurisdiction (residency.ts): the calls made there count in the same tally.
+    // workerd has no jurisdictions: emulated as the platform behaves (instrument above), counted in the same tally.
+    jurisdiction: (j: DurableObjectJurisdiction) =>
+      counting(
+        instrument(namespace as DurableObjectNamespace, "SESSIONS", () => {}, j),
+        options,
+        calls,
+      ).namespace,
+  } as unknown as DurableObjectNamespace<T>;
+  return { namespace: wrapped, calls };
 }

@@ -15,7 +15,14 @@ export type TransmitErrorCode =
   | "upstream_unavailable"
   | "invalid_response"
   | "token_invalid"
-  | "configuration";
+  | "configuration"
+  | AccountErrorCode;
+
+/**
+ * Codes only the account-journey methods of the full client throw (account.ts). Their messages live there, so the
+ * login-only entry (`@transmit-edge/core/login`) does not carry them.
+ */
+export type AccountErrorCode = "identifier_taken" | "password_rejected" | "user_not_found";
 
 /** Construction fields of a {@link TransmitError}. */
 export interface TransmitErrorInit {
@@ -119,8 +126,11 @@ export class TransmitError extends Error {
 // The brand lives on the prototype, out of the declared type: every instance (of any copy) carries it.
 Object.defineProperty(TransmitError.prototype, BRAND, { value: true, enumerable: false });
 
-/** Fixed messages per code: upstream text is never copied into a message (it may echo user input). */
-const MESSAGES: Record<TransmitErrorCode, string> = {
+/**
+ * Fixed messages per code: upstream text is never copied into a message (it may echo user input). Account codes:
+ * account.ts, which replaces the message of an error mapped to one of them.
+ */
+const MESSAGES: Record<Exclude<TransmitErrorCode, AccountErrorCode>, string> = {
   invalid_credentials: "Transmit rejected the credentials",
   password_change_required: "The password is correct but must be changed",
   locked: "Password authentication is temporarily locked for this user",
@@ -139,5 +149,6 @@ const MESSAGES: Record<TransmitErrorCode, string> = {
 
 /** Builds an error with the standard message for `code`, optionally with a short secret-free detail. */
 export function transmitError(code: TransmitErrorCode, init: TransmitErrorInit = {}, detail?: string): TransmitError {
-  return new TransmitError(code, detail ? `${MESSAGES[code]}: ${detail}` : MESSAGES[code], init);
+  const message = MESSAGES[code as keyof typeof MESSAGES];
+  return new TransmitError(code, detail ? `${message}: ${detail}` : message, init);
 }

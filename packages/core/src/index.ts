@@ -9,7 +9,12 @@ export type { BodyLimits } from "./body.ts";
 export { type BearerChallengeOptions, bearerChallenge } from "./challenge.ts";
 export { createTransmitClient, type TransmitClient, type TransmitClientOptions } from "./client.ts";
 export type { LoginClientOptions, TestingOptions, TransmitLoginClient } from "./engine.ts";
-export { TransmitError, type TransmitErrorCode, type TransmitErrorInit } from "./errors.ts";
+export {
+  type AccountErrorCode,
+  TransmitError,
+  type TransmitErrorCode,
+  type TransmitErrorInit,
+} from "./errors.ts";
 export type { TokenAlgorithm } from "./jwks/verify.ts";
 export { type NearestRegionOptions, nearestRegion, type RegionHint } from "./nearest-region.ts";
 export { isRegionName, productionRegions, type RegionInfo, regions } from "./regions.ts";
@@ -19,17 +24,28 @@ export type { RetrySettings } from "./transport.ts";
 export type {
   ClaimsRequest,
   ClientAttributes,
+  CreatedUser,
+  IdentifierType,
+  OtpAuthenticateInput,
+  OtpSendInput,
+  OtpSendResult,
   PasswordAuthenticateInput,
+  PasswordResetCodeInput,
+  PasswordResetCodeVerifyInput,
+  PasswordResetEmailInput,
   PasswordResetInput,
   PasswordResetResult,
   RegionName,
   RequestOptions,
+  ResetTokenResult,
   RouteName,
   SessionAuthenticateInput,
   TokenCache,
   TokenSet,
+  TotpAuthenticateInput,
   TraceContext,
   TransmitEvent,
+  UserCreateInput,
   VerifiedClaims,
   VerifyAccessTokenOptions,
 } from "./types.ts";

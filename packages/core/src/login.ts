@@ -9,7 +9,12 @@ import { authenticatePassword, createEngine, type LoginClientOptions, type Trans
 
 export type { BodyLimits } from "./body.ts";
 export type { LoginClientOptions, TestingOptions, TransmitLoginClient } from "./engine.ts";
-export { TransmitError, type TransmitErrorCode, type TransmitErrorInit } from "./errors.ts";
+export {
+  type AccountErrorCode,
+  TransmitError,
+  type TransmitErrorCode,
+  type TransmitErrorInit,
+} from "./errors.ts";
 export { createMemoryTokenCache, type MemoryTokenCacheOptions } from "./token-cache.ts";
 export type { RetrySettings } from "./transport.ts";
 export type {

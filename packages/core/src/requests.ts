@@ -28,13 +28,13 @@ function compact(body: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function clientAttributes(attrs: ClientAttributes | undefined): Record<string, unknown> | undefined {
+export function clientAttributes(attrs: ClientAttributes | undefined): Record<string, unknown> | undefined {
   if (!attrs) return undefined;
   const out = compact({ ip_address: attrs.ipAddress, user_agent: attrs.userAgent });
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function jsonPost(
+export function jsonPost(
   route: RouteName,
   url: string,
   fields: Record<string, unknown>,

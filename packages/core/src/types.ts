@@ -81,7 +81,7 @@ export interface PasswordAuthenticateInput {
 
 /** Input of {@link TransmitClient.passwords}`.reset`. */
 export interface PasswordResetInput {
-  /** The reset token from a `password_change_required` error (`TransmitError.resetToken`). */
+  /** A reset token: `TransmitError.resetToken` of `password_change_required`, a reset link's `code`, or `verifyResetCode`'s. */
   resetToken: string;
   /** The new password. Sent byte for byte. */
   newPassword: string;
@@ -103,6 +103,129 @@ export interface SessionAuthenticateInput {
   claims?: ClaimsRequest;
   /** Organization id. */
   orgId?: string;
+  /** End user's IP and user agent. */
+  clientAttributes?: ClientAttributes;
+}
+
+/** How Transmit finds a user for one-time codes and TOTP. */
+export type IdentifierType = "email" | "phone_number" | "user_id" | "username";
+
+/** Input of {@link TransmitClient.users}`.create`: a new user with a permanent password. */
+export interface UserCreateInput {
+  /** Login name (unique per application). At least one of `username`, `email` and `phoneNumber` is required. */
+  username?: string;
+  /** Primary email. */
+  email?: string;
+  /** Primary phone number in E.164 form, e.g. `+15550100001`. */
+  phoneNumber?: string;
+  /** The new user's password, sent byte for byte; permanent (`force_replace: false`), checked by Transmit's policy. */
+  password: string;
+  /** Display name. */
+  name?: { firstName?: string; lastName?: string };
+  /** Your own id for the user. */
+  externalUserId?: string;
+}
+
+/** The user created by {@link TransmitClient.users}`.create`. */
+export interface CreatedUser {
+  /** Transmit user id (the `sub` of the user's tokens). */
+  userId: string;
+  /** Login name, when the user has one. */
+  username?: string;
+  /** Primary email, when the user has one. */
+  email?: string;
+  /** Primary phone number, when the user has one. */
+  phoneNumber?: string;
+  /** Account status as Transmit reports it (`Active`, `Pending`, `Disabled`). */
+  status?: string;
+}
+
+/** Input of {@link TransmitClient.passwords}`.sendResetEmail`: exactly one of `username` and `email`. */
+export interface PasswordResetEmailInput {
+  /** The user's login name. */
+  username?: string;
+  /** The user's primary email. */
+  email?: string;
+  /**
+   * Absolute `https:` (or `http:`) URL the email's link leads to, with the reset token as its `code` query
+   * parameter. Must be one of the application's allowed redirect URIs at Transmit.
+   */
+  redirectUri: string;
+}
+
+/** Input of {@link TransmitClient.passwords}`.sendResetCode`. */
+export interface PasswordResetCodeInput {
+  /** The user's primary email; the code is emailed there. */
+  email: string;
+}
+
+/** Input of {@link TransmitClient.passwords}`.verifyResetCode`. */
+export interface PasswordResetCodeVerifyInput {
+  /** The email the code was sent to. */
+  email: string;
+  /** The code from the email. */
+  passcode: string;
+}
+
+/**
+ * A reset token, for {@link TransmitClient.passwords}`.reset`. Serialisations (`JSON.stringify`, `String()`, console
+ * output) print `[REDACTED]`; read `resetToken` explicitly.
+ */
+export interface ResetTokenResult {
+  /** Single-use reset token (lives a few minutes). */
+  resetToken: string;
+}
+
+/** Input of {@link TransmitClient.otp}`.send`. */
+export interface OtpSendInput {
+  /** `email` or `sms` sends the code to the user's email or phone; `direct` returns it to you instead. */
+  channel: "email" | "sms" | "direct";
+  /** What `identifier` is. */
+  identifierType: IdentifierType;
+  /** The user's email, phone number, user id or username. */
+  identifier: string;
+}
+
+/**
+ * Answer of {@link TransmitClient.otp}`.send`. Serialisations print `[REDACTED]` in place of the code.
+ */
+export interface OtpSendResult {
+  /** The code itself, for `channel: "direct"` only: deliver it yourself, never log it. */
+  code?: string;
+}
+
+/** Input of {@link TransmitClient.otp}`.authenticate`. */
+export interface OtpAuthenticateInput {
+  /** The code the user entered. */
+  passcode: string;
+  /** What `identifier` is (the same as for `otp.send`). */
+  identifierType: IdentifierType;
+  /** The user's email, phone number, user id or username. */
+  identifier: string;
+  /** The password login's session id: the code becomes its second factor (`amr` gains `mfa`). */
+  sessionId?: string;
+  /** Resource URI; becomes the access token's `aud`. */
+  resource?: string;
+  /** OIDC claims request. */
+  claims?: ClaimsRequest;
+  /** End user's IP and user agent. */
+  clientAttributes?: ClientAttributes;
+}
+
+/** Input of {@link TransmitClient.totp}`.authenticate`. */
+export interface TotpAuthenticateInput {
+  /** The 6-digit code from the user's authenticator app. */
+  token: string;
+  /** The user's email (default), phone number, user id or username. */
+  identifier: string;
+  /** What `identifier` is; Transmit's default is `"email"`. */
+  identifierType?: IdentifierType;
+  /** The password login's session id: the code becomes its second factor (`amr` gains `mfa`). */
+  sessionId?: string;
+  /** Resource URI; becomes the access token's `aud`. */
+  resource?: string;
+  /** OIDC claims request. */
+  claims?: ClaimsRequest;
   /** End user's IP and user agent. */
   clientAttributes?: ClientAttributes;
 }
@@ -158,7 +281,14 @@ export type RouteName =
   | "session.authenticate"
   | "session.logout"
   | "token.refresh"
-  | "jwks";
+  | "jwks"
+  | "users.create"
+  | "password.reset.email.link"
+  | "password.reset.email.otp"
+  | "password.reset.email.otp.validate"
+  | "otp.send"
+  | "otp.authenticate"
+  | "totp.authenticate";
 
 /**
  * Observability events. They never contain request or response bodies, tokens, passwords or secrets. Every event

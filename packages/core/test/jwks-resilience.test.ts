@@ -59,7 +59,7 @@ describe("JWKS resilience", () => {
     expect(fake.calls).toHaveLength(2);
   });
 
-  it("remembers a cold-start failure: 10 verifications during an outage make one load (with its retries)", async () => {
+  it("H10 remembers a cold-start failure: 10 verifications during an outage make one load (with its retries)", async () => {
     const fake = new FakeFetch().on("/cis/oidc/jwks", text("down", 503));
     const { client, clock } = makeClient(fake);
     const jwt = await signToken(keyA, claims, { nowMs: clock.ms });
@@ -74,7 +74,7 @@ describe("JWKS resilience", () => {
     expect(fake.calls).toHaveLength(6); // the outage is tried again once the memory expires
   });
 
-  it("makes at most one reload for 20 forged kids during an outage, and still serves the known keys", async () => {
+  it("H10 makes at most one reload for 20 forged kids during an outage, and still serves the known keys", async () => {
     const fake = new FakeFetch().on("/cis/oidc/jwks", jwks(keyA), text("down", 503));
     const { client, clock } = makeClient(fake);
     await client.tokens.verifyIdToken(await signToken(keyA, claims, { nowMs: clock.ms }));

@@ -9,6 +9,7 @@ import { type GetIp, type IpSource, ipPolicy, isCloudflareWorkers } from "./clie
 import { type ClientSource, checkClientSource } from "./client-source.ts";
 import { type CookieOptions, SessionCookies } from "./cookies.ts";
 import { secretLength, UserKeyHasher } from "./crypto.ts";
+import { type DeviceCookieOptions, DeviceCookies } from "./device-cookie.ts";
 import { type EventSink, Events } from "./events.ts";
 import { challengeFor, createGuard, type GuardOptions } from "./guard.ts";
 import { originAllowlist, PAGE_CSP } from "./http-policy.ts";
@@ -51,6 +52,13 @@ export interface TransmitAuthOptions {
   userKeySecret?: string;
   /** Cookie name and `SameSite`. */
   cookie?: CookieOptions;
+  /**
+   * Device cookies (on by default with a limiter): a browser that signed in to an account gets a signed cookie
+   * (`__Host-<name>-device`), and its later attempts on that account are counted apart from untrusted ones, so
+   * strangers cannot lock the owner out (OWASP, "Slow Down Online Guessing Attacks with Device Cookies"). `false`
+   * turns them off: every attempt is then untrusted.
+   */
+  deviceCookie?: DeviceCookieOptions | false;
   /** Other origins allowed to call the routes with credentials (CORS + CSRF). Never `*`. */
   allowedOrigins?: readonly string[];
   /** Where the end user's IP comes from. Default: `conninfo` when `getIp` is given, `CF-Connecting-IP` on Workers. */
@@ -213,6 +221,11 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
   });
   const hasher = new UserKeyHasher(secret);
   const throttle = new Throttle(typeof limiter === "object" ? limiter : undefined, ip.ipv6Prefix);
+  // Only with a limiter (whose required secret keys them): without counters there is nothing to count apart.
+  const devices =
+    options.deviceCookie === false || typeof limiter !== "object" || secret === undefined
+      ? undefined
+      : new DeviceCookies(FACTORY, secret, cookies, now, options.deviceCookie);
 
   return {
     routes() {
@@ -230,6 +243,7 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
         cookies,
         replies,
         throttle,
+        devices,
         hasher,
         ip,
         now,

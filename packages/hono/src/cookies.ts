@@ -23,8 +23,8 @@ export interface CookieOptions {
   sameSite?: "Lax" | "Strict";
 }
 
-/** Which cookie: the session, or a pending forced password change. */
-export type CookieKind = "session" | "pending";
+/** Which cookie: the session, a pending forced password change, or the browser's device cookie. */
+export type CookieKind = "session" | "pending" | "device";
 
 /** Longest cookie value read; anything longer is treated as absent. */
 const MAX_COOKIE_VALUE = 4096;
@@ -46,7 +46,7 @@ export class SessionCookies {
     if (sameSite !== "Lax" && sameSite !== "Strict") {
       throw new OptionError(factory, "cookie.sameSite", 'must be "Lax" or "Strict"');
     }
-    this.#names = { session: name, pending: `${name}-pw` };
+    this.#names = { session: name, pending: `${name}-pw`, device: `${name}-device` };
     this.#sameSite = sameSite;
   }
 

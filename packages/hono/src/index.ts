@@ -22,16 +22,20 @@ export type { GetIp, IpSource } from "./client-ip.ts";
 export type { ClientSource, LoginClient, RegionalClient } from "./client-source.ts";
 export { type CookieSessionStoreOptions, cookieSessionStore, type RevocationStore } from "./cookie-store.ts";
 export type { CookieOptions } from "./cookies.ts";
+export type { DeviceCookieOptions } from "./device-cookie.ts";
 export { type AuthEvent, type AuthEventType, type EventSink, jsonLines } from "./events.ts";
 export type { BearerOptions, GuardOptions } from "./guard.ts";
 export { securityHeaders } from "./http-policy.ts";
 export {
+  type AccountRules,
   type Limiter,
   type LimitKey,
   type LimitResult,
   type LimitRule,
+  lockoutRules,
   type MemoryLimiterOptions,
   memoryLimiter,
+  type TransmitLockout,
   windowVerdict,
 } from "./limiter.ts";
 export { type MemorySessionStoreOptions, memorySessionStore } from "./memory-store.ts";

@@ -1,17 +1,24 @@
 /**
- * Attempt counters: the {@link Limiter} interface the login routes call, the sliding-window rule, and an in-memory
- * limiter for one process. On Workers, back the same interface with Durable Objects (per account) and the Rate
- * Limiting binding (per IP).
+ * Attempt counters: the {@link Limiter} interface the login routes call, the sliding-window rule, the account rules
+ * that stay below Transmit's own lockout, and an in-memory limiter for one process. On Workers, back the same
+ * interface with Durable Objects (per account) and the Rate Limiting binding (per IP).
  */
 import type { Context } from "hono";
 import { integerIn, OptionError } from "./option-error.ts";
 
 /** Which counter a limiter call is about. */
 export interface LimitKey {
-  /** `"ip"`: every attempt from one client network; `"account"`: attempts since the last success for one account. */
+  /** `"ip"`: every attempt from one client network; `"account"`: password checks for one account. */
   scope: "ip" | "account";
   /** For `ip`, an IPv4 address or an IPv6 network in CIDR form (`2001:db8:1:2::/64`); for `account`, a keyed hash. */
   key: string;
+  /**
+   * Scope `account` only: the id of the browser's device cookie for this account, when it carries a valid one (a
+   * browser that signed in to the account before). Its attempts are counted for that device alone, under the
+   * limiter's `device` rule; attempts without it are the account's untrusted attempts, under the `account` rule.
+   * Strangers who use up the untrusted attempts therefore do not lock the owner's browser out.
+   */
+  device?: string;
 }
 
 /** Result of a limiter call. */
@@ -24,11 +31,14 @@ export interface LimitResult {
 
 /**
  * Attempt counters. The routes call `hit` for every attempt in scope `ip`, `hit` before every upstream password
- * check in scope `account` (counting and deciding in one step, so concurrent guesses cannot all slip past a check),
- * `release` when that check got no verdict (upstream fault) and `reset` after a successful login. `hit` must not
- * count an attempt it refuses. Each call also gets the request's `Context`, for limiters that keep what they learn
- * about the account for the rest of the request (edge-login keeps the account's home region there) or that defer
- * work past the response (`c.executionCtx.waitUntil` on Workers); ignoring it is fine.
+ * check in scope `account` (counting and deciding in one step, so concurrent guesses cannot all slip past a check;
+ * with `device` when the browser has a device cookie for the account), `release` when that check got no verdict
+ * (upstream fault) or succeeded without a device cookie (it was no failure), and `reset` with `device` after a
+ * successful login from that device. Untrusted failures are never reset: they age out of their window, as
+ * Transmit's do. `hit` must not count an attempt it refuses. Keep attempts with a `device` apart from those without,
+ * per device. Each call also gets the request's `Context`, for limiters that keep what they learn about the account
+ * for the rest of the request (edge-login keeps the account's home region there) or that defer work past the answer
+ * (`waitUntil`); ignoring it is fine.
  *
  * @example
  * ```ts
@@ -46,13 +56,19 @@ export interface LimitResult {
 export interface Limiter {
   /** Counts one attempt and returns whether it (the attempt just counted) is allowed. */
   hit(key: LimitKey, c?: Context): Promise<LimitResult>;
-  /** Forgets the key's attempts (scope `account`: after a successful login of that account). */
+  /** Forgets the key's attempts. */
   reset?(key: LimitKey, c?: Context): Promise<void>;
   /**
-   * Takes back one attempt counted by `hit` that got no verdict (Transmit failed or timed out: the caller learnt
-   * nothing). Without it such attempts stay counted.
+   * Takes back one attempt counted by `hit` that was no failure: it got no verdict (Transmit failed or timed out:
+   * the caller learnt nothing) or it succeeded. Without it such attempts stay counted.
    */
   release?(key: LimitKey, c?: Context): Promise<void>;
+  /**
+   * After a successful password login, when defined: called instead of `release` (no `device`) or `reset` (with
+   * `device`), and must do what they would. One call lets a limiter also keep what the success teaches (edge-login
+   * records the region the account signed in to).
+   */
+  succeeded?(key: LimitKey, c?: Context): Promise<void>;
 }
 
 /** One window: at most `limit` events per `windowMs`. */
@@ -78,15 +94,84 @@ export function windowVerdict(stamps: readonly number[], nowMs: number, rule: Li
   return { allowed: false, retryAfter: Math.max(1, Math.ceil((oldest + rule.windowMs - nowMs) / 1000)) };
 }
 
+/**
+ * The lockout policy of your Transmit tenant (its login preferences, see docs/transmit-contract.md): after
+ * `maxPasswordFailures` failures within `failuresExpireIn` minutes Transmit suspends password login for the user.
+ * Give the values of your tenant when they differ from Transmit's defaults (with several regional tenants, the
+ * smallest `maxPasswordFailures` and the longest `failuresExpireIn`).
+ */
+export interface TransmitLockout {
+  /** Failures that suspend the user (`maxPasswordFailures`, 1 to 20). Default 5. */
+  maxPasswordFailures?: number;
+  /** Minutes after which a failure stops counting (`failuresExpireIn`). Default 15. */
+  failuresExpireIn?: number;
+}
+
+/** The per-account rules of a limiter: untrusted attempts, and attempts per device cookie. */
+export interface AccountRules {
+  /** Untrusted attempts per account (browsers without a device cookie for it). */
+  account: LimitRule;
+  /** Attempts per device cookie of the account. */
+  device: LimitRule;
+}
+
+/** Margin on top of `failuresExpireIn`: our window must never end before Transmit forgets the same failure. */
+const SKEW_MS = 60_000;
+
+/**
+ * Per-account rules that keep this limiter's attempts below Transmit's lockout, so that no stranger can make
+ * Transmit suspend an account. Untrusted attempts: `maxPasswordFailures - 2` (at least 1) per window, which leaves
+ * the owner one mistake of their own before Transmit's threshold; attempts per device cookie:
+ * `maxPasswordFailures - 1`. The window is `failuresExpireIn` plus one minute (clock skew and call latency). Explicit
+ * rules are checked against the same bounds; a `TypeError` names the option that would reach the threshold.
+ *
+ * @example
+ * ```ts
+ * const rules = lockoutRules({ maxPasswordFailures: 5, failuresExpireIn: 15 });
+ * // { account: { limit: 3, windowMs: 960_000 }, device: { limit: 4, windowMs: 960_000 } }
+ * ```
+ */
+export function lockoutRules(lockout?: TransmitLockout, explicit?: Partial<AccountRules>): AccountRules {
+  return rulesBelow(lockout, explicit, "lockoutRules");
+}
+
+function rulesBelow(
+  lockout: TransmitLockout | undefined,
+  explicit: Partial<AccountRules> = {},
+  factory: string,
+): AccountRules {
+  const max = integerIn(factory, "transmit.maxPasswordFailures", lockout?.maxPasswordFailures, 5, 1, 20);
+  const minutes = integerIn(factory, "transmit.failuresExpireIn", lockout?.failuresExpireIn, 15, 1, 525_600);
+  if (max < 2) {
+    throw new OptionError(factory, "transmit.maxPasswordFailures", "must be 2 or more");
+  }
+  const windowMs = minutes * 60_000 + SKEW_MS;
+  const check = (option: "account" | "device", rule: LimitRule): LimitRule => {
+    const valid = validRule(rule, option, factory);
+    if (valid.limit > max - 1 || valid.windowMs < minutes * 60_000) {
+      throw new OptionError(factory, option, "must stay below Transmit's lockout (see `transmit`)");
+    }
+    return valid;
+  };
+  return {
+    account: check("account", explicit.account ?? { limit: Math.max(1, max - 2), windowMs }),
+    device: check("device", explicit.device ?? { limit: max - 1, windowMs }),
+  };
+}
+
 /** Options of {@link memoryLimiter}. */
 export interface MemoryLimiterOptions {
   /** Attempts per client IP (IPv6: per network). Default 30 per minute. */
   ip?: LimitRule;
-  /** Attempts per account since its last success. Default 10 per hour. */
+  /** Your tenant's lockout policy, which the account rules stay below. Default Transmit's: 5 failures in 15 minutes. */
+  transmit?: TransmitLockout;
+  /** Untrusted attempts per account. Default from {@link lockoutRules}: 3 per 16 minutes. */
   account?: LimitRule;
+  /** Attempts per device cookie of an account. Default from {@link lockoutRules}: 4 per 16 minutes. */
+  device?: LimitRule;
   /**
-   * Most keys tracked per scope. When every tracked key is still live, an attempt for a new key is refused until one
-   * expires: a flood of new keys cannot push out a live counter. Default 50,000.
+   * Most keys tracked per table. When every tracked key is still live, the weakest counter (fewest attempts, then the
+   * oldest) makes room: a flood of one-attempt keys cannot push out a larger live counter. Default 50,000.
    */
   maxKeys?: number;
   /** Clock in milliseconds (tests). */
@@ -94,11 +179,10 @@ export interface MemoryLimiterOptions {
 }
 
 const DEFAULT_IP: LimitRule = { limit: 30, windowMs: 60_000 };
-const DEFAULT_ACCOUNT: LimitRule = { limit: 10, windowMs: 3_600_000 };
 
-function validRule(rule: LimitRule, option: string): LimitRule {
+function validRule(rule: LimitRule, option: string, factory = "memoryLimiter"): LimitRule {
   if (!rule || !Number.isInteger(rule.limit) || rule.limit < 1 || !(rule.windowMs > 0)) {
-    throw new OptionError("memoryLimiter", option, "needs a positive whole `limit` and a positive `windowMs`");
+    throw new OptionError(factory, option, "needs a positive whole `limit` and a positive `windowMs`");
   }
   return { limit: rule.limit, windowMs: rule.windowMs };
 }
@@ -113,20 +197,36 @@ interface Table {
 
 /**
  * A {@link Limiter} for one process that keeps the times of recent attempts per key (a true sliding window).
- * Memory is bounded (`maxKeys` keys per scope, at most `limit` times each); expired keys are dropped first, and a
- * table full of live counters refuses new keys rather than forgetting old ones (fail towards throttling).
+ * Account attempts stay below Transmit's lockout ({@link lockoutRules}), untrusted ones apart from those of each
+ * device cookie. Memory is bounded (`maxKeys` keys per table, at most `limit` times each); expired keys are dropped
+ * first, and a table full of live counters gives up its weakest one (fewest attempts, then the oldest).
  *
  * @example
  * ```ts
- * const limiter = memoryLimiter({ ip: { limit: 20, windowMs: 60_000 }, account: { limit: 5, windowMs: 900_000 } });
+ * const limiter = memoryLimiter({ ip: { limit: 20, windowMs: 60_000 }, transmit: { maxPasswordFailures: 10 } });
  * const auth = transmitAuth({ client, sessions, limiter, userKeySecret: env.USER_KEY_SECRET });
  * ```
  */
 export function memoryLimiter(options: MemoryLimiterOptions = {}): Limiter {
-  const tables: Record<LimitKey["scope"], Table> = {
-    ip: { rule: validRule(options.ip ?? DEFAULT_IP, "ip"), stamps: new Map(), freeAt: 0 },
-    account: { rule: validRule(options.account ?? DEFAULT_ACCOUNT, "account"), stamps: new Map(), freeAt: 0 },
+  const rules = rulesBelow(
+    options.transmit,
+    {
+      ...(options.account !== undefined ? { account: options.account } : {}),
+      ...(options.device !== undefined ? { device: options.device } : {}),
+    },
+    "memoryLimiter",
+  );
+  const table = (rule: LimitRule): Table => ({ rule, stamps: new Map(), freeAt: 0 });
+  const tables = {
+    ip: table(validRule(options.ip ?? DEFAULT_IP, "ip")),
+    account: table(rules.account),
+    device: table(rules.device),
   };
+  /** The table and map key of a limiter key: per device when it names one. */
+  const where = (k: LimitKey): [Table, string] =>
+    k.scope === "account" && k.device !== undefined
+      ? [tables.device, `${k.key}\u0000${k.device}`]
+      : [tables[k.scope], k.key];
   const maxKeys = integerIn("memoryLimiter", "maxKeys", options.maxKeys, 50_000, 1, 10_000_000);
   const now = options.now ?? Date.now;
 
@@ -182,28 +282,29 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): Limiter {
   return {
     async hit(k) {
       const t = now();
-      const table = tables[k.scope];
-      let stamps = live(table, k.key, t);
+      const [table, key] = where(k);
+      let stamps = live(table, key, t);
       const verdict = windowVerdict(stamps ?? [], t, table.rule);
       if (!verdict.allowed) return verdict;
       if (!stamps) {
         if (!makeRoom(table, t)) evictWeakest(table);
         stamps = [];
-        table.stamps.set(k.key, stamps);
+        table.stamps.set(key, stamps);
       }
       stamps.push(t);
       return { allowed: true };
     },
     async reset(k) {
-      tables[k.scope].stamps.delete(k.key);
+      const [table, key] = where(k);
+      table.stamps.delete(key);
     },
     async release(k) {
-      const table = tables[k.scope];
-      const stamps = table.stamps.get(k.key);
+      const [table, key] = where(k);
+      const stamps = table.stamps.get(key);
       if (!stamps) return;
       stamps.pop();
       const last = stamps[stamps.length - 1];
-      if (last === undefined) table.stamps.delete(k.key);
+      if (last === undefined) table.stamps.delete(key);
       // The key now expires earlier: a full table may have room sooner.
       else table.freeAt = Math.min(table.freeAt, last + table.rule.windowMs);
     },

@@ -8,6 +8,7 @@ import { type Address, clientAddress, formatAddress, type IpPolicy } from "./cli
 import { type ClientSource, type RegionalClient, resolveClient } from "./client-source.ts";
 import type { SessionCookies } from "./cookies.ts";
 import { randomId, type UserKeyHasher } from "./crypto.ts";
+import type { DeviceCookies } from "./device-cookie.ts";
 import { bodyKind, type LoginInput, type PasswordInput, validInput } from "./input.ts";
 import { problemForError } from "./problem.ts";
 import type { Replies } from "./reply.ts";
@@ -31,6 +32,8 @@ export interface LoginContext {
   cookies: SessionCookies;
   replies: Replies;
   throttle: Throttle;
+  /** Device cookies, unless turned off (or no limiter). */
+  devices: DeviceCookies | undefined;
   hasher: UserKeyHasher;
   ip: IpPolicy;
   now: () => number;
@@ -77,6 +80,10 @@ interface Start {
   rc: RegionalClient;
   tokens: TokenSet;
   userKey: string;
+  /** Whether this login was counted by the account throttle (a password login, not the change step). */
+  counted: boolean;
+  /** The device cookie id the attempt was counted under, when the browser was trusted for the account. */
+  device?: string | undefined;
   returnTo: string | undefined;
   /** Cookie lines to send along (clearing a pending change). */
   cookies: string[];
@@ -111,9 +118,11 @@ async function startSession(c: Context, l: LoginContext, s: Start): Promise<Resp
   };
   const record = withTokens(base, s.tokens, t, l.keepAccessToken);
   const value = await s.store.create(record);
-  await l.throttle.reset(s.userKey, c);
+  if (s.counted) await l.throttle.succeeded(s.userKey, s.device, c);
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
+  // This browser has now signed in to the account: its next attempts on it are counted apart from strangers'.
+  if (l.devices && s.userKey) cookies.push(await l.devices.issue(c, s.userKey));
   if (bodyKind(c) === "form") return l.replies.seeOther(c, s.returnTo ?? l.redirectTo, cookies);
   return l.replies.ok(c, publicView(record), cookies);
 }
@@ -135,14 +144,18 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
       ...page,
     });
   }
+  // A browser with this account's device cookie is counted on its own; everyone else shares the untrusted count,
+  // which stays below Transmit's lockout so that strangers never get the account suspended.
+  const device = await l.devices?.trusted(c, userKey);
   // Counted before the upstream call, atomically with the decision: checking first and counting only after a failed
-  // call let every request already in flight through. A success resets the count, a credentials failure stays
-  // counted, an upstream fault is released: the caller learnt nothing from it, and an outage must not lock people out.
-  const byAccount = await l.throttle.account(userKey, c);
+  // call let every request already in flight through. A credentials failure stays counted, an upstream fault is
+  // released (the caller learnt nothing from it, and an outage must not lock people out), and a success takes back
+  // its own attempt (or, from a trusted device, that device's count) but never earlier untrusted failures.
+  const byAccount = await l.throttle.account(userKey, device, c);
   if (!byAccount.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       type: "login",
-      reason: "account_throttled",
+      reason: device === undefined ? "account_throttled" : "device_throttled",
       userKey,
       retryAfter: byAccount.retryAfter ?? 1,
       ...page,
@@ -154,7 +167,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
     store = l.access.store(c);
     rc = await resolveClient(l.client, c);
   } catch (e) {
-    await l.throttle.release(userKey, c);
+    await l.throttle.release(userKey, device, c);
     return l.replies.failWith(c, e, { type: "login", userKey });
   }
   let tokens: TokenSet;
@@ -166,14 +179,15 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
     );
   } catch (e) {
     const kind = problemForError(e);
-    if (kind !== "invalid_credentials" && kind !== "password_change_required") await l.throttle.release(userKey, c);
+    if (kind !== "invalid_credentials" && kind !== "password_change_required")
+      await l.throttle.release(userKey, device, c);
     if (kind === "password_change_required" && TransmitError.is(e) && e.resetToken) {
       return pendingChange(c, l, { store, rc, username: input.username, resetToken: e.resetToken, userKey, returnTo });
     }
     return l.replies.failWith(c, e, { type: "login", userKey, region: rc.region, ...page });
   }
   const cleared = (await dropPending(c, l, store)) ? [l.cookies.clear("pending")] : [];
-  return startSession(c, l, { store, rc, tokens, userKey, returnTo, cookies: cleared });
+  return startSession(c, l, { store, rc, tokens, userKey, counted: true, device, returnTo, cookies: cleared });
 }
 
 /** Deletes the pending password change the request carries, if any; true when there was a pending cookie. */
@@ -287,5 +301,13 @@ export async function changePassword(c: Context, l: LoginContext): Promise<Respo
     if (bodyKind(c) === "form") return l.replies.seeOther(c, returnTo ?? l.redirectTo, clear);
     return l.replies.ok(c, { passwordChanged: true, signedIn: false }, clear);
   }
-  return startSession(c, l, { store, rc, tokens, userKey: pending.userKey ?? "", returnTo, cookies: clear });
+  return startSession(c, l, {
+    store,
+    rc,
+    tokens,
+    userKey: pending.userKey ?? "",
+    counted: false,
+    returnTo,
+    cookies: clear,
+  });
 }

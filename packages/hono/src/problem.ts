@@ -113,6 +113,11 @@ const PROBLEM_OF_CODE: Record<TransmitErrorCode, ProblemKind> = {
   invalid_response: "upstream_error",
   unauthorized_client: "server_error",
   configuration: "server_error",
+  // Account journey codes (sign-up, forgot password). A taken identifier is answered as a generic invalid request
+  // (the sign-up page decides how much to say); an unreachable user collapses like a wrong password.
+  identifier_taken: "invalid_request",
+  password_rejected: "password_rejected",
+  user_not_found: "invalid_credentials",
 };
 
 /** The problem kind for a thrown error: a core `TransmitError` by its code (any installed copy), else `server_error`. */

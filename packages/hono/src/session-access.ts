@@ -75,7 +75,7 @@ export class SessionAccess {
   // Refreshes of this instance, by record id and refresh token. Workers must not await a promise created by another
   // request, so there only finished results are shared (`#recent`); a consistent store catches the rest through the
   // re-read in `#renew`.
-  readonly #inflight = new Map<string, Promise<Renewed>>();
+  readonly #inflight = new Map<string, Promise<Renewed | undefined>>();
   readonly #recent = new Map<string, { result: Renewed; until: number }>();
 
   constructor(settings: AccessSettings) {
@@ -121,6 +121,8 @@ export class SessionAccess {
       }
       try {
         const done = await this.#shared(c, store, value, { ...record, lastSeenAt: t });
+        // Logged out while the refresh ran: the store kept nothing, and neither do we.
+        if (!done) return { ok: false, reason: "no_session", ended: true, tags };
         return {
           ok: true,
           store,
@@ -148,7 +150,7 @@ export class SessionAccess {
   }
 
   /** One refresh per session and refresh token at a time; callers with the replaced token get the fresh result. */
-  #shared(c: Context, store: SessionStore, value: string, record: SessionRecord): Promise<Renewed> {
+  #shared(c: Context, store: SessionStore, value: string, record: SessionRecord): Promise<Renewed | undefined> {
     const key = `${record.id}\u0000${record.refreshToken ?? ""}`;
     const t = this.#s.now();
     const done = this.#recent.get(key);
@@ -158,7 +160,7 @@ export class SessionAccess {
       if (running) return running;
     }
     const started = this.#renew(c, store, value, record).then((result) => {
-      this.#remember(key, result);
+      if (result) this.#remember(key, result);
       return result;
     });
     if (!this.#s.shareInFlight) return started;
@@ -181,12 +183,26 @@ export class SessionAccess {
     this.#recent.set(key, { result, until: t + RECENT_MS });
   }
 
-  /** Rotates the tokens with `tokens.refresh` in the session's own region. */
-  async #renew(c: Context, store: SessionStore, value: string, record: SessionRecord): Promise<Renewed> {
+  /**
+   * Rotates the tokens with `tokens.refresh` in the session's own region; through the store's `refresh` when it
+   * has one (one rotation per session across instances). `undefined`: the record was deleted meanwhile.
+   */
+  async #renew(c: Context, store: SessionStore, value: string, record: SessionRecord): Promise<Renewed | undefined> {
     const { client } = await resolveClient(this.#s.client as ClientSource, c, record.region);
+    const options = this.#s.timeoutMs === undefined ? undefined : { timeoutMs: this.#s.timeoutMs };
+    if (store.refresh) {
+      const rotate = async () =>
+        withTokens(
+          record,
+          await client.tokens.refresh(record.refreshToken as string, options),
+          seconds(this.#s.now),
+          this.#s.keepAccessToken,
+        );
+      const next = await store.refresh(value, record, rotate);
+      return next ? { value, record: next } : undefined;
+    }
     let tokens: TokenSet;
     try {
-      const options = this.#s.timeoutMs === undefined ? undefined : { timeoutMs: this.#s.timeoutMs };
       tokens = await client.tokens.refresh(record.refreshToken as string, options);
     } catch (e) {
       // Another instance may have rotated the token first: use its result when a consistent store has it.

@@ -76,6 +76,20 @@ export interface SessionStore {
   delete(value: string): Promise<void>;
   /** Seconds after which a record must be confirmed with Transmit again; unset for stores whose delete is global. */
   readonly recheckAfter?: number;
+  /**
+   * Optional: one refresh per session across every instance. `rotate` spends `record.refreshToken` with Transmit and
+   * returns the record with the new tokens. The store runs it for one caller at a time per refresh token, and keeps
+   * its result only while the record still exists; callers that come while it runs, or with a refresh token already
+   * spent, get the stored record instead of spending the token again. Resolves to `undefined` when the record is
+   * gone (logged out meanwhile); rejects with what `rotate` threw, or (for a caller that waited) with an error when
+   * the rotation it waited for failed. Without it, refreshes are shared within one instance only, and parallel
+   * requests on several instances (Workers isolates) each spend the same refresh token.
+   */
+  refresh?(
+    value: string,
+    record: SessionRecord,
+    rotate: () => Promise<SessionRecord>,
+  ): Promise<SessionRecord | undefined>;
 }
 
 /**

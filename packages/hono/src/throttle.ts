@@ -1,10 +1,11 @@
 /**
- * How the login routes use the limiter: one counter per client network and one per account (a keyed hash of the
- * normalised username). Without a limiter (the explicit `limiter: "none"`) every attempt is allowed.
+ * How the login routes use the limiter: one counter per client network, and per account (a keyed hash of the
+ * normalised username) one for untrusted attempts and one per device cookie. Without a limiter (the explicit
+ * `limiter: "none"`) every attempt is allowed.
  */
 import type { Context } from "hono";
 import { type Address, ipLimitKey } from "./client-ip.ts";
-import type { Limiter, LimitResult } from "./limiter.ts";
+import type { Limiter, LimitKey, LimitResult } from "./limiter.ts";
 
 const ALLOWED: LimitResult = { allowed: true };
 
@@ -24,18 +25,29 @@ export class Throttle {
     return this.#limiter.hit({ scope: "ip", key: ipLimitKey(address, this.#ipv6Prefix) }, c);
   }
 
-  /** Counts a password check for the account, before it is made. */
-  account(userKey: string, c: Context): Promise<LimitResult> {
-    return this.#limiter ? this.#limiter.hit({ scope: "account", key: userKey }, c) : Promise.resolve(ALLOWED);
+  /** Counts a password check for the account (from the device `device`, when trusted), before it is made. */
+  account(userKey: string, device: string | undefined, c: Context): Promise<LimitResult> {
+    return this.#limiter ? this.#limiter.hit(accountKey(userKey, device), c) : Promise.resolve(ALLOWED);
   }
 
   /** Takes back an account attempt that got no verdict from Transmit. */
-  async release(userKey: string, c: Context): Promise<void> {
-    await this.#limiter?.release?.({ scope: "account", key: userKey }, c);
+  async release(userKey: string, device: string | undefined, c: Context): Promise<void> {
+    await this.#limiter?.release?.(accountKey(userKey, device), c);
   }
 
-  /** Forgets the account's attempts after a successful login. */
-  async reset(userKey: string, c: Context): Promise<void> {
-    await this.#limiter?.reset?.({ scope: "account", key: userKey }, c);
+  /**
+   * After a successful login. From a trusted device: forgets that device's attempts. Otherwise: takes back only this
+   * attempt (it was no failure at Transmit). Earlier untrusted failures stay until their window ends: Transmit is
+   * not documented to forget failures on a success, so forgetting ours could let strangers reach its threshold.
+   */
+  async succeeded(userKey: string, device: string | undefined, c: Context): Promise<void> {
+    const key = accountKey(userKey, device);
+    if (this.#limiter?.succeeded) await this.#limiter.succeeded(key, c);
+    else if (device === undefined) await this.release(userKey, undefined, c);
+    else await this.#limiter?.reset?.(key, c);
   }
+}
+
+function accountKey(userKey: string, device: string | undefined): LimitKey {
+  return device === undefined ? { scope: "account", key: userKey } : { scope: "account", key: userKey, device };
 }

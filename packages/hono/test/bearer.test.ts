@@ -60,7 +60,7 @@ async function resetTokenOf(client: ReturnType<typeof clientOf>): Promise<string
 describe("C. bearer tokens are sessions only when issued to this application", () => {
   beforeEach(ready);
 
-  it("C05 bearer: another app's client-credentials token, this app's own client token, another app's user token and a reset token all get 401", async () => {
+  it("C05 H01 bearer: another app's client-credentials token, this app's own client token, another app's user token and a reset token all get 401", async () => {
     const { mine, call } = api({ clientId: "demo-client-eu", tenantId: TENANT });
     const other = clientOf("other-app", "other-secret");
     const attacks = {
@@ -82,7 +82,7 @@ describe("C. bearer tokens are sessions only when issued to this application", (
     expect(await ok.json()).toEqual({ userId: "demo-eu-alice", source: "bearer" });
   });
 
-  it("C05 bearer: the 401s are generic: the same body whichever check failed", async () => {
+  it("C05 H01 bearer: the 401s are generic: the same body whichever check failed", async () => {
     const { mine, call } = api({ clientId: "demo-client-eu", tenantId: TENANT });
     const bodies = new Set<string>();
     for (const token of [await mine.clientAccessToken(), await resetTokenOf(mine), "not-a-jwt"]) {
@@ -91,7 +91,7 @@ describe("C. bearer tokens are sessions only when issued to this application", (
     expect(bodies.size).toBe(1);
   });
 
-  it("C05 bearer: another app's user token is accepted only when that app is listed, and only for a listed audience", async () => {
+  it("C05 H01 bearer: another app's user token is accepted only when that app is listed, and only for a listed audience", async () => {
     const other = clientOf("other-app", "other-secret");
     const plain = (await other.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD })).accessToken;
     const forApi = (
@@ -114,7 +114,7 @@ describe("C. bearer tokens are sessions only when issued to this application", (
     expect((await resource.call(plain)).status).toBe(401);
   });
 
-  it("C05 bearer: a token of another tenant is refused even for a listed client id", async () => {
+  it("C05 H01 bearer: a token of another tenant is refused even for a listed client id", async () => {
     const fake = new FakeClient();
     const auth = transmitAuth({ client: fake, sessions: memorySessionStore() });
     const app = new Hono();
@@ -131,7 +131,7 @@ describe("C. bearer tokens are sessions only when issued to this application", (
     );
   });
 
-  it("C05 bearer: bearer mode must name the accepted client and tenant when the guard is created", () => {
+  it("C05 H01 bearer: bearer mode must name the accepted client and tenant when the guard is created", () => {
     const auth = transmitAuth({ client: new FakeClient(), sessions: memorySessionStore() });
     expect(() => auth.guard({ bearer: true as never })).toThrow(/bearer/);
     expect(() => auth.guard({ bearer: { clientId: CLIENT_ID } as never })).toThrow(/bearer\.tenantId/);

@@ -17,8 +17,8 @@ function ipSent(fake: FakeClient, call = 0): string | undefined {
 }
 
 describe("A. per-IP limits against IPv6 rotation", () => {
-  it("A05 1,000 IPv6 addresses from one /64 share one bucket: after the limit, 429 without an upstream call", async () => {
-    const s = setup({ limits: { ip: 5, account: 10_000 } });
+  it("A05 H06 1,000 IPv6 addresses from one /64 share one bucket: after the limit, 429 without an upstream call", async () => {
+    const s = setup({ limits: { ip: 5 } });
     const statuses: number[] = [];
     for (let i = 0; i < 1000; i++) {
       const res = await loginJson(s.app, { username: `u${i}`, password: "x" }, { "cf-connecting-ip": inOneNetwork(i) });
@@ -32,7 +32,7 @@ describe("A. per-IP limits against IPv6 rotation", () => {
   });
 
   it("A05 another /64 has its own bucket, and spellings of one address are one address", async () => {
-    const s = setup({ limits: { ip: 2, account: 100 } });
+    const s = setup({ limits: { ip: 2 } });
     const spellings = ["2001:db8:9::1", "2001:0DB8:0009:0000:0000:0000:0000:0001", "[2001:db8:9::1]"];
     const answers = [];
     for (const ip of spellings)
@@ -42,8 +42,8 @@ describe("A. per-IP limits against IPv6 rotation", () => {
     expect(other.status).toBe(401);
   });
 
-  it("A05 the IPv6 grouping is configurable: with ipv6Prefix 48, two /64s of one /48 share a bucket", async () => {
-    const s = setup({ limits: { ip: 2, account: 100 }, auth: { ipv6Prefix: 48 } });
+  it("A05 H06 the IPv6 grouping is configurable: with ipv6Prefix 48, two /64s of one /48 share a bucket", async () => {
+    const s = setup({ limits: { ip: 2 }, auth: { ipv6Prefix: 48 } });
     const ips = ["2001:db8:1:1::1", "2001:db8:1:2::1", "2001:db8:1:3::1"];
     const answers = [];
     for (const ip of ips)
@@ -53,7 +53,7 @@ describe("A. per-IP limits against IPv6 rotation", () => {
   });
 
   it("A05 an IPv4-mapped IPv6 address counts as the IPv4 address", async () => {
-    const s = setup({ limits: { ip: 2, account: 100 } });
+    const s = setup({ limits: { ip: 2 } });
     const answers = [];
     for (const ip of ["192.0.2.9", "::ffff:192.0.2.9", "::ffff:c000:209"]) {
       answers.push((await loginJson(s.app, { username: "a", password: "x" }, { "cf-connecting-ip": ip })).status);
@@ -63,7 +63,7 @@ describe("A. per-IP limits against IPv6 rotation", () => {
 });
 
 describe("A. trusted proxies", () => {
-  it("A08 an IPv6 CIDR entry matches: behind a trusted IPv6 proxy the forwarded address counts", async () => {
+  it("A08 H11 an IPv6 CIDR entry matches: behind a trusted IPv6 proxy the forwarded address counts", async () => {
     const s = setup({ auth: { ip: { trustedProxies: ["2001:db8:ffff::/48"] }, getIp: () => "2001:db8:ffff:1::10" } });
     await loginJson(
       s.app,
@@ -93,7 +93,7 @@ describe("A. trusted proxies", () => {
 
   it("A08 hops with a port (as some load balancers write them) still name the client, not the proxy", async () => {
     const s = setup({
-      limits: { ip: 2, account: 100 },
+      limits: { ip: 2 },
       auth: { ip: { trustedProxies: ["10.0.0.0/8"] }, getIp: () => "10.0.0.2" },
     });
     await loginJson(s.app, { username: "alice", password: "pw-alice" }, { "x-forwarded-for": "203.0.113.50:51234" });
@@ -115,7 +115,7 @@ describe("A. trusted proxies", () => {
     expect(ipSent(s.fake, s.fake.count("authenticate") - 1)).toBe("198.51.100.88");
   });
 
-  it("A08 invalid trustedProxies entries are refused when the instance is created, naming the entry", () => {
+  it("A08 H11 invalid trustedProxies entries are refused when the instance is created, naming the entry", () => {
     const getIp = () => "192.0.2.1";
     for (const [entry, index] of [
       ["10.0.0.0/33", 0],

@@ -8,6 +8,7 @@ describe("public surface", () => {
       "DEFAULT_CLAIMS_REQUEST",
       "cookieSessionStore",
       "jsonLines",
+      "lockoutRules",
       "memoryLimiter",
       "memorySessionStore",
       "passwordLogin",

@@ -173,7 +173,7 @@ export function setup(options: SetupOptions = {}): Setup {
   const limiter = memoryLimiter({
     now,
     ip: { limit: options.limits?.ip ?? 50, windowMs: 60_000 },
-    account: { limit: options.limits?.account ?? 5, windowMs: 3_600_000 },
+    account: { limit: options.limits?.account ?? 4, windowMs: 3_600_000 },
   });
   const events: AuthEvent[] = [];
   const auth = transmitAuth({

@@ -56,7 +56,7 @@ async function signInOn(app: Hono): Promise<string> {
 }
 
 describe("C. logout revokes in every documented wiring", () => {
-  it("C06 the Workers wiring of old (a sealed-cookie store built per request, nothing shared) is refused loudly", async () => {
+  it("C06 H02 the Workers wiring of old (a sealed-cookie store built per request, nothing shared) is refused loudly", async () => {
     const fake = new FakeClient();
     const events: AuthEvent[] = [];
     const app = instance(fake, { t: START }, () => cookieSessionStore({ secrets: [SECRET] }), events);
@@ -68,7 +68,7 @@ describe("C. logout revokes in every documented wiring", () => {
     expect(() => cookieSessionStore({ secrets: [SECRET] })).toThrow(/cannot be revoked without shared state/);
   });
 
-  it("C06 sealed cookies with recheckAfter, store built per request: after logout a replayed copy is refused by every instance within recheckAfter", async () => {
+  it("C06 H02 sealed cookies with recheckAfter, store built per request: after logout a replayed copy is refused by every instance within recheckAfter", async () => {
     const fake = new FakeClient();
     const clock = { t: START };
     const sessions = () => cookieSessionStore({ secrets: [SECRET], recheckAfter: 300 });
@@ -108,7 +108,7 @@ describe("C. logout revokes in every documented wiring", () => {
     expect(fake.count("refresh")).toBe(4);
   });
 
-  it("C06 sealed cookies with a shared revocation store: a replayed copy is refused by another instance at once", async () => {
+  it("C06 H02 sealed cookies with a shared revocation store: a replayed copy is refused by another instance at once", async () => {
     const fake = new FakeClient();
     const clock = { t: START };
     const revocations = sharedRevocations();

@@ -43,7 +43,7 @@ const EVIL = [
 ];
 
 describe("attack: returnTo", () => {
-  it("B01 no payload sends the browser to another origin", async () => {
+  it("B01 H04 no payload sends the browser to another origin", async () => {
     const s = setup();
     // Every payload is tried; the failures are listed together (status and Location per payload).
     const escaped: string[] = [];

@@ -27,7 +27,7 @@ const ESCAPES = [
 const destination = (location: string | null) => new URL(location ?? "", `${ORIGIN}/auth/login`);
 
 describe("B. return target of a form login", () => {
-  it("B01 /.//evil.example/x and other normalisation tricks keep Location on the origin (303 to the default)", async () => {
+  it("B01 H04 /.//evil.example/x and other normalisation tricks keep Location on the origin (303 to the default)", async () => {
     const s = setup();
     for (const returnTo of ESCAPES) {
       const res = await loginForm(s.app, { username: "alice", password: "pw-alice", returnTo });
@@ -37,13 +37,13 @@ describe("B. return target of a form login", () => {
     }
   });
 
-  it("B01 a same-origin target comes back normalised, never in a form another host can be read from", async () => {
+  it("B01 H04 a same-origin target comes back normalised, never in a form another host can be read from", async () => {
     const s = setup();
     const res = await loginForm(s.app, { username: "alice", password: "pw-alice", returnTo: "/a/./b/../c?x=1#top" });
     expect(res.headers.get("location")).toBe("/a/c?x=1#top");
   });
 
-  it("B01 property: whatever returnTo says, the browser stays on the origin", async () => {
+  it("B01 H04 property: whatever returnTo says, the browser stays on the origin", async () => {
     const s = setup({ auth: { limiter: "none" } });
     const pieces = fc.constantFrom(
       "/",
@@ -74,7 +74,7 @@ describe("B. return target of a form login", () => {
     );
   });
 
-  it("B01 a rendered page never gets an unsafe returnTo back (it would be echoed into the form)", async () => {
+  it("B01 H04 a rendered page never gets an unsafe returnTo back (it would be echoed into the form)", async () => {
     const seen: PageState[] = [];
     const render = (_c: unknown, state: PageState) => {
       seen.push(state);
@@ -86,7 +86,7 @@ describe("B. return target of a form login", () => {
     expect(seen.map((p) => p.returnTo)).toEqual([undefined, "/account"]);
   });
 
-  it("B01 safeReturnTo (for pages that echo a return target) applies the same rule", async () => {
+  it("B01 H04 safeReturnTo (for pages that echo a return target) applies the same rule", async () => {
     const app = new Hono();
     app.get("/login", (c) => c.json({ returnTo: safeReturnTo(c, c.req.query("returnTo")) ?? null }));
     const read = async (value: string) =>
@@ -96,7 +96,7 @@ describe("B. return target of a form login", () => {
     expect(await read(`${ORIGIN}/deep`)).toBe("/deep");
   });
 
-  it("B01 redirect options must already be local paths in their normalised form", () => {
+  it("B01 H04 redirect options must already be local paths in their normalised form", () => {
     for (const redirectTo of ["/.//evil.example", "//evil.example", "https://evil.example/", "/a/../b"]) {
       expect(() => setup({ auth: { redirectTo } })).toThrow(/redirectTo/);
     }

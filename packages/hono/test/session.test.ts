@@ -15,20 +15,24 @@ import {
 
 for (const store of ["memory", "cookie"] as const) {
   describe(`C. session cookie and lifecycle (${store} store)`, () => {
-    it("C01 a login sets exactly one __Host- cookie: Secure, HttpOnly, Path=/, no Domain, SameSite, <= 4096 bytes", async () => {
+    it("C01 a login sets exactly one __Host- session cookie (plus the __Host- device cookie): Secure, HttpOnly, Path=/, no Domain, SameSite, <= 4096 bytes", async () => {
       const s = setup({ store });
       const res = await loginJson(s.app, { username: "alice", password: "pw-alice" });
       const lines = setCookies(res);
-      expect(lines).toHaveLength(1);
-      const line = lines[0] as string;
-      expect(line.startsWith("__Host-session=")).toBe(true);
-      const attrs = line.split(";").map((a) => a.trim().toLowerCase());
-      expect(attrs).toContain("secure");
-      expect(attrs).toContain("httponly");
-      expect(attrs).toContain("path=/");
-      expect(attrs).toContain("samesite=lax");
-      expect(attrs.some((a) => a.startsWith("domain"))).toBe(false);
-      expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(4096);
+      expect(lines.filter((l) => l.startsWith("__Host-session="))).toHaveLength(1);
+      expect(lines.filter((l) => l.startsWith("__Host-session-device="))).toHaveLength(1);
+      expect(lines).toHaveLength(2);
+      for (const line of lines) {
+        const attrs = line.split(";").map((a) => a.trim().toLowerCase());
+        expect(attrs).toContain("secure");
+        expect(attrs).toContain("httponly");
+        expect(attrs).toContain("path=/");
+        expect(attrs).toContain("samesite=lax");
+        expect(attrs.some((a) => a.startsWith("domain"))).toBe(false);
+        expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(4096);
+      }
+      const device = lines.find((l) => l.startsWith("__Host-session-device=")) as string;
+      expect(device).not.toContain("alice");
     });
 
     it("C02 1,000 logins give 1,000 distinct unreadable values", async () => {

@@ -2,11 +2,11 @@
 // a shared limiter counts an account once across instances, and the in-memory limiter never forgets a live counter.
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { memoryLimiter, memorySessionStore, passwordLogin, transmitAuth } from "../src/index.ts";
+import { lockoutRules, memoryLimiter, memorySessionStore, passwordLogin, transmitAuth } from "../src/index.ts";
 import { FakeClient, loginJson, SECRET, setup } from "./helpers.ts";
 
 describe("A. a login router always throttles unless told not to", () => {
-  it("A04 A05 routes() without a limiter is refused at setup, naming the option and the explicit opt-out", () => {
+  it("A04 A05 H07 routes() without a limiter is refused at setup, naming the option and the explicit opt-out", () => {
     const auth = transmitAuth({ client: new FakeClient(), sessions: memorySessionStore() });
     expect(() => auth.routes()).toThrow(/`limiter` is required .*"none"/);
     expect(() => passwordLogin({ client: new FakeClient(), sessions: memorySessionStore() })).toThrow(/limiter/);
@@ -21,7 +21,7 @@ describe("A. a login router always throttles unless told not to", () => {
     ).toThrow(/limiter/);
   });
 
-  it("A04 a limiter needs userKeySecret: without it each instance would count an account under its own key", () => {
+  it("A04 H08 a limiter needs userKeySecret: without it each instance would count an account under its own key", () => {
     expect(() =>
       transmitAuth({ client: new FakeClient(), sessions: memorySessionStore(), limiter: memoryLimiter() }),
     ).toThrow(/userKeySecret/);
@@ -35,7 +35,7 @@ describe("A. a login router always throttles unless told not to", () => {
     ).toThrow(/userKeySecret/);
   });
 
-  it("A04 two instances sharing one limiter count one account once: guesses split across them still hit the limit", async () => {
+  it("A04 H08 two instances sharing one limiter count one account once: guesses split across them still hit the limit", async () => {
     const fake = new FakeClient();
     const limiter = memoryLimiter({ account: { limit: 4, windowMs: 3_600_000 } });
     const instance = () => {
@@ -61,7 +61,7 @@ describe("A. a login router always throttles unless told not to", () => {
 });
 
 describe("A. memoryLimiter keeps bounded memory without forgetting live counters", () => {
-  it("A04 junk keys cannot flush a victim's counter, and a table full of junk locks nobody out", async () => {
+  it("A04 H09 junk keys cannot flush a victim's counter, and a table full of junk locks nobody out", async () => {
     let t = 0;
     const limiter = memoryLimiter({ now: () => t, maxKeys: 100, account: { limit: 3, windowMs: 3_600_000 } });
     for (let i = 0; i < 3; i++) expect((await limiter.hit({ scope: "account", key: "victim" })).allowed).toBe(true);
@@ -79,9 +79,15 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
     expect((await limiter.hit({ scope: "account", key: "bob" })).allowed).toBe(true);
   });
 
-  it("A04 a full table gives up its weakest counter: fewest attempts first, then the oldest", async () => {
+  it("A04 H09 a full table gives up its weakest counter: fewest attempts first, then the oldest", async () => {
     let t = 0;
-    const limiter = memoryLimiter({ now: () => t, maxKeys: 3, account: { limit: 5, windowMs: 3_600_000 } });
+    const limiter = memoryLimiter({
+      now: () => t,
+      maxKeys: 3,
+      // A tenant that suspends after 6 failures allows 5 untrusted attempts.
+      transmit: { maxPasswordFailures: 6 },
+      account: { limit: 5, windowMs: 3_600_000 },
+    });
     for (const key of ["a", "a", "b", "c", "c"]) {
       t += 1;
       await limiter.hit({ scope: "account", key });
@@ -94,7 +100,7 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
     for (let i = 0; i < 4; i++) expect((await limiter.hit({ scope: "account", key: "b" })).allowed).toBe(true);
   });
 
-  it("A04 expired keys are dropped first: once windows end, new keys take their room and live counters stay", async () => {
+  it("A04 H09 expired keys are dropped first: once windows end, new keys take their room and live counters stay", async () => {
     let t = 0;
     const limiter = memoryLimiter({ now: () => t, maxKeys: 10, ip: { limit: 2, windowMs: 60_000 } });
     for (let i = 0; i < 10; i++) await limiter.hit({ scope: "ip", key: `192.0.2.${i}` });
@@ -107,7 +113,7 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
     expect((await limiter.hit({ scope: "ip", key: "192.0.2.0" })).allowed).toBe(false);
   });
 
-  it("A04 through the router: a flood of junk usernames does not give a throttled account new guesses", async () => {
+  it("A04 H09 through the router: a flood of junk usernames does not give a throttled account new guesses", async () => {
     const s = setup({ limits: { account: 3, ip: 100_000 } });
     // A separate limiter with a tiny table, as an attacker would fill it.
     const limiter = memoryLimiter({
@@ -140,8 +146,52 @@ describe("A. memoryLimiter keeps bounded memory without forgetting live counters
   });
 });
 
+describe("A. account rules stay below Transmit's lockout", () => {
+  it("A04 H05 defaults follow Transmit's (5 failures in 15 minutes): 3 untrusted and 4 per device, in 16 minutes", () => {
+    expect(lockoutRules()).toEqual({
+      account: { limit: 3, windowMs: 960_000 },
+      device: { limit: 4, windowMs: 960_000 },
+    });
+    expect(lockoutRules({ maxPasswordFailures: 10, failuresExpireIn: 60 })).toEqual({
+      account: { limit: 8, windowMs: 3_660_000 },
+      device: { limit: 9, windowMs: 3_660_000 },
+    });
+  });
+
+  it("A04 H05 a rule that would let strangers reach Transmit's lockout is refused at setup, naming the option", () => {
+    // The old default (10 an hour) lets ten strangers' guesses through where Transmit suspends after five.
+    expect(() => memoryLimiter({ account: { limit: 10, windowMs: 3_600_000 } })).toThrow(/`account` must stay below/);
+    expect(() => memoryLimiter({ device: { limit: 5, windowMs: 3_600_000 } })).toThrow(/`device`/);
+    // A window shorter than Transmit's memory of failures would hand out fresh attempts too early.
+    expect(() => memoryLimiter({ account: { limit: 2, windowMs: 60_000 } })).toThrow(/`account`/);
+    expect(() => lockoutRules({ maxPasswordFailures: 1 })).toThrow(/maxPasswordFailures/);
+    expect(() => lockoutRules({ maxPasswordFailures: 21 })).toThrow(/maxPasswordFailures/);
+    // Stated as the tenant's policy, a larger budget is the explicit choice it should be.
+    expect(() =>
+      memoryLimiter({ transmit: { maxPasswordFailures: 20 }, account: { limit: 10, windowMs: 3_600_000 } }),
+    ).not.toThrow();
+  });
+
+  it("A04 H05 a limiter keeps each device's attempts apart from the untrusted ones of the same account", async () => {
+    let t = 0;
+    const limiter = memoryLimiter({ now: () => t });
+    const untrusted = { scope: "account" as const, key: "k" };
+    for (let i = 0; i < 3; i++) expect((await limiter.hit(untrusted)).allowed).toBe(true);
+    expect(await limiter.hit(untrusted)).toEqual({ allowed: false, retryAfter: 960 });
+    for (const device of ["d1", "d2"]) {
+      for (let i = 0; i < 4; i++) expect((await limiter.hit({ ...untrusted, device })).allowed).toBe(true);
+      expect((await limiter.hit({ ...untrusted, device })).allowed).toBe(false);
+    }
+    await limiter.reset?.({ ...untrusted, device: "d1" });
+    expect((await limiter.hit({ ...untrusted, device: "d1" })).allowed).toBe(true);
+    expect((await limiter.hit(untrusted)).allowed).toBe(false);
+    t = 960_001;
+    expect((await limiter.hit(untrusted)).allowed).toBe(true);
+  });
+});
+
 describe("A. the limiter sees the request it counts", () => {
-  it("hit, reset and release get the request's Context (a limiter can keep what it learns for the request)", async () => {
+  it("hit and succeeded get the request's Context (a limiter can keep what it learns for the request)", async () => {
     const fake = new FakeClient();
     const seen: string[] = [];
     const inner = memoryLimiter();
@@ -155,8 +205,9 @@ describe("A. the limiter sees the request it counts", () => {
           seen.push(`hit ${k.scope} ${c?.req.path}`);
           return inner.hit(k);
         },
-        async reset(k, c) {
-          seen.push(`reset ${k.scope} ${c?.get("fromLimiter" as never)}`);
+        async succeeded(k, c) {
+          // Called instead of release (no device cookie) after the successful password check.
+          seen.push(`succeeded ${k.scope} ${c?.get("fromLimiter" as never)}`);
         },
       },
       userKeySecret: SECRET,
@@ -166,6 +217,6 @@ describe("A. the limiter sees the request it counts", () => {
     const res = await loginJson(app, { username: "alice", password: "pw-alice" });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { region: string }).region).toBe("eu");
-    expect(seen).toEqual(["hit ip /auth/login", "hit account /auth/login", "reset account eu"]);
+    expect(seen).toEqual(["hit ip /auth/login", "hit account /auth/login", "succeeded account eu"]);
   });
 });

@@ -86,6 +86,33 @@ beforeEach(async () => {
 
 const ALICE = { username: "alice", password: DEMO_PASSWORD };
 
+/** `name=value` of a cookie a response sets (`session` or `session-device`). */
+function cookieOf(res: Response, name = "session"): string {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith(`__Host-${name}=`));
+  if (!line) throw new Error(`no __Host-${name} cookie (status ${res.status})`);
+  return line.split(";")[0]!;
+}
+
+/** A user of its own in every region (the Worker's account counters outlive the emulator's reset). */
+async function newUser(prefix: string): Promise<{ username: string; password: string }> {
+  const user = { username: `${prefix}-${Math.random().toString(36).slice(2, 10)}`, password: "Own-Password-1234!" };
+  for (const region of ["us", "eu", "ca", "au"]) await control("POST", `/${region}/users`, user);
+  return user;
+}
+
+function send(path: string, init: { method?: string; cookie?: string; body?: unknown } = {}): Promise<Response> {
+  return fetch(`${servers.url}${path}`, {
+    method: init.method ?? "GET",
+    redirect: "manual",
+    headers: {
+      origin: servers.url,
+      ...(init.body !== undefined ? { "content-type": "application/json" } : {}),
+      ...(init.cookie ? { cookie: init.cookie } : {}),
+    },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+}
+
 describe("E02 E03 E04 Worker fault matrix over loopback sockets (wrangler dev + emulator CLI)", () => {
   // Cold-only faults first: the token endpoint and the JWKS are met only before the isolate has cached them.
   for (const fault of faultCases(TIMEOUT_MS)) {
@@ -144,5 +171,70 @@ describe("E02 E03 E04 Worker fault matrix over loopback sockets (wrangler dev + 
     expect(output).not.toContain(DEMO_PASSWORD);
     expect(output).not.toContain("demo-secret-");
     expect(output).not.toContain(value);
+  });
+});
+
+describe("Worker attacks over loopback sockets (wrangler dev + emulator CLI)", () => {
+  it("A04 H05 malicious lockout: 20 wrong guesses from 20 IPs send 3 password checks upstream, Transmit never answers locked, and the owner's device cookie still signs in", async () => {
+    const user = await newUser("victim");
+    const device = cookieOf(await login(user), "session-device");
+    await control("DELETE", "/requests");
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await login({ ...user, password: `Guess-${i}-Password!` })).status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(17);
+    expect(await recorded("password.authenticate")).toHaveLength(3);
+    const owner = await login(user, { cookie: device });
+    expect(owner.status).toBe(200);
+    const answers = await recorded("password.authenticate");
+    expect(answers).toHaveLength(4);
+    expect(answers.filter((a) => a.status === 403)).toHaveLength(0);
+  });
+
+  it("C06 H03 race-to-resurrect: polling GET /auth/session and /api/me during logout, 15 trials: a replayed cookie never works afterwards", async () => {
+    let resurrected = 0;
+    for (let trial = 0; trial < 15; trial++) {
+      const cookie = cookieOf(await login(ALICE));
+      // Past the touch interval is not reachable here without a clock: refreshes (writes) race the logout instead.
+      const polls = [
+        ...Array.from({ length: 4 }, (_, i) => send(i % 2 ? "/api/me" : "/auth/session", { cookie })),
+        send("/auth/refresh", { method: "POST", cookie, body: {} }),
+      ];
+      const out = send("/auth/logout", { method: "POST", cookie, body: {} });
+      await Promise.all([...polls, out].map((p) => p.then((r) => r.body?.cancel())));
+      for (const path of ["/auth/session", "/api/me"]) {
+        if ((await send(path, { cookie })).status !== 401) resurrected++;
+      }
+    }
+    expect(resurrected).toBe(0);
+  });
+
+  it("C11 four parallel refreshes of one session (four tabs) make one upstream refresh; all four get 200", async () => {
+    const cookie = cookieOf(await login(ALICE));
+    await control("POST", "/faults", { route: "token.refresh", latency_ms: 200, times: 4 });
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => send("/auth/refresh", { method: "POST", cookie, body: {} })),
+    );
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(await recorded("token.refresh")).toHaveLength(1);
+    expect((await send("/api/me", { cookie })).status).toBe(200);
+  });
+
+  it("C05 H12 forged session cookies (random ids, the old 43-character format, tampered MACs) get 401 and cause no upstream call", async () => {
+    const real = cookieOf(await login(ALICE)).split("=")[1]!;
+    await control("DELETE", "/requests");
+    const [id, mac] = real.split(".") as [string, string];
+    const forged = [
+      "A".repeat(43),
+      `${"B".repeat(43)}.${mac}`,
+      `${id}.${mac.slice(0, -1)}${mac.endsWith("A") ? "B" : "A"}`,
+    ];
+    for (const value of forged) {
+      const cookie = `__Host-session=${value}`;
+      expect((await send("/api/me", { cookie })).status).toBe(401);
+      expect((await send("/auth/refresh", { method: "POST", cookie, body: {} })).status).toBe(401);
+    }
+    expect(await recorded("token.refresh")).toHaveLength(0);
+    expect((await send("/api/me", { cookie: `__Host-session=${real}` })).status).toBe(200);
   });
 });
