@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every benchmark of issue 6 and writes bench/results.md and bench/results.json.
-// Flags: --quick (fewer rounds and samples, to try the harness), --only <id,...> (e.g. --only cpu,verify).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, release, tmpdir, totalmem, type } from "node:os";
+// Flags: --quick (fewer rounds and samples, to try the harness), --only <id,...> (e.g. --only cpu,verify), and with
+// --only, --update (replace those benchmarks' rows in bench/results.* and keep the others, noting the partial run).
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startDevServers } from "../scripts/dev-servers.mjs";
 import * as authenticateCpu from "./benchmarks/authenticate-cpu.mjs";
 import * as bundleSize from "./benchmarks/bundle-size.mjs";
+import * as geo from "./benchmarks/geo.mjs";
 import * as memory from "./benchmarks/memory.mjs";
+import * as roundTrips from "./benchmarks/round-trips.mjs";
 import * as runtimes from "./benchmarks/runtimes.mjs";
 import * as verify from "./benchmarks/verify.mjs";
 import * as worker from "./benchmarks/worker.mjs";
@@ -18,6 +21,7 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const onlyIndex = args.indexOf("--only");
 const only = onlyIndex >= 0 ? new Set(args[onlyIndex + 1].split(",")) : undefined;
+const update = only !== undefined && args.includes("--update");
 
 // Order matters: the in-process benchmarks first (quiet machine), then the Worker stack, whose first job is the
 // cold-cache burst (its token cache must still be empty).
@@ -27,12 +31,16 @@ const steps = [
   { id: "verify", title: verify.title, run: verify.run },
   { id: "memory", title: memory.title, run: memory.run },
   { id: "runtimes", title: runtimes.title, run: runtimes.run },
+  { id: "trips", title: roundTrips.title, run: roundTrips.run },
+  { id: "geo", title: geo.title, run: geo.run },
   { id: "workerd", title: "1,000 concurrent cold-cache logins (workerd)", run: worker.coldBurst, stack: true },
   { id: "e2e", title: "Worker login and requireSession end to end", run: worker.endToEnd, stack: true },
   { id: "emulator", title: "emulator throughput", run: worker.emulatorThroughput, stack: true },
 ].filter((s) => !only || only.has(s.id));
 
 const started = Date.now();
+// Other jobs share the machine: the 1-minute load average at the start and the end says how much (2 cores).
+const loadAtStart = loadavg()[0];
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 const rows = [];
 let stack;
@@ -56,7 +64,8 @@ try {
         vars: { UPSTREAM_TIMEOUT_MS: "60000" },
       });
     }
-    const stepRows = await step.run({ progress, quick, stack });
+    const roundTripFlows = rows.filter((r) => r.id === "trips").map((r) => r.data);
+    const stepRows = await step.run({ progress, quick, stack, roundTrips: roundTripFlows });
     for (const row of stepRows) {
       rows.push({ id: step.id, ...row });
       const verdict = row.pass === null ? "info" : row.pass ? "PASS" : "FAIL";
@@ -77,14 +86,36 @@ const machine = {
   date: new Date().toISOString(),
   mode: quick ? "quick" : "full",
   durationSec: Math.round((Date.now() - started) / 1000),
+  loadAverage: { start: Number(loadAtStart.toFixed(1)), end: Number(loadavg()[0].toFixed(1)) },
 };
+
+// --update: the rows of the benchmarks run now replace theirs in the last full results; the rest are kept as they were.
+let shown = rows;
+if (update) {
+  const previous = JSON.parse(await readFile(join(benchDir, "results.json"), "utf8"));
+  const merged = [];
+  for (const row of previous.results) {
+    if (!only.has(row.id)) merged.push(row);
+    else if (!merged.some((r) => only.has(r.id) && r.id === row.id))
+      merged.push(...rows.filter((r) => r.id === row.id));
+  }
+  for (const row of rows) if (!merged.includes(row)) merged.push(row);
+  shown = merged;
+  const now = { ids: [...only], date: machine.date, loadAverage: machine.loadAverage };
+  for (const key of Object.keys(machine)) delete machine[key];
+  Object.assign(machine, previous.machine, { updated: [...(previous.machine.updated ?? []), now] });
+}
+const updates = (machine.updated ?? []).map(
+  (u) =>
+    `\n- Rows of ${u.ids.join(", ")} re-run ${u.date} (1-minute load average ${u.loadAverage.start} / ${u.loadAverage.end})`,
+);
 
 const cell = (s) => String(s).replaceAll("|", "\\|");
 const verdict = (pass) => (pass === null ? "report" : pass ? "pass" : "**FAIL**");
 const table = [
   "| what | ours | reference | ratio / added | target | result |",
   "| --- | --- | --- | --- | --- | --- |",
-  ...rows.map(
+  ...shown.map(
     (r) =>
       [r.what, r.ours, r.reference, r.ratioText, r.target, verdict(r.pass)].map(cell).join(" | ").replace(/^/, "| ") +
       " |",
@@ -96,17 +127,21 @@ Written by \`pnpm bench\` (bench/run.mjs); see [bench/README.md](README.md) for 
 
 - Date: ${machine.date} (${machine.mode} run, ${machine.durationSec} s)
 - Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, ${machine.os} (shared, noisy: compare
-  the ratios, measured side by side in one run, rather than absolute numbers)
-- Runtimes: Node ${machine.node}, ${machine.deno}, Bun ${machine.bun}
+  the ratios, measured side by side in one run, rather than absolute numbers); 1-minute load average ${
+    machine.loadAverage
+      ? `${machine.loadAverage.start} at the start, ${machine.loadAverage.end} at the end`
+      : "not recorded"
+  }
+- Runtimes: Node ${machine.node}, ${machine.deno}, Bun ${machine.bun}${updates.join("")}
 
 ${table.join("\n")}
 `;
-if (!only) {
+if (!only || update) {
   await writeFile(join(benchDir, "results.md"), markdown);
-  await writeFile(join(benchDir, "results.json"), `${JSON.stringify({ machine, results: rows }, null, 2)}\n`);
+  await writeFile(join(benchDir, "results.json"), `${JSON.stringify({ machine, results: shown }, null, 2)}\n`);
   console.error(`wrote bench/results.md and bench/results.json in ${elapsed()}`);
 } else {
   console.log(markdown);
 }
-const failed = rows.filter((r) => r.pass === false).length;
+const failed = shown.filter((r) => r.pass === false).length;
 console.error(failed ? `${failed} target(s) missed` : "all targets met");

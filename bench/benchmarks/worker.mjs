@@ -162,8 +162,9 @@ export async function endToEnd({ stack, progress, quick }) {
       reference: `${ms(login.b.p50Ms)} p50, ${ms(login.b.p99Ms)} p99`,
       ratio: added.p50Ms,
       ratioText: `+${ms(added.p50Ms)}`,
-      target: "added p50 <= 2 ms",
-      pass: added.p50Ms <= 2,
+      // Issue 14: <= 3 ms p50 (issue 6 asked for 2 ms; see bench/README.md, "Reading the Worker numbers").
+      target: "added p50 <= 3 ms",
+      pass: added.p50Ms <= 3,
       data: { ...login, added },
     },
     {
@@ -172,7 +173,7 @@ export async function endToEnd({ stack, progress, quick }) {
       reference: `${ms(login.b.p99Ms)}`,
       ratio: added.p99Ms,
       ratioText: `+${ms(added.p99Ms)}`,
-      target: "added p99 <= 5 ms",
+      target: "added p99 <= 5 ms (issue 6)",
       pass: added.p99Ms <= 5,
       data: { added },
     },

@@ -15,6 +15,19 @@ const DEVICE = "device:";
 
 const counterKey = (device: string | undefined) => (device === undefined ? UNTRUSTED : `${DEVICE}${device}`);
 
+/** The account's home region (issue 14, home-region.ts): `{ region, at }` (ms), written at each successful login. */
+const HOME = "home";
+/** How long a home region is kept after the account's last successful login (then the object deletes itself). */
+export const HOME_TTL_MS = 400 * 24 * 3_600_000;
+
+interface Home {
+  region: string;
+  at: number;
+}
+
+/** A throttle verdict, with the account's home region when one is known. */
+export type AccountVerdict = LimitResult & { home?: string };
+
 /**
  * Login-attempt counters of one account (one object per keyed hash of the normalised username): sliding windows of
  * the times of attempts, one for untrusted attempts and one per device cookie (OWASP device cookies), kept in
@@ -56,6 +69,46 @@ export class AccountThrottle extends DurableObject {
     const keys = [UNTRUSTED, ...(await this.ctx.storage.list({ prefix: DEVICE })).keys()];
     // At most 128 keys per delete call.
     for (let i = 0; i < keys.length; i += 128) await this.ctx.storage.delete(keys.slice(i, i + 128));
+    await this.keepHome();
+  }
+
+  /**
+   * {@link hit}, returning the account's home region along with the verdict: the login learns where the account
+   * lives in the call that counts the attempt (one Durable Object round trip for both).
+   */
+  async hitHome(nowMs: number, rule: LimitRule, device?: string): Promise<AccountVerdict> {
+    // A pending alarm far beyond any window is the home region's (below): let `hit` arm the counters' alarm instead;
+    // the home alarm is armed again when that one has run.
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm !== null && alarm > nowMs + 2 * rule.windowMs) await this.ctx.storage.deleteAlarm();
+    const verdict = await this.hit(nowMs, rule, device);
+    const home = await this.ctx.storage.get<Home>(HOME);
+    return home && home.at + HOME_TTL_MS > nowMs ? { ...verdict, home: home.region } : verdict;
+  }
+
+  /**
+   * After a successful login in `region`: what the router's `release` (no device cookie: this attempt was no
+   * failure) or `reset` (the device's count) would do, and `region` recorded as the account's home. Called after the
+   * answer (`waitUntil`), so it costs the login no waiting.
+   */
+  async succeeded(
+    nowMs: number,
+    rule: LimitRule,
+    device: string | undefined,
+    region: string | undefined,
+  ): Promise<void> {
+    if (device === undefined) await this.release(nowMs, rule);
+    else await this.clear(device);
+    if (region) await this.ctx.storage.put(HOME, { region, at: nowMs } satisfies Home);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.keepHome();
+  }
+
+  /** Arms the alarm for the home region's expiry, or forgets the account once it has expired. */
+  private async keepHome(): Promise<void> {
+    const home = await this.ctx.storage.get<Home>(HOME);
+    if (!home) return;
+    if (home.at + HOME_TTL_MS <= Date.now()) await this.ctx.storage.deleteAll();
+    else await this.ctx.storage.setAlarm(home.at + HOME_TTL_MS);
   }
 
   private async recent(key: string, nowMs: number, windowMs: number): Promise<number[]> {
@@ -81,6 +134,11 @@ export interface EdgeLimiterOptions {
   /** Seconds to announce in `Retry-After` when the per-IP binding refuses (its period). Default 60. */
   ipRetryAfter?: number;
   now?: () => number;
+  /**
+   * Runs work after the response (`waitUntil`): the post-login write to the account's object (attempt taken back,
+   * home region recorded). Default: awaited in line.
+   */
+  defer?: (task: () => Promise<unknown>) => void;
 }
 
 /**
@@ -97,8 +155,13 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
   const ruleOf = (device: string | undefined) => (device === undefined ? rules.account : rules.device);
   const ipRetryAfter = options.ipRetryAfter ?? 60;
   return {
-    async hit(k) {
-      if (k.scope === "account") return account(k.key).hit(now(), ruleOf(k.device), k.device);
+    async hit(k, c) {
+      if (k.scope === "account") {
+        const { home, ...verdict } = await account(k.key).hitHome(now(), ruleOf(k.device), k.device);
+        // Kept for the client choice of this request (home-region.ts); validated there.
+        if (home !== undefined) c?.set("accountRegion" as never, home as never);
+        return verdict;
+      }
       if (!options.ips) return { allowed: true };
       const { success } = await options.ips.limit({ key: k.key });
       return success ? { allowed: true } : { allowed: false, retryAfter: ipRetryAfter };
@@ -108,6 +171,14 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
     },
     async release(k) {
       if (k.scope === "account") await account(k.key).release(now(), ruleOf(k.device), k.device);
+    },
+    async succeeded(k, c) {
+      if (k.scope !== "account") return;
+      // The region this login succeeded in becomes the account's home (set by the client choice, home-region.ts).
+      const region = c?.get("transmitRegion" as never) as string | undefined;
+      const task = () => account(k.key).succeeded(now(), ruleOf(k.device), k.device, region);
+      if (options.defer) options.defer(task);
+      else await task();
     },
   };
 }

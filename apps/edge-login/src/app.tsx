@@ -1,17 +1,23 @@
 /** @jsxImportSource hono/jsx */
+import { waitUntil } from "cloudflare:workers";
 import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
 import { jsonLines, type Session, securityHeaders, transmitAuth } from "@transmit-edge/hono";
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import { edgeLimiter } from "./account-throttle.ts";
-import { durableTokenCache } from "./client-token-cache.ts";
+import { TOKEN_CACHE_HINTS, tieredTokenCache } from "./client-token-cache.ts";
 import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
+import { configuredRegion, guessRegion, loginRegion, rememberRegionLine, type WorkerEnv } from "./home-region.ts";
 import { pickMessages } from "./i18n/index.ts";
 import { page, pageRenderer, pageRoutes, passwordPrecheck } from "./page-flow.ts";
 import { homePage } from "./pages.ts";
+import type { RegionFieldProps } from "./region-field.ts";
 import { durableSessionStore } from "./session-object.ts";
 
-type AppEnv = { Bindings: Env; Variables: { transmitRegion?: RoutableRegion } };
+type AppEnv = WorkerEnv;
+
+/** The router's touch interval (s); the session store slides the idle deadline on reads at the same age. */
+const TOUCH_INTERVAL = 60;
 
 /** Test seams; production uses the defaults. */
 export interface AppOptions {
@@ -21,6 +27,34 @@ export interface AppOptions {
   fetch?: typeof fetch;
   /** Where auth events go. Default: one JSON line per event on `console.log` (no secrets in events). */
   log?: (line: string) => void;
+  /** Runs work after the response. Default: `waitUntil(task())` (the current request's). */
+  defer?: (task: () => Promise<unknown>) => void;
+}
+
+/**
+ * The login form's region select: none with one region. After wrong credentials in a region the person did not
+ * choose, it names the region tried (whatever rule chose it, so the page never tells whether the account has a
+ * home region). `flash`: what the failed post left for the page (page-flow.ts), validated here.
+ */
+function regionField(
+  c: Context<AppEnv>,
+  config: WorkerConfig,
+  flash: { tried?: unknown; chosen?: unknown } = {},
+): RegionFieldProps | undefined {
+  if (config.candidates.length < 2) return undefined;
+  return {
+    regions: config.candidates,
+    guess: guessRegion(c, config).region,
+    selected: configuredRegion(config, flash.chosen),
+    tried: configuredRegion(config, flash.tried),
+  };
+}
+
+/** What a failed form post tells the next page about regions: the region chosen, or the region tried. */
+function regionFlash(c: Context<AppEnv>): { tried?: string; chosen?: string } {
+  const region = c.get("transmitRegion");
+  if (!region) return {};
+  return c.get("regionSource") === "form" ? { chosen: region } : { tried: region };
 }
 
 /** The part of a Worker module that serves requests. */
@@ -72,6 +106,11 @@ function misconfigured(): Response {
   });
 }
 
+/** Whether a login answer started a session (it sets a non-empty session cookie). */
+function signedIn(res: Response): boolean {
+  return res.status < 400 && res.headers.getSetCookie().some((l) => /^__Host-session=[^;]/.test(l));
+}
+
 function displayName(session: Session): string {
   const claims = session.claims ?? {};
   for (const key of ["email", "username", "name", "sub"]) {
@@ -86,6 +125,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   const log = options.log ?? ((line: string) => console.log(line));
   const onEvent = jsonLines(log);
   const clients: Partial<Record<RoutableRegion, TransmitClient>> = {};
+  const defer = options.defer ?? ((task: () => Promise<unknown>) => waitUntil(task()));
 
   function clientFor(region: RoutableRegion): TransmitClient {
     const existing = clients[region];
@@ -93,30 +133,62 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     const cfg = config.regions[region];
     // A session from a region whose credentials were removed since: fail closed.
     if (!cfg) throw new ConfigurationError([`TRANSMIT_${region.toUpperCase()}_CLIENT_ID`]);
+    // Isolate memory first, then one shared object near the region (read only on a miss).
+    const tokenCache = tieredTokenCache(env.CLIENT_TOKENS, {
+      name: `${region}:${cfg.clientId}`,
+      locationHint: TOKEN_CACHE_HINTS[region],
+      now,
+      // Waiting for another request's token fetch must leave this request time for its own call.
+      maxWaitMs: (config.timeoutMs ?? 10_000) / 2,
+      // The token is fetched inside a request: its write to the shared object can wait for the answer.
+      defer,
+    });
+    const upstream = options.fetch ?? fetch;
     const client = createTransmitClient({
       region,
       ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}),
       clientId: cfg.clientId,
       clientSecret: cfg.clientSecret,
       allowInsecureLoopback: config.allowInsecureLoopback,
-      // Shared across isolates by value, never as a promise of another request.
-      tokenCache: durableTokenCache(env.CLIENT_TOKENS, `${region}:${cfg.clientId}`),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      tokenCache,
+      // A failed token request ends its fetch lease at once (client-token-cache.ts), instead of at its expiry.
+      fetch: async (input, init) => {
+        const url = typeof input === "string" ? input : String((input as { url?: string }).url ?? input);
+        const isToken = new URL(url).pathname.endsWith("/oidc/token");
+        try {
+          const res = await upstream(input, init);
+          if (isToken && res.status !== 200) tokenCache.fetchFailed();
+          return res;
+        } catch (error) {
+          if (isToken) tokenCache.fetchFailed();
+          throw error;
+        }
+      },
     });
     clients[region] = client;
     return client;
   }
 
   // Session ids carry a MAC keyed by the session secret: forged cookies cost no Durable Object call (checklist C05).
+  // EU users' sessions live in the eu jurisdiction (residency.ts); reads slide the idle deadline in the same call.
   const sessions = durableSessionStore(env.SESSIONS, {
     secret: config.sessionSecret,
     now,
     // A refresh holds its session's turn for at most its upstream deadline plus a margin.
     refreshLeaseMs: (config.timeoutMs ?? 10_000) + 5_000,
+    touchAfter: TOUCH_INTERVAL,
+    enforceJurisdictions: !config.allowNoJurisdiction,
   });
-  // New logins go to the nearest configured region; calls on an existing session go to the region stored in it.
-  const client = (c: Context<AppEnv>, stored?: string) => {
-    const region = (stored as RoutableRegion | undefined) ?? c.get("transmitRegion") ?? chooseRegion(c.req.raw, config);
+
+  // Calls on an existing session go to the region stored in it; a login goes to the region home-region.ts picks
+  // (form, account's home, remembered, nearest). The region is kept on the context for the throttle's `succeeded`.
+  const client = async (c: Context<AppEnv>, stored?: string) => {
+    const region = stored
+      ? (stored as RoutableRegion)
+      : c.get("regionGuess")
+        ? await loginRegion(c, config)
+        : chooseRegion(c.req.raw, config);
+    c.set("transmitRegion", region);
     return { client: clientFor(region), region };
   };
   const timeout = config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {};
@@ -125,17 +197,20 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     client,
     sessions,
     // Untrusted attempts per account stay below the tenant's lockout; browsers with the account's device cookie are
-    // counted apart (hono's device cookies), so strangers cannot lock the owner out (checklist A04).
+    // counted apart (hono's device cookies), so strangers cannot lock the owner out (checklist A04). The account's
+    // object also returns and records its home region (home-region.ts).
     limiter: edgeLimiter({
       accounts: env.ACCOUNT_THROTTLE,
       ips: env.IP_RATE_LIMITER,
       transmit: config.lockout,
       now,
+      defer,
     }),
     // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
     ip: "cf-connecting-ip",
     userKeySecret: config.sessionSecret,
-    render: pageRenderer(now),
+    render: pageRenderer(now, (c) => regionFlash(c as Context<AppEnv>)),
+    touchInterval: TOUCH_INTERVAL,
     logoutRedirectTo: "/login?signedOut",
     onEvent,
     now,
@@ -149,19 +224,34 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   // The pages' CSP is the router's default (own styles and images, no scripts).
   app.use(securityHeaders());
 
-  // The region is chosen from the original request: the router may rebuild the request (body limit), and a rebuilt
-  // Request has no `cf`.
+  // The best guess is made from the original request: the router may rebuild the request (body limit), and a rebuilt
+  // Request has no `cf`. A successful login remembers its region on this browser.
   app.use("/auth/login", async (c, next) => {
-    const region = c.req.method === "POST" ? chooseRegion(c.req.raw, config) : undefined;
-    if (region) c.set("transmitRegion", region);
+    if (c.req.method !== "POST") return next();
+    c.set("regionGuess", guessRegion(c, config));
     await next();
-    if (region) c.res.headers.set("X-Transmit-Region", region);
+    const region = c.get("transmitRegion");
+    if (!region) return;
+    c.res.headers.set("X-Transmit-Region", region);
+    if (signedIn(c.res)) c.res.headers.append("Set-Cookie", rememberRegionLine(region));
+  });
+  // Finishing a forced password change signs in too (in the pending record's region): remember it the same way.
+  app.use("/auth/password", async (c, next) => {
+    await next();
+    const region = c.get("transmitRegion");
+    if (c.req.method === "POST" && region && signedIn(c.res)) {
+      c.res.headers.append("Set-Cookie", rememberRegionLine(region));
+    }
   });
   // The password change page's rules and confirmation, checked before the router (src/page-flow.ts).
   app.use("/auth/password", passwordPrecheck(config.passwordRules));
   app.route("/auth", auth.routes());
 
-  pageRoutes(app, { now, rules: config.passwordRules });
+  pageRoutes(app, {
+    now,
+    rules: config.passwordRules,
+    region: (c, flash) => regionField(c as Context<AppEnv>, config, flash),
+  });
   app.get("/", async (c) => {
     const session = await auth.session(c);
     if (!session) return c.redirect("/login", 303);

@@ -20,6 +20,8 @@ export interface WorkerConfig {
   countryOverrides: Record<string, RegionName>;
   allowRegionOverride: boolean;
   allowInsecureLoopback: boolean;
+  /** Local development only: workerd has no jurisdictions, so EU objects stay in the default namespace. */
+  allowNoJurisdiction: boolean;
   sessionSecret: string;
   /** The password rules the password change page states and checks (src/password-rules.ts). */
   passwordRules: PasswordRules;
@@ -128,6 +130,7 @@ export function readConfig(env: EnvLike): WorkerConfig {
     countryOverrides,
     allowRegionOverride: text(env, "ALLOW_REGION_OVERRIDE") === "true",
     allowInsecureLoopback: text(env, "ALLOW_INSECURE_LOOPBACK") === "true",
+    allowNoJurisdiction: text(env, "ALLOW_NO_JURISDICTION") === "true",
     sessionSecret: sessionSecret!,
     passwordRules,
     lockout: {

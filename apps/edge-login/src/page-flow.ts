@@ -12,6 +12,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import { type Messages, pickMessages } from "./i18n/index.ts";
 import { FAVICON, loginPage, passwordChangePage, STYLES } from "./pages.ts";
 import { brokenRules, type PasswordRules } from "./password-rules.ts";
+import type { RegionFieldProps } from "./region-field.ts";
 
 const FLASH = "__Host-flash";
 /** Longest username kept for the next page (the router accepts at most 320 characters). */
@@ -27,6 +28,16 @@ interface Flash {
   t?: number;
   /** Broken password rules. */
   b?: string[];
+  /** The region the failed login was tried in, when the person did not choose it (home-region.ts). */
+  r?: string;
+  /** The region the person chose on the form (kept selected). */
+  c?: string;
+}
+
+/** What a failed login tells the next page about regions (the Worker's home-region routing). */
+export interface RegionFlash {
+  tried?: string | undefined;
+  chosen?: string | undefined;
 }
 
 /** The same-origin return path as a query string for the page ("" for the default `/`). */
@@ -79,10 +90,13 @@ async function typedUsername(c: Context): Promise<string | undefined> {
  * The router's renderer: every failed form post becomes a 303 to `/login` or `/password`. A required password
  * change is not an error: the password page opens without one.
  */
-export function pageRenderer(now: () => number) {
+export function pageRenderer(now: () => number, regions?: (c: Context) => RegionFlash) {
   return async (c: Context, state: PageState): Promise<Response> => {
     const flash: Flash = {};
     if (state.error && state.error !== "password_change_required") flash.e = state.error;
+    const region = regions?.(c);
+    if (region?.chosen) flash.c = region.chosen;
+    else if (region?.tried && state.error === "invalid_credentials") flash.r = region.tried;
     const u = await typedUsername(c);
     if (u) flash.u = u;
     if (state.retryAfter) flash.t = Math.ceil(now() / 1000 + state.retryAfter);
@@ -152,7 +166,15 @@ function problem(t: Messages, flash: Flash, now: () => number): string | undefin
 }
 
 /** The pages: sign-in, forced password change, stylesheet and icon. */
-export function pageRoutes<E extends Env>(app: Hono<E>, options: { now: () => number; rules: PasswordRules }): void {
+export function pageRoutes<E extends Env>(
+  app: Hono<E>,
+  options: {
+    now: () => number;
+    rules: PasswordRules;
+    /** The sign-in form's region select (none: no select), given what a failed login left in the flash. */
+    region?: (c: Context, flash: { tried?: unknown; chosen?: unknown }) => RegionFieldProps | undefined;
+  },
+): void {
   const { now, rules } = options;
   app.get("/styles.css", (c) => c.body(STYLES, 200, { "Content-Type": "text/css; charset=utf-8" }));
   app.get("/favicon.svg", (c) => c.body(FAVICON, 200, { "Content-Type": "image/svg+xml" }));
@@ -171,6 +193,7 @@ export function pageRoutes<E extends Env>(app: Hono<E>, options: { now: () => nu
         username: typeof flash.u === "string" ? flash.u : undefined,
         returnTo: safeReturnTo(c, c.req.query("returnTo")),
         notice: c.req.query("signedOut") !== undefined ? t.signedOut : undefined,
+        region: options.region?.(c, { tried: flash.r, chosen: flash.c }),
       }),
     );
   });

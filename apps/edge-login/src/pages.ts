@@ -7,6 +7,7 @@ import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { Messages } from "./i18n/index.ts";
 import type { PasswordRules } from "./password-rules.ts";
+import { type RegionFieldProps, regionField } from "./region-field.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -49,10 +50,12 @@ export interface LoginPageProps {
   username?: string | undefined;
   returnTo?: string | undefined;
   notice?: string | undefined;
+  /** The region select (region-field.ts), when more than one region is configured. */
+  region?: RegionFieldProps | undefined;
 }
 
 /** The sign-in form. Works without JavaScript: a plain same-origin form POST to the login route. */
-export function loginPage({ t, error, invalid, username, returnTo, notice }: LoginPageProps): Html {
+export function loginPage({ t, error, invalid, username, returnTo, notice, region }: LoginPageProps): Html {
   // With the username kept after a failure, the cursor goes to the password.
   return layout(
     t,
@@ -65,6 +68,7 @@ ${returnField(returnTo)}
 <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="256" value="${username ?? ""}"${username ? "" : html` autofocus`}${tie(invalid)}>
 <label for="password">${t.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${username ? html` autofocus` : ""}${tie(invalid)}>
+${region ? regionField(region, t) : ""}
 <button type="submit">${t.signIn}</button>
 </form>`,
   );
@@ -150,7 +154,7 @@ body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--
 border-radius:12px;overflow-wrap:anywhere}
 h1{margin-top:0;font-size:1.5rem}
 label{display:block;margin:1rem 0 .25rem;font-weight:600}
-input{width:100%;padding:.6rem;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);\
+input,select{width:100%;padding:.6rem;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);\
 border-radius:6px}
 [aria-invalid=true]{border:2px solid var(--error)}
 button{margin-top:1.5rem;width:100%;padding:.7rem;font:inherit;font-weight:600;border:0;border-radius:6px;\

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { TransmitError } from "@transmit-edge/core";
 import type { SessionRecord, SessionStore } from "@transmit-edge/hono";
+import { jurisdictionOf, jurisdictionOfId, placed, withJurisdiction } from "./residency.ts";
 
 const RECORD = "record";
 
@@ -44,6 +45,22 @@ export class SessionObject extends DurableObject {
       return null;
     }
     return record;
+  }
+
+  /**
+   * {@link read}, sliding the idle deadline inside the same call when `lastSeenAt` is `touchAfter` seconds old or
+   * older: a guarded request makes one round trip, never a read and then a write (the router's own touch then finds
+   * the record fresh).
+   */
+  async readFresh(nowMs: number, touchAfter: number): Promise<SessionRecord | null> {
+    const record = await this.read(nowMs);
+    if (!record) return null;
+    const t = Math.floor(nowMs / 1000);
+    if (record.kind !== "session" || t - record.lastSeenAt < touchAfter) return record;
+    const touched = { ...record, lastSeenAt: t };
+    await this.ctx.storage.put(RECORD, touched);
+    await this.ctx.storage.setAlarm(endOf(touched));
+    return touched;
   }
 
   /** Stores a new session; false (and nothing written) when this object ever held one. */
@@ -169,12 +186,18 @@ export interface DurableSessionStoreOptions {
   now?: () => number;
   /** Longest time one refresh may hold a session's turn, in ms (the upstream deadline plus a margin). Default 15 s. */
   refreshLeaseMs?: number;
+  /** Slide the idle deadline on reads when `lastSeenAt` is this many seconds old (the router's `touchInterval`). */
+  touchAfter?: number;
+  /** False only for local development (workerd has no jurisdictions): `ALLOW_NO_JURISDICTION=true`. */
+  enforceJurisdictions?: boolean;
 }
 
 /**
  * The router's {@link SessionStore} on {@link SessionObject}s. Cookie values are a 256-bit random id from the
  * platform CSPRNG (checklist C02) with a MAC over it: a value that is malformed or not ours is refused before any
- * Durable Object call (checklist C05), so a flood of forged cookies costs no object lookups.
+ * Durable Object call (checklist C05), so a flood of forged cookies costs no object lookups. A session of a region
+ * with a jurisdiction (EU) is created in that jurisdiction, and its id says so (first character, residency.ts), so
+ * later requests find the object without a lookup.
  */
 export function durableSessionStore(
   namespace: DurableObjectNamespace<SessionObject>,
@@ -182,6 +205,7 @@ export function durableSessionStore(
 ): SessionStore {
   const now = options.now ?? Date.now;
   const leaseMs = options.refreshLeaseMs ?? 15_000;
+  const touchAfter = options.touchAfter ?? Number.POSITIVE_INFINITY;
   let key: Promise<CryptoKey> | undefined;
   // Created on first use: workerd refuses crypto work at module scope. The message's prefix keeps this MAC apart
   // from every other use of the secret.
@@ -200,18 +224,20 @@ export function durableSessionStore(
     let diff = 0;
     for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ (m[2] as string).charCodeAt(i);
     if (diff !== 0) return undefined;
-    return namespace.get(namespace.idFromName(await objectName(m[1] as string)));
+    const id = m[1] as string;
+    const ns = placed(namespace, jurisdictionOfId(id), options.enforceJurisdictions ?? true);
+    return ns.get(ns.idFromName(await objectName(id)));
   };
   return {
     async create(record) {
-      const id = base64url(crypto.getRandomValues(new Uint8Array(32)));
+      const id = withJurisdiction(base64url(crypto.getRandomValues(new Uint8Array(32))), jurisdictionOf(record.region));
       const value = `${id}.${await mac(id)}`;
       const object = (await stub(value)) as DurableObjectStub<SessionObject>;
       if (!(await object.create(record))) throw new Error("session id collision");
       return value;
     },
     async get(value) {
-      return (await (await stub(value))?.read(now())) ?? undefined;
+      return (await (await stub(value))?.readFresh(now(), touchAfter)) ?? undefined;
     },
     async set(value, record) {
       // Refused by the object when the session is gone: nothing comes back to life.

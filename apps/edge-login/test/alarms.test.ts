@@ -52,11 +52,36 @@ describe("Durable Object clean-up by alarms", () => {
     expect(await keys(stub)).toEqual(["other"]);
   });
 
+  it("an account's home region outlives its failures' window, and is forgotten 400 days after the last success", async () => {
+    const stub = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
+    const rule = { limit: 3, windowMs: 60_000 };
+    const now = Date.now();
+    expect(await stub.hitHome(now, rule)).toEqual({ allowed: true });
+    // A success without a device cookie takes its own attempt back and records the region.
+    await stub.succeeded(now, rule, undefined, "eu");
+    expect(await keys(stub)).toEqual(["home"]);
+    // The counters' alarm, still pending, runs first; it then arms the home region's.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 400 * 24 * 3_600_000);
+    await stub.hitHome(now, rule);
+    expect(await stub.hitHome(now, rule)).toMatchObject({ allowed: true, home: "eu" });
+    // While attempts are counted, the alarm is theirs; it drops them, keeps the home region and re-arms for its end.
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 60_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await keys(stub)).toEqual(["home"]);
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 400 * 24 * 3_600_000);
+
+    const stale = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());
+    await stale.succeeded(now - 401 * 24 * 3_600_000, rule, undefined, "au");
+    await runDurableObjectAlarm(stale);
+    expect(await keys(stale)).toEqual([]);
+  });
+
   it("cached client tokens are dropped by the alarm once expired", async () => {
     const stub = env.CLIENT_TOKENS.get(env.CLIENT_TOKENS.newUniqueId());
     await stub.write("k", "token-value", 0);
     await runDurableObjectAlarm(stub);
     expect(await keys(stub)).toEqual([]);
-    expect(await stub.read("k")).toBeNull();
+    expect(await stub.readEntry("k")).toBeNull();
   });
 });

@@ -15,19 +15,37 @@ export const CITIES = {
   tokyo: { country: "JP", continent: "AS", latitude: "35.67620", longitude: "139.65030", city: "Tokyo" },
 } as const;
 
+/** One call on a Durable Object stub, as the instrumented bindings saw it. */
+export interface ObjectCall {
+  binding: "SESSIONS" | "ACCOUNT_THROTTLE" | "CLIENT_TOKENS";
+  method: string;
+  /** The name the object was addressed by (never a username: residency.ts). */
+  name: string;
+  jurisdiction?: string;
+  locationHint?: string;
+  /** "request": before the answer was returned; "deferred": work the Worker left for after it (`waitUntil`). */
+  phase: "request" | "deferred";
+}
+
 export interface Harness {
   emulator: Emulator;
+  /** Every Durable Object call the Worker made, in order. */
+  objectCalls: ObjectCall[];
   env: Env;
   clock: { now: number; advance(seconds: number): void };
   logs: string[];
   /** Upstream calls by route name (all regions). */
   calls(route?: string, region?: string): number;
   fetch(path: string, init?: RequestInit & { cf?: Record<string, unknown>; ip?: string }): Promise<Response>;
+  /** A new isolate of the same Worker: empty memory, the same Durable Objects and emulator. */
+  restart(): void;
   /** Sends a ready-made request as is (Frankfurt `cf`; the default client IP only when it carries none). */
   send(request: Request): Promise<Response>;
 }
 
 export interface HarnessOptions {
+  /** Replaces a Durable Object binding before it is instrumented (e.g. one whose calls fail). */
+  replace?: Partial<Record<ObjectCall["binding"], DurableObjectNamespace>>;
   /** Sees every upstream request and the emulator's answer (e.g. to collect the tokens it issues). */
   tap?: (request: Request, response: Response) => void | Promise<void>;
   /** Replaces bindings of the Worker's env (e.g. a Durable Object namespace that counts its calls). */
@@ -66,23 +84,59 @@ export async function harness(overrides: Record<string, string> = {}, options: H
     vars[`TRANSMIT_${R}_CLIENT_SECRET`] = `test-secret-${r}-${suffix}`;
     vars[`TRANSMIT_${R}_BASE_URL`] = `http://127.0.0.1:4010/${r}`;
   }
-  const base = { ...env, ...vars, ...overrides } as unknown as Env;
+  const objectCalls: ObjectCall[] = [];
+  const phase = { now: "request" as ObjectCall["phase"] };
+  const bindings = Object.fromEntries(
+    (["SESSIONS", "ACCOUNT_THROTTLE", "CLIENT_TOKENS"] as const).map((b) => [
+      b,
+      instrument(
+        options.replace?.[b] ??
+          ((env as unknown as Record<string, DurableObjectNamespace>)[b] as DurableObjectNamespace),
+        b,
+        (call) => objectCalls.push({ ...call, phase: phase.now }),
+      ),
+    ]),
+  );
+  const base = { ...env, ...bindings, ...vars, ...overrides } as unknown as Env;
   const testEnv = { ...base, ...options.bindings?.(base) } as Env;
   const logs: string[] = [];
-  const worker = createWorker({
-    now: () => clock.now,
-    fetch: async (input, init) => {
-      const request = new Request(input, init);
-      const response = await emulator.fetch(request);
-      await options.tap?.(request, response.clone());
-      return response;
-    },
-    log: (line) => logs.push(line),
-  });
+  // Work the Worker defers (waitUntil) runs after the answer, as on the platform; the harness waits for it so the
+  // next request sees its effect, and counts its object calls apart.
+  const deferred: (() => Promise<unknown>)[] = [];
+  const settle = async () => {
+    phase.now = "deferred";
+    try {
+      while (deferred.length > 0) await deferred.shift()?.();
+    } finally {
+      phase.now = "request";
+    }
+  };
+  const makeWorker = () =>
+    createWorker({
+      defer: (task) => deferred.push(task),
+      now: () => clock.now,
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        const response = await emulator.fetch(request);
+        await options.tap?.(request, response.clone());
+        return response;
+      },
+      log: (line) => logs.push(line),
+    });
+  let worker = makeWorker();
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const run = async (request: Request) => {
+    const res = await worker.fetch(request, testEnv, ctx);
+    await settle();
+    return res;
+  };
   return {
     emulator,
+    objectCalls,
     env: testEnv,
+    restart() {
+      worker = makeWorker();
+    },
     clock,
     logs,
     calls: (route, region) =>
@@ -96,12 +150,12 @@ export async function harness(overrides: Record<string, string> = {}, options: H
         headers,
         cf: cf ?? CITIES.frankfurt,
       } as RequestInit);
-      return worker.fetch(request, testEnv, ctx);
+      return run(request);
     },
     send(request) {
       const withCf = new Request(request, { cf: CITIES.frankfurt } as RequestInit);
       if (!withCf.headers.has("cf-connecting-ip")) withCf.headers.set("cf-connecting-ip", "203.0.113.7");
-      return worker.fetch(withCf, testEnv, ctx);
+      return run(withCf);
     },
   };
 }
@@ -126,6 +180,68 @@ export function sessionCookie(res: Response, name = "__Host-session"): string | 
   return line?.split(";")[0];
 }
 
+/**
+ * A Durable Object namespace that records every stub call (binding, method, object name, jurisdiction, location
+ * hint). workerd does not implement jurisdictions, so `jurisdiction(j)` is emulated the way the platform behaves:
+ * the same name gives a different object in each jurisdiction.
+ */
+function instrument(
+  inner: DurableObjectNamespace,
+  binding: ObjectCall["binding"],
+  record: (call: Omit<ObjectCall, "phase">) => void,
+  jurisdiction?: string,
+): DurableObjectNamespace {
+  const names = new Map<string, string>();
+  const namespace = {
+    jurisdiction: (j: string) => instrument(inner, binding, record, j),
+    idFromName(name: string) {
+      const id = inner.idFromName(jurisdiction ? `jurisdiction:${jurisdiction}/${name}` : name);
+      names.set(id.toString(), name);
+      return id;
+    },
+    idFromString: (s: string) => inner.idFromString(s),
+    newUniqueId: () => inner.newUniqueId(),
+    get(id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) {
+      const stub = inner.get(id, options) as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const name = names.get(id.toString()) ?? id.toString();
+      return new Proxy(stub, {
+        get(target, method) {
+          if (typeof method !== "string" || method === "then") return undefined;
+          return (...args: unknown[]) => {
+            record({
+              binding,
+              method,
+              name,
+              ...(jurisdiction ? { jurisdiction } : {}),
+              ...(options?.locationHint ? { locationHint: options.locationHint } : {}),
+            });
+            return target[method]?.(...args);
+          };
+        },
+      });
+    },
+  };
+  return namespace as unknown as DurableObjectNamespace;
+}
+
+/** A namespace whose objects are unreachable: every call rejects (an overloaded or failing Durable Object). */
+export function failingNamespace(inner: DurableObjectNamespace): DurableObjectNamespace {
+  return {
+    idFromName: (name: string) => inner.idFromName(name),
+    idFromString: (s: string) => inner.idFromString(s),
+    newUniqueId: () => inner.newUniqueId(),
+    jurisdiction: () => failingNamespace(inner),
+    get: () =>
+      new Proxy(
+        {},
+        {
+          get: (_t, method) =>
+            method === "then" ? undefined : () => Promise.reject(new Error("Durable Object overloaded")),
+        },
+      ),
+  } as unknown as DurableObjectNamespace;
+}
+
 /** `name=value` of the device cookie in a response (set by a successful login), or undefined. */
 export function deviceCookie(res: Response): string | undefined {
   const line = res.headers.getSetCookie().find((l) => l.startsWith("__Host-session-device="));
@@ -146,8 +262,9 @@ export interface NamespaceCalls {
 export function counting<T extends Rpc.DurableObjectBranded | undefined>(
   namespace: DurableObjectNamespace<T>,
   options: { before?: (method: string) => Promise<void> | void } = {},
+  shared?: NamespaceCalls,
 ): { namespace: DurableObjectNamespace<T>; calls: NamespaceCalls } {
-  const calls: NamespaceCalls = {
+  const calls: NamespaceCalls = shared ?? {
     lookups: 0,
     methods: {},
     names: new Set(),
@@ -191,7 +308,14 @@ export function counting<T extends Rpc.DurableObjectBranded | undefined>(
       calls.names.add(name);
       return wrapStub(namespace.getByName(name, o));
     },
-    jurisdiction: (j: DurableObjectJurisdiction) => namespace.jurisdiction(j),
+    // EU sessions live in the eu jurisdiction (residency.ts): the calls made there count in the same tally.
+    // workerd has no jurisdictions: emulated as the platform behaves (instrument above), counted in the same tally.
+    jurisdiction: (j: DurableObjectJurisdiction) =>
+      counting(
+        instrument(namespace as DurableObjectNamespace, "SESSIONS", () => {}, j),
+        options,
+        calls,
+      ).namespace,
   } as unknown as DurableObjectNamespace<T>;
   return { namespace: wrapped, calls };
 }

@@ -66,13 +66,14 @@ describe("nearest-region routing", () => {
   });
 
   it("X-Debug-Country runs the real rules: a country alone routes by its location (NZ->au, JP->au, GB->eu)", async () => {
-    const on = await harness({ ALLOW_REGION_OVERRIDE: "true" });
     for (const [country, region] of [
       ["NZ", "au"],
       ["JP", "au"],
       ["GB", "eu"],
       ["BR", "us"],
     ] as const) {
+      // A new harness per country: after a success the account's home region would decide (home-region.test.ts).
+      const on = await harness({ ALLOW_REGION_OVERRIDE: "true" });
       const res = await login(on, ALICE, { cf: {}, headers: { "x-debug-country": country } });
       expect(res.headers.get("x-transmit-region")).toBe(region);
     }
@@ -85,8 +86,9 @@ describe("nearest-region routing", () => {
     const off = await harness();
     const res2 = await login(off, ALICE, { cf: CITIES.frankfurt, headers: { "x-debug-location": "-36.85,174.76" } });
     expect(res2.headers.get("x-transmit-region")).toBe("eu");
-    // A malformed value is ignored, not half-used.
-    const res3 = await login(on, ALICE, { cf: CITIES.frankfurt, headers: { "x-debug-location": "-36.85;174" } });
+    // A malformed value is ignored, not half-used (a new harness: alice's home is au in the first one).
+    const on2 = await harness({ ALLOW_REGION_OVERRIDE: "true" });
+    const res3 = await login(on2, ALICE, { cf: CITIES.frankfurt, headers: { "x-debug-location": "-36.85;174" } });
     expect(res3.headers.get("x-transmit-region")).toBe("eu");
   });
 

@@ -3,6 +3,7 @@
  * that stay below Transmit's own lockout, and an in-memory limiter for one process. On Workers, back the same
  * interface with Durable Objects (per account) and the Rate Limiting binding (per IP).
  */
+import type { Context } from "hono";
 import { integerIn, OptionError } from "./option-error.ts";
 
 /** Which counter a limiter call is about. */
@@ -35,7 +36,9 @@ export interface LimitResult {
  * (upstream fault) or succeeded without a device cookie (it was no failure), and `reset` with `device` after a
  * successful login from that device. Untrusted failures are never reset: they age out of their window, as
  * Transmit's do. `hit` must not count an attempt it refuses. Keep attempts with a `device` apart from those without,
- * per device.
+ * per device. Each call also gets the request's `Context`, for limiters that keep what they learn about the account
+ * for the rest of the request (edge-login keeps the account's home region there) or that defer work past the answer
+ * (`waitUntil`); ignoring it is fine.
  *
  * @example
  * ```ts
@@ -52,14 +55,20 @@ export interface LimitResult {
  */
 export interface Limiter {
   /** Counts one attempt and returns whether it (the attempt just counted) is allowed. */
-  hit(key: LimitKey): Promise<LimitResult>;
+  hit(key: LimitKey, c?: Context): Promise<LimitResult>;
   /** Forgets the key's attempts. */
-  reset?(key: LimitKey): Promise<void>;
+  reset?(key: LimitKey, c?: Context): Promise<void>;
   /**
    * Takes back one attempt counted by `hit` that was no failure: it got no verdict (Transmit failed or timed out:
    * the caller learnt nothing) or it succeeded. Without it such attempts stay counted.
    */
-  release?(key: LimitKey): Promise<void>;
+  release?(key: LimitKey, c?: Context): Promise<void>;
+  /**
+   * After a successful password login, when defined: called instead of `release` (no `device`) or `reset` (with
+   * `device`), and must do what they would. One call lets a limiter also keep what the success teaches (edge-login
+   * records the region the account signed in to).
+   */
+  succeeded?(key: LimitKey, c?: Context): Promise<void>;
 }
 
 /** One window: at most `limit` events per `windowMs`. */

@@ -118,7 +118,7 @@ async function startSession(c: Context, l: LoginContext, s: Start): Promise<Resp
   };
   const record = withTokens(base, s.tokens, t, l.keepAccessToken);
   const value = await s.store.create(record);
-  if (s.counted) await l.throttle.succeeded(s.userKey, s.device);
+  if (s.counted) await l.throttle.succeeded(s.userKey, s.device, c);
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
   // This browser has now signed in to the account: its next attempts on it are counted apart from strangers'.
@@ -134,7 +134,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
   const returnTo = safeReturnTo(c, input.returnTo);
   const address = clientAddress(c, l.ip);
   const page = returnTo === undefined ? {} : { returnTo };
-  const byIp = await l.throttle.ip(address);
+  const byIp = await l.throttle.ip(address, c);
   if (!byIp.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       type: "login",
@@ -151,7 +151,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
   // call let every request already in flight through. A credentials failure stays counted, an upstream fault is
   // released (the caller learnt nothing from it, and an outage must not lock people out), and a success takes back
   // its own attempt (or, from a trusted device, that device's count) but never earlier untrusted failures.
-  const byAccount = await l.throttle.account(userKey, device);
+  const byAccount = await l.throttle.account(userKey, device, c);
   if (!byAccount.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       type: "login",
@@ -167,7 +167,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
     store = l.access.store(c);
     rc = await resolveClient(l.client, c);
   } catch (e) {
-    await l.throttle.release(userKey, device);
+    await l.throttle.release(userKey, device, c);
     return l.replies.failWith(c, e, { type: "login", userKey });
   }
   let tokens: TokenSet;
@@ -180,7 +180,7 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
   } catch (e) {
     const kind = problemForError(e);
     if (kind !== "invalid_credentials" && kind !== "password_change_required")
-      await l.throttle.release(userKey, device);
+      await l.throttle.release(userKey, device, c);
     if (kind === "password_change_required" && TransmitError.is(e) && e.resetToken) {
       return pendingChange(c, l, { store, rc, username: input.username, resetToken: e.resetToken, userKey, returnTo });
     }
@@ -241,7 +241,7 @@ export async function changePassword(c: Context, l: LoginContext): Promise<Respo
   const returnTo = safeReturnTo(c, input.returnTo);
   const page = returnTo === undefined ? {} : { returnTo };
   const address = clientAddress(c, l.ip);
-  const byIp = await l.throttle.ip(address);
+  const byIp = await l.throttle.ip(address, c);
   if (!byIp.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       type: "password_change",

@@ -3,6 +3,7 @@
  * normalised username) one for untrusted attempts and one per device cookie. Without a limiter (the explicit
  * `limiter: "none"`) every attempt is allowed.
  */
+import type { Context } from "hono";
 import { type Address, ipLimitKey } from "./client-ip.ts";
 import type { Limiter, LimitKey, LimitResult } from "./limiter.ts";
 
@@ -19,19 +20,19 @@ export class Throttle {
   }
 
   /** Counts an attempt from `address` (nothing to count without an address). */
-  ip(address: Address | undefined): Promise<LimitResult> {
+  ip(address: Address | undefined, c: Context): Promise<LimitResult> {
     if (!this.#limiter || !address) return Promise.resolve(ALLOWED);
-    return this.#limiter.hit({ scope: "ip", key: ipLimitKey(address, this.#ipv6Prefix) });
+    return this.#limiter.hit({ scope: "ip", key: ipLimitKey(address, this.#ipv6Prefix) }, c);
   }
 
   /** Counts a password check for the account (from the device `device`, when trusted), before it is made. */
-  account(userKey: string, device?: string): Promise<LimitResult> {
-    return this.#limiter ? this.#limiter.hit(accountKey(userKey, device)) : Promise.resolve(ALLOWED);
+  account(userKey: string, device: string | undefined, c: Context): Promise<LimitResult> {
+    return this.#limiter ? this.#limiter.hit(accountKey(userKey, device), c) : Promise.resolve(ALLOWED);
   }
 
   /** Takes back an account attempt that got no verdict from Transmit. */
-  async release(userKey: string, device?: string): Promise<void> {
-    await this.#limiter?.release?.(accountKey(userKey, device));
+  async release(userKey: string, device: string | undefined, c: Context): Promise<void> {
+    await this.#limiter?.release?.(accountKey(userKey, device), c);
   }
 
   /**
@@ -39,9 +40,11 @@ export class Throttle {
    * attempt (it was no failure at Transmit). Earlier untrusted failures stay until their window ends: Transmit is
    * not documented to forget failures on a success, so forgetting ours could let strangers reach its threshold.
    */
-  async succeeded(userKey: string, device: string | undefined): Promise<void> {
-    if (device === undefined) await this.release(userKey);
-    else await this.#limiter?.reset?.(accountKey(userKey, device));
+  async succeeded(userKey: string, device: string | undefined, c: Context): Promise<void> {
+    const key = accountKey(userKey, device);
+    if (this.#limiter?.succeeded) await this.#limiter.succeeded(key, c);
+    else if (device === undefined) await this.release(userKey, undefined, c);
+    else await this.#limiter?.reset?.(key, c);
   }
 }
 

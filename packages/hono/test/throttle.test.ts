@@ -189,3 +189,34 @@ describe("A. account rules stay below Transmit's lockout", () => {
     expect((await limiter.hit(untrusted)).allowed).toBe(true);
   });
 });
+
+describe("A. the limiter sees the request it counts", () => {
+  it("hit and succeeded get the request's Context (a limiter can keep what it learns for the request)", async () => {
+    const fake = new FakeClient();
+    const seen: string[] = [];
+    const inner = memoryLimiter();
+    const app = new Hono();
+    const auth = transmitAuth({
+      client: (c) => ({ client: fake, region: String(c.get("fromLimiter" as never) ?? "none") }),
+      sessions: memorySessionStore(),
+      limiter: {
+        async hit(k, c) {
+          if (k.scope === "account") c?.set("fromLimiter" as never, "eu" as never);
+          seen.push(`hit ${k.scope} ${c?.req.path}`);
+          return inner.hit(k);
+        },
+        async succeeded(k, c) {
+          // Called instead of release (no device cookie) after the successful password check.
+          seen.push(`succeeded ${k.scope} ${c?.get("fromLimiter" as never)}`);
+        },
+      },
+      userKeySecret: SECRET,
+      ip: "cf-connecting-ip",
+    });
+    app.route("/auth", auth.routes());
+    const res = await loginJson(app, { username: "alice", password: "pw-alice" });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { region: string }).region).toBe("eu");
+    expect(seen).toEqual(["hit ip /auth/login", "hit account /auth/login", "succeeded account eu"]);
+  });
+});

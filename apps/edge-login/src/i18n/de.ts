@@ -32,6 +32,11 @@ export const de: Messages = {
     return m < 90 ? "in etwa einer Stunde" : `in etwa ${Math.round(m / 60)} Stunden`;
   },
   tooMany: (when) => `Zu viele Versuche. Versuchen Sie es ${when} wieder.`,
+  regionLabel: "Region Ihres Kontos",
+  regionAutomatic: (name) => `Automatisch (${name})`,
+  regionTried: (name) =>
+    `Wir haben es in ${name} versucht. Wurde Ihr Konto in einer anderen Region angelegt, wählen Sie sie unten aus und melden Sie sich erneut an.`,
+  regionNames: { us: "USA", eu: "Europa", ca: "Kanada", au: "Australien" },
   errors: {
     invalid_credentials: "Benutzername oder Passwort ist falsch.",
     invalid_request: "Geben Sie Benutzername und Passwort ein.",

@@ -35,6 +35,13 @@ export const en = {
     return m < 90 ? "in about an hour" : `in about ${Math.round(m / 60)} hours`;
   },
   tooMany: (when: string) => `Too many attempts. Try again ${when}.`,
+  /** The sign-in form's region select (home-region routing, docs/regions.md). */
+  regionLabel: "Region of your account",
+  regionAutomatic: (name: string) => `Automatic (${name})`,
+  regionTried: (name: string) =>
+    `We tried ${name}. If your account was created in another region, choose it below and sign in again.`,
+  /** Short enough for "Automatic (...)" on a 320 px screen; the select adds the region's code. */
+  regionNames: { us: "United States", eu: "Europe", ca: "Canada", au: "Australia" },
   /** Problems shown on a page, by kind (the router's problem kinds, plus `mismatch`); `fallback` for the rest. */
   errors: {
     invalid_credentials: "Wrong username or password.",
