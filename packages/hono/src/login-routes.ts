@@ -117,7 +117,17 @@ async function startSession(c: Context, l: LoginContext, s: Start): Promise<Resp
     idleTimeout: l.idleTimeout,
   };
   const record = withTokens(base, s.tokens, t, l.keepAccessToken);
-  const value = await s.store.create(record);
+  let value: string;
+  try {
+    value = await s.store.create(record);
+  } catch {
+    // Transmit accepted the password but the store cannot keep the session (e.g. a token set too large for a sealed
+    // cookie, or a store outage): end Transmit's session so nothing stays open, and do not count it as a failed
+    // guess. The caller gets the generic 500.
+    if (s.tokens.sessionId) await s.rc.client.sessions.logout(s.tokens.sessionId, callOptions(l)).catch(() => {});
+    if (s.counted) await l.throttle.release(s.userKey, s.device, c);
+    return l.replies.fail(c, "server_error", { ...info, reason: "session_store_failed" });
+  }
   if (s.counted) await l.throttle.succeeded(s.userKey, s.device, c);
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
