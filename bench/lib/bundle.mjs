@@ -23,14 +23,14 @@ export const BUDGETS = {
   coreLoginRatchet: 7.25 * 1024,
   /**
    * The full client used for login only (entries/authenticate.mjs): `createTransmitClient` carries every method, so
-   * verification and jose stay in; apps that only log in use the login-only entry point. Held at its size: 14 KB,
-   * 15.75 KB since the account journey (users.create, reset by email, OTP, TOTP: 15.6 KB measured) joined the full
-   * client; the login-only entry point did not grow.
+   * verification and jose stay in; apps that only log in use the login-only entry point. Held at its size: 14 KB
+   * (14.07 KB measured). It was 15.6 KB while the account journey was on the full client; that is now
+   * `@transmit-edge/core/account`.
    */
-  coreAuthenticateRatchet: 15.75 * 1024,
-  /** Login + ID-token verification. 14.5 KB since `TransmitError.is()` (the cross-copy brand check) joined the
-   * reliability work; 15.75 KB since the account journey (15.6 KB measured). */
-  coreVerify: 15.75 * 1024,
+  coreAuthenticateRatchet: 14.25 * 1024,
+  /** Login + ID-token verification (14.08 KB measured): 14.5 KB since `TransmitError.is()` (the cross-copy brand
+   * check) joined the reliability work. */
+  coreVerify: 14.5 * 1024,
   worker: 80 * 1024,
 };
 

@@ -4,9 +4,10 @@ const shared = { format: ["esm" as const], target: "es2022", platform: "neutral"
 
 export default defineConfig([
   {
-    // Two entry points sharing chunks: `@transmit-edge/core` and the login-only `@transmit-edge/core/login`.
+    // Three entry points sharing chunks: `@transmit-edge/core`, the login-only `@transmit-edge/core/login` and the
+    // account journey, `@transmit-edge/core/account`.
     ...shared,
-    entry: ["src/index.ts", "src/login.ts"],
+    entry: { index: "src/index.ts", login: "src/login.ts", account: "src/account-client.ts" },
     dts: false,
     sourcemap: true,
     clean: true,
@@ -17,4 +18,5 @@ export default defineConfig([
   // does not exist, which Deno's type check (and any tool without TypeScript's .js -> .d.ts mapping) cannot follow.
   { ...shared, entry: { index: "src/index.ts" }, dts: { only: true } },
   { ...shared, entry: { login: "src/login.ts" }, dts: { only: true } },
+  { ...shared, entry: { account: "src/account-client.ts" }, dts: { only: true } },
 ]);

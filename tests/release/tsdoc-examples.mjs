@@ -14,6 +14,7 @@ const SOURCES = ["packages/core/src", "packages/hono/src"];
 const SCOPE = `
 import * as __core from "@transmit-edge/core";
 import * as __hono from "@transmit-edge/hono";
+import type * as __account from "@transmit-edge/core/account";
 declare const env: Record<string, string>;
 declare const config: (env: Record<string, string>) => __core.TransmitClientOptions;
 declare const request: Request & { cf?: __core.RegionHint };
@@ -22,6 +23,7 @@ declare const c: import("hono").Context;
 declare const app: import("hono").Hono;
 declare const client: __core.TransmitClient;
 declare const transmit: __core.TransmitClient;
+declare const account: __account.TransmitAccountClient;
 declare const clients: Record<string, __core.TransmitClient>;
 declare const sessions: __hono.SessionStore;
 declare const limiter: __hono.Limiter;
@@ -121,6 +123,7 @@ await main("tsdoc examples", async () => {
     baseUrl: repo,
     paths: {
       "@transmit-edge/core": ["packages/core/src/index.ts"],
+      "@transmit-edge/core/account": ["packages/core/src/account-client.ts"],
       "@transmit-edge/hono": ["packages/hono/src/index.ts"],
     },
   };

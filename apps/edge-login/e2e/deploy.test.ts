@@ -13,19 +13,16 @@ import { wranglerBin } from "../../../tools/wrangler-bin.mjs";
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 /**
- * The deployed Worker's budget is 47 KB gzip (README, "Benchmarks"). It is missed today: the instance API, the
- * reliability work in core and the accessible pages brought the bundle to 49.5 KB, and issue 14 (home-region
- * routing, EU residency, the two-tier client-token cache) added 1.9 KB: 51.9 KB. Until it is met, CI enforces no
- * growth past 53 KB (a ratchet), and the README says so.
+ * The deployed Worker's budget: 47 KB gzip (README, "Benchmarks"; Auth.js with Credentials is 47.1 KB). Measured
+ * 44.3 KB after the size work, 45.9 KB with home-region routing (account journey in its own core entry, hand-written body checks, one router).
  */
-const TARGET = 47 * 1024;
-const BUDGET = 53 * 1024;
+const BUDGET = 47 * 1024;
 
 describe("deploy (wrangler deploy --dry-run)", () => {
   const scratch = mkdtempSync(join(tmpdir(), "edge-login-deploy-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it("succeeds with only SESSION_SECRET and one region's secrets, minified and within the 53 KB ratchet (target 47 KB gzip)", () => {
+  it("succeeds with only SESSION_SECRET and one region's secrets, minified and within the 47 KB gzip budget", () => {
     const values = {
       SESSION_SECRET: "dry-run-session-secret-0123456789abcdef",
       TRANSMIT_EU_CLIENT_ID: "dry-run-client-id-eu",
@@ -71,7 +68,6 @@ describe("deploy (wrangler deploy --dry-run)", () => {
     expect(code).not.toContain("/**");
     const gzip = gzipSync(Buffer.from(code), { level: 9 }).length;
     console.log(`deployed bundle: ${code.length} bytes, ${(gzip / 1024).toFixed(1)} KB gzip`);
-    if (gzip > TARGET) console.warn(`Worker bundle ${gzip} B gzip: over the 47 KB target (ratchet ${BUDGET} B)`);
     expect(gzip).toBeLessThanOrEqual(BUDGET);
   });
 

@@ -1,6 +1,6 @@
 /**
- * The account journey beyond login, in the full client only (client.ts), so `@transmit-edge/core/login` carries none
- * of it: sign-up (`users.create`), forgot password by email (link, or code then reset token), one-time codes and
+ * The account journey beyond login, in its own entry (account-client.ts, `@transmit-edge/core/account`), so neither
+ * `createTransmitClient` nor `@transmit-edge/core/login` carries it: sign-up (`users.create`), forgot password by email (link, or code then reset token), one-time codes and
  * TOTP as a first or second factor. Endpoint facts and sources: docs/transmit-contract.md, "Account journey".
  *
  * Every request here carries a password, a code, or sends a message to the user, so all are `"once-sent"`: never
@@ -9,12 +9,14 @@
 import { callApi, type Engine, required, run } from "./engine.ts";
 import type { ErrorBody } from "./error-body.ts";
 import { type AccountErrorCode, TransmitError, type TransmitErrorCode, transmitError } from "./errors.ts";
-import { clientAttributes, jsonPost, MAX_PASSWORD_LENGTH } from "./requests.ts";
+import { clientAttributes, jsonPost, MAX_PASSWORD_LENGTH, passwordResetRequest } from "./requests.ts";
 import {
+  ensureSuccess,
   errorFromResponse,
   invalidResponse,
   parseSuccessJson,
   type RouteCodes,
+  resetCodes,
   tokenSetFromJson,
 } from "./responses.ts";
 import type { UpstreamResponse } from "./transport.ts";
@@ -27,6 +29,8 @@ import type {
   PasswordResetCodeInput,
   PasswordResetCodeVerifyInput,
   PasswordResetEmailInput,
+  PasswordResetInput,
+  PasswordResetResult,
   RequestOptions,
   ResetTokenResult,
   TokenSet,
@@ -40,6 +44,25 @@ export const MAX_IDENTIFIER_LENGTH = 256;
 export const MAX_CODE_LENGTH = 64;
 /** Longest redirect URI, in characters. */
 export const MAX_REDIRECT_URI_LENGTH = 2048;
+
+/**
+ * `passwords.reset` of both clients: a new password with a reset token (from `password_change_required`, a reset
+ * email's link, or `verifyResetCode`).
+ */
+export function resetPassword(
+  engine: Engine,
+  input: PasswordResetInput,
+  opts: RequestOptions | undefined,
+): Promise<PasswordResetResult> {
+  return run(engine, opts, async (call) => {
+    required(input?.resetToken, "resetToken");
+    required(input?.newPassword, "newPassword", MAX_PASSWORD_LENGTH);
+    const res = await callApi(engine, passwordResetRequest(engine.config.root, input), call);
+    ensureSuccess(res, engine.now(), resetCodes);
+    const json = res.text ? parseSuccessJson(res) : {};
+    return typeof json.message === "string" ? { message: json.message } : {};
+  });
+}
 
 const IDENTIFIER_TYPES: readonly unknown[] = ["email", "phone_number", "user_id", "username"];
 const CHANNELS: readonly unknown[] = ["email", "sms", "direct"];

@@ -1,21 +1,15 @@
 /**
  * `createTransmitClient`: the full client. Login and everything a call shares live in engine.ts (also used by the
- * login-only entry, login.ts); this module adds password reset, sessions, refresh and token verification.
+ * login-only entry, login.ts); this module adds password reset, sessions, refresh and token verification. The account journey (sign-up, forgot
+ * password, one-time codes, TOTP) is a separate entry, account-client.ts, so apps that do not use it do not bundle it.
  */
-import {
-  authenticateOtp,
-  authenticateTotp,
-  createUser,
-  sendOtp,
-  sendResetCode,
-  sendResetEmail,
-  verifyResetCode,
-} from "./account.ts";
+import { resetPassword } from "./account.ts";
 import { resolveVerifyConfig } from "./config.ts";
 import {
   authenticatePassword,
   callApi,
   createEngine,
+  engines,
   type LoginClientOptions,
   required,
   run,
@@ -25,32 +19,16 @@ import {
 import { TransmitError, transmitError } from "./errors.ts";
 import { RemoteKeySet } from "./jwks/key-set.ts";
 import { type TokenAlgorithm, verifyJwt } from "./jwks/verify.ts";
-import {
-  logoutRequest,
-  MAX_PASSWORD_LENGTH,
-  passwordResetRequest,
-  refreshRequest,
-  sessionAuthenticateRequest,
-} from "./requests.ts";
-import { ensureSuccess, parseSuccessJson, refreshCodes, resetCodes, sessionCodes } from "./responses.ts";
+import { logoutRequest, refreshRequest, sessionAuthenticateRequest } from "./requests.ts";
+import { ensureSuccess, refreshCodes, sessionCodes } from "./responses.ts";
 import type {
-  CreatedUser,
-  OtpAuthenticateInput,
-  OtpSendInput,
-  OtpSendResult,
   PasswordAuthenticateInput,
-  PasswordResetCodeInput,
-  PasswordResetCodeVerifyInput,
-  PasswordResetEmailInput,
   PasswordResetInput,
   PasswordResetResult,
   RequestOptions,
-  ResetTokenResult,
   SessionAuthenticateInput,
   TokenCache,
   TokenSet,
-  TotpAuthenticateInput,
-  UserCreateInput,
   VerifiedClaims,
   VerifyAccessTokenOptions,
 } from "./types.ts";
@@ -82,79 +60,10 @@ export interface TransmitClient extends TransmitLoginClient {
     /** Checks a username and password; resolves to the user's tokens. Never retried once sent. */
     authenticate(input: PasswordAuthenticateInput, options?: RequestOptions): Promise<TokenSet>;
     /**
-     * Sets a new password with a reset token: from `password_change_required`, the `code` of a reset email's link,
-     * or {@link TransmitClient.passwords}`.verifyResetCode`. Never retried once sent.
+     * Sets a new password with a reset token: from `password_change_required`, or from the forgot-password methods
+     * of `createAccountClient` (`@transmit-edge/core/account`). Never retried once sent.
      */
     reset(input: PasswordResetInput, options?: RequestOptions): Promise<PasswordResetResult>;
-    /**
-     * Forgot password: emails the user (by `username` or `email`) a link to `redirectUri?code=<reset token>`; pass
-     * the code to `reset`. `user_not_found` when Transmit has no user, or no verified email, for the identifier:
-     * answer your visitor the same either way. Never retried once sent.
-     *
-     * @example
-     * ```ts
-     * await transmit.passwords.sendResetEmail({ email, redirectUri: "https://app.example.com/reset" });
-     * // later, on https://app.example.com/reset?code=...
-     * await transmit.passwords.reset({ resetToken: code, newPassword });
-     * ```
-     */
-    sendResetEmail(input: PasswordResetEmailInput, options?: RequestOptions): Promise<void>;
-    /** Forgot password by code: emails the user a reset code (see `verifyResetCode`). Never retried once sent. */
-    sendResetCode(input: PasswordResetCodeInput, options?: RequestOptions): Promise<void>;
-    /**
-     * Exchanges an emailed reset code for a reset token (for `reset`); `invalid_credentials` for a wrong or expired
-     * code, `locked` after too many. Never retried once sent.
-     */
-    verifyResetCode(input: PasswordResetCodeVerifyInput, options?: RequestOptions): Promise<ResetTokenResult>;
-  };
-  /** Users. */
-  readonly users: {
-    /**
-     * Creates a user with a permanent password. `identifier_taken` when the username, email or phone number is
-     * taken; `password_rejected` when the password policy refuses the password. Never retried once sent.
-     *
-     * @example
-     * ```ts
-     * const user = await transmit.users.create({ email: "ann@example.com", password });
-     * const tokens = await transmit.passwords.authenticate({ username: "ann@example.com", usernameType: "email", password });
-     * ```
-     */
-    create(input: UserCreateInput, options?: RequestOptions): Promise<CreatedUser>;
-  };
-  /** One-time codes by email, SMS or handed to you (`direct`): a login of their own, or a second factor. */
-  readonly otp: {
-    /**
-     * Sends a code; with `channel: "direct"` returns it instead (`code`, redacted from serialisations).
-     * `user_not_found` when Transmit cannot reach a user by the identifier. Never retried once sent.
-     */
-    send(input: OtpSendInput, options?: RequestOptions): Promise<OtpSendResult>;
-    /**
-     * Checks a code; resolves to the user's tokens. With the password login's `sessionId` it is a second factor and
-     * the ID token's `amr` gains `mfa`. Never retried once sent.
-     *
-     * @example
-     * ```ts
-     * const first = await transmit.passwords.authenticate({ username, password });
-     * await transmit.otp.send({ channel: "email", identifierType: "username", identifier: username });
-     * const tokens = await transmit.otp.authenticate({
-     *   passcode, identifierType: "username", identifier: username, sessionId: first.sessionId,
-     * });
-     * ```
-     */
-    authenticate(input: OtpAuthenticateInput, options?: RequestOptions): Promise<TokenSet>;
-  };
-  /** TOTP (authenticator apps). */
-  readonly totp: {
-    /**
-     * Checks a TOTP code; resolves to the user's tokens (a second factor with `sessionId`). Never retried once sent.
-     *
-     * @example
-     * ```ts
-     * const first = await transmit.passwords.authenticate({ username: email, usernameType: "email", password });
-     * const tokens = await transmit.totp.authenticate({ token: code, identifier: email, sessionId: first.sessionId });
-     * ```
-     */
-    authenticate(input: TotpAuthenticateInput, options?: RequestOptions): Promise<TokenSet>;
   };
   /** Backend sessions. */
   readonly sessions: {
@@ -217,30 +126,13 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
     });
   }
 
-  return {
+  const client: TransmitClient = {
     root: config.root,
     region: config.region,
     passwords: {
       authenticate: (input, opts) => authenticatePassword(engine, input, opts),
-      reset: (input, opts) =>
-        run(engine, opts, async (call) => {
-          required(input?.resetToken, "resetToken");
-          required(input?.newPassword, "newPassword", MAX_PASSWORD_LENGTH);
-          const res = await callApi(engine, passwordResetRequest(config.root, input), call);
-          ensureSuccess(res, now(), resetCodes);
-          const json = res.text ? parseSuccessJson(res) : {};
-          return typeof json.message === "string" ? { message: json.message } : {};
-        }),
-      sendResetEmail: (input, opts) => sendResetEmail(engine, input, opts),
-      sendResetCode: (input, opts) => sendResetCode(engine, input, opts),
-      verifyResetCode: (input, opts) => verifyResetCode(engine, input, opts),
+      reset: (input, opts) => resetPassword(engine, input, opts),
     },
-    users: { create: (input, opts) => createUser(engine, input, opts) },
-    otp: {
-      send: (input, opts) => sendOtp(engine, input, opts),
-      authenticate: (input, opts) => authenticateOtp(engine, input, opts),
-    },
-    totp: { authenticate: (input, opts) => authenticateTotp(engine, input, opts) },
     sessions: {
       authenticate: (input, opts) =>
         tokenSetCall(
@@ -287,4 +179,6 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
         return engine.clientTokens.get(resource, call);
       }),
   };
+  engines.set(client, engine);
+  return client;
 }

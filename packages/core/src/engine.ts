@@ -95,6 +95,12 @@ export interface Engine {
   nextCallId(): number;
 }
 
+/**
+ * The engine behind each client that `createTransmitClient` or `createLoginClient` returned, so
+ * `createAccountClient` (`@transmit-edge/core/account`) can share it: one client-token cache, one event hook.
+ */
+export const engines = new WeakMap<object, Engine>();
+
 /** Longest username, session id, refresh or reset token accepted, in characters. */
 const MAX_FIELD_LENGTH = 16 * 1024;
 

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { authenticatePassword, createEngine, type LoginClientOptions, type TransmitLoginClient } from "./engine.ts";
+import {
+  authenticatePassword,
+  createEngine,
+  engines,
+  type LoginClientOptions,
+  type TransmitLoginClient,
+} from "./engine.ts";
 
 export type { BodyLimits } from "./body.ts";
 export type { LoginClientOptions, TestingOptions, TransmitLoginClient } from "./engine.ts";
@@ -44,9 +50,11 @@ export type {
  */
 export function createLoginClient(options: LoginClientOptions): TransmitLoginClient {
   const engine = createEngine(options);
-  return {
+  const client: TransmitLoginClient = {
     root: engine.config.root,
     region: engine.config.region,
     passwords: { authenticate: (input, opts) => authenticatePassword(engine, input, opts) },
   };
+  engines.set(client, engine);
+  return client;
 }

@@ -110,7 +110,7 @@ export interface SessionAuthenticateInput {
 /** How Transmit finds a user for one-time codes and TOTP. */
 export type IdentifierType = "email" | "phone_number" | "user_id" | "username";
 
-/** Input of {@link TransmitClient.users}`.create`: a new user with a permanent password. */
+/** Input of `TransmitAccountClient.users.create` (from `@transmit-edge/core/account`): a new user with a permanent password. */
 export interface UserCreateInput {
   /** Login name (unique per application). At least one of `username`, `email` and `phoneNumber` is required. */
   username?: string;
@@ -126,7 +126,7 @@ export interface UserCreateInput {
   externalUserId?: string;
 }
 
-/** The user created by {@link TransmitClient.users}`.create`. */
+/** The user created by `TransmitAccountClient.users.create` (from `@transmit-edge/core/account`). */
 export interface CreatedUser {
   /** Transmit user id (the `sub` of the user's tokens). */
   userId: string;
@@ -176,7 +176,7 @@ export interface ResetTokenResult {
   resetToken: string;
 }
 
-/** Input of {@link TransmitClient.otp}`.send`. */
+/** Input of `TransmitAccountClient.otp.send` (from `@transmit-edge/core/account`). */
 export interface OtpSendInput {
   /** `email` or `sms` sends the code to the user's email or phone; `direct` returns it to you instead. */
   channel: "email" | "sms" | "direct";
@@ -187,14 +187,14 @@ export interface OtpSendInput {
 }
 
 /**
- * Answer of {@link TransmitClient.otp}`.send`. Serialisations print `[REDACTED]` in place of the code.
+ * Answer of `TransmitAccountClient.otp.send` (from `@transmit-edge/core/account`). Serialisations print `[REDACTED]` in place of the code.
  */
 export interface OtpSendResult {
   /** The code itself, for `channel: "direct"` only: deliver it yourself, never log it. */
   code?: string;
 }
 
-/** Input of {@link TransmitClient.otp}`.authenticate`. */
+/** Input of `TransmitAccountClient.otp.authenticate` (from `@transmit-edge/core/account`). */
 export interface OtpAuthenticateInput {
   /** The code the user entered. */
   passcode: string;
@@ -212,7 +212,7 @@ export interface OtpAuthenticateInput {
   clientAttributes?: ClientAttributes;
 }
 
-/** Input of {@link TransmitClient.totp}`.authenticate`. */
+/** Input of `TransmitAccountClient.totp.authenticate` (from `@transmit-edge/core/account`). */
 export interface TotpAuthenticateInput {
   /** The 6-digit code from the user's authenticator app. */
   token: string;

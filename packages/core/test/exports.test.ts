@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as account from "../src/account-client.ts";
 import * as core from "../src/index.ts";
 import * as login from "../src/login.ts";
 import { clientToken, FakeFetch, userTokens } from "./helpers.ts";
@@ -21,6 +22,10 @@ describe("public surface", () => {
   it("core/login exports the login client, the error class and the memory cache, and the same TransmitError", () => {
     expect(Object.keys(login).sort()).toEqual(["TransmitError", "createLoginClient", "createMemoryTokenCache"]);
     expect(login.TransmitError).toBe(core.TransmitError);
+  });
+
+  it("core/account exports the account client only", () => {
+    expect(Object.keys(account)).toEqual(["createAccountClient"]);
   });
 
   it("still honours the deprecated top-level now and random options (testing.* wins when both are set)", async () => {

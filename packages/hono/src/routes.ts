@@ -4,9 +4,10 @@
  * then the route. Every failure, thrown ones included, goes through the instance's replies: one event each, and
  * the page for form posts.
  */
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { Hono } from "hono/tiny";
 import type { AuthEventType } from "./events.ts";
 import { corsFor, credentialsInQuery, sameOriginOk, securityHeaders } from "./http-policy.ts";
 import { bodyKind, loginSchema, passwordSchema, validateBody } from "./input.ts";
@@ -51,6 +52,9 @@ export function createRoutes(r: RoutesContext): Hono {
   const notAllowed = (allow: string) => (c: Parameters<MiddlewareHandler>[0]) =>
     replies.problem(c, "method_not_allowed", { headers: { Allow: allow } });
 
+  // hono/tiny: the same Hono with PatternRouter only. The Worker builds its app the same way, so the default
+  // SmartRouter (RegExpRouter + TrieRouter) is not bundled at all: about 2.5 KB gzip. A handful of routes, matched in
+  // registration order like every Hono router; an app on the default router mounts this one unchanged.
   const app = new Hono();
   app.use("*", securityHeaders(r.pageCsp));
   app.use("*", corsFor(r.allowedOrigins));

@@ -1,7 +1,10 @@
 /**
- * The account journey of the core client against an in-process emulator, each flow end to end: sign-up then login,
+ * The account journey of the core client (`createAccountClient` of `@transmit-edge/core/account`, sharing a full
+ * client's engine) against an in-process emulator, each flow end to end: sign-up then login,
  * forgot password by email link and by code, a one-time code and TOTP as second factors (`amr` gains `mfa`).
  */
+
+import { createAccountClient } from "@transmit-edge/core/account";
 import { createEmulator, DEMO_PASSWORD, DEMO_TOTP_SECRET, type Emulator, totpAt } from "@transmit-edge/emulator";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { clientFor, failure, NEW_PASSWORD } from "./helpers.ts";
@@ -17,7 +20,8 @@ afterAll(() => emulator.close());
 describe("sign-up", () => {
   it("creates a user with a permanent password who can log in at once", async () => {
     const transmit = clientFor(emulator);
-    const user = await transmit.users.create({
+    const account = createAccountClient(transmit);
+    const user = await account.users.create({
       username: "newbie",
       email: "newbie@example.com",
       password: NEW_PASSWORD,
@@ -31,10 +35,11 @@ describe("sign-up", () => {
 
   it("answers identifier_taken for a taken identifier and password_rejected for a weak password", async () => {
     const transmit = clientFor(emulator);
-    expect((await failure(transmit.users.create({ username: "alice", password: NEW_PASSWORD }))).code).toBe(
+    const account = createAccountClient(transmit);
+    expect((await failure(account.users.create({ username: "alice", password: NEW_PASSWORD }))).code).toBe(
       "identifier_taken",
     );
-    expect((await failure(transmit.users.create({ username: "weakling", password: "short" }))).code).toBe(
+    expect((await failure(account.users.create({ username: "weakling", password: "short" }))).code).toBe(
       "password_rejected",
     );
     expect(emulator.requests({ route: "users.create" })).toHaveLength(2);
@@ -44,7 +49,8 @@ describe("sign-up", () => {
 describe("forgot password", () => {
   it("email link -> code from the outbox -> passwords.reset -> login with the new password", async () => {
     const transmit = clientFor(emulator);
-    await transmit.passwords.sendResetEmail({
+    const account = createAccountClient(transmit);
+    await account.passwords.sendResetEmail({
       email: "alice@example.com",
       redirectUri: "https://app.example.com/reset",
     });
@@ -68,14 +74,15 @@ describe("forgot password", () => {
 
   it("emailed reset code -> verifyResetCode -> passwords.reset -> login", async () => {
     const transmit = clientFor(emulator);
-    await transmit.passwords.sendResetCode({ email: "alice@example.com" });
+    const account = createAccountClient(transmit);
+    await account.passwords.sendResetCode({ email: "alice@example.com" });
     const [message] = emulator.outbox({ region: "eu", to: "alice@example.com" });
     expect(message?.kind).toBe("password_reset_code");
     const wrong = message?.code === "000000" ? "111111" : "000000";
     expect(
-      (await failure(transmit.passwords.verifyResetCode({ email: "alice@example.com", passcode: wrong }))).code,
+      (await failure(account.passwords.verifyResetCode({ email: "alice@example.com", passcode: wrong }))).code,
     ).toBe("invalid_credentials");
-    const { resetToken } = await transmit.passwords.verifyResetCode({
+    const { resetToken } = await account.passwords.verifyResetCode({
       email: "alice@example.com",
       passcode: message?.code ?? "",
     });
@@ -85,8 +92,9 @@ describe("forgot password", () => {
 
   it("answers user_not_found for an unknown account (the caller answers its visitor the same)", async () => {
     const transmit = clientFor(emulator);
+    const account = createAccountClient(transmit);
     const error = await failure(
-      transmit.passwords.sendResetEmail({ username: "nobody", redirectUri: "https://app.example.com/reset" }),
+      account.passwords.sendResetEmail({ username: "nobody", redirectUri: "https://app.example.com/reset" }),
     );
     expect(error.code).toBe("user_not_found");
     expect(emulator.outbox({ region: "eu" })).toHaveLength(0);
@@ -96,15 +104,16 @@ describe("forgot password", () => {
 describe("second factor", () => {
   it("password -> otp.send (email, code from the outbox) -> otp.authenticate with the session: amr has mfa", async () => {
     const transmit = clientFor(emulator);
+    const account = createAccountClient(transmit);
     const first = await transmit.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD });
     expect((await transmit.tokens.verifyIdToken(first.idToken!)).amr).not.toContain("mfa");
 
-    const sent = await transmit.otp.send({ channel: "email", identifierType: "username", identifier: "alice" });
+    const sent = await account.otp.send({ channel: "email", identifierType: "username", identifier: "alice" });
     expect(sent.code).toBeUndefined();
     const [message] = emulator.outbox({ region: "eu", to: "alice@example.com" });
     expect(message?.kind).toBe("one_time_code");
 
-    const tokens = await transmit.otp.authenticate({
+    const tokens = await account.otp.authenticate({
       passcode: message?.code ?? "",
       identifierType: "username",
       identifier: "alice",
@@ -118,32 +127,34 @@ describe("second factor", () => {
 
   it("otp.send direct hands the code over; a used code is invalid_credentials; a wrong session session_not_found", async () => {
     const transmit = clientFor(emulator);
+    const account = createAccountClient(transmit);
     const first = await transmit.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD });
-    const { code } = await transmit.otp.send({
+    const { code } = await account.otp.send({
       channel: "direct",
       identifierType: "email",
       identifier: "alice@example.com",
     });
     expect(code).toMatch(/^\d+$/);
     const input = { passcode: code!, identifierType: "email", identifier: "alice@example.com" } as const;
-    expect((await failure(transmit.otp.authenticate({ ...input, sessionId: "no-such-session" }))).code).toBe(
+    expect((await failure(account.otp.authenticate({ ...input, sessionId: "no-such-session" }))).code).toBe(
       "session_not_found",
     );
-    const tokens = await transmit.otp.authenticate({ ...input, sessionId: first.sessionId! });
+    const tokens = await account.otp.authenticate({ ...input, sessionId: first.sessionId! });
     expect((await transmit.tokens.verifyIdToken(tokens.idToken!)).amr).toContain("mfa");
-    expect((await failure(transmit.otp.authenticate(input))).code).toBe("invalid_credentials");
+    expect((await failure(account.otp.authenticate(input))).code).toBe("invalid_credentials");
     expect(emulator.outbox({ region: "eu" })).toHaveLength(0);
   });
 
   it("password -> totp.authenticate (tom's demo authenticator) with the session: amr has mfa", async () => {
     const transmit = clientFor(emulator);
+    const account = createAccountClient(transmit);
     const first = await transmit.passwords.authenticate({
       username: "tom@example.com",
       usernameType: "email",
       password: DEMO_PASSWORD,
     });
     const token = await totpAt(DEMO_TOTP_SECRET, emulator.now());
-    const tokens = await transmit.totp.authenticate({
+    const tokens = await account.totp.authenticate({
       token,
       identifier: "tom@example.com",
       sessionId: first.sessionId!,
@@ -151,7 +162,7 @@ describe("second factor", () => {
     const claims = await transmit.tokens.verifyIdToken(tokens.idToken!);
     expect(claims.amr).toEqual(expect.arrayContaining(["pwd", "totp", "mfa"]));
     // A token works once.
-    expect((await failure(transmit.totp.authenticate({ token, identifier: "tom@example.com" }))).code).toBe(
+    expect((await failure(account.totp.authenticate({ token, identifier: "tom@example.com" }))).code).toBe(
       "invalid_credentials",
     );
   });
