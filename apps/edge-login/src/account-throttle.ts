@@ -77,11 +77,13 @@ export class AccountThrottle extends DurableObject {
    * lives in the call that counts the attempt (one Durable Object round trip for both).
    */
   async hitHome(nowMs: number, rule: LimitRule, device?: string): Promise<AccountVerdict> {
-    // A pending alarm far beyond any window is the home region's (below): let `hit` arm the counters' alarm instead;
-    // the home alarm is armed again when that one has run.
-    const alarm = await this.ctx.storage.getAlarm();
-    if (alarm !== null && alarm > nowMs + 2 * rule.windowMs) await this.ctx.storage.deleteAlarm();
     const verdict = await this.hit(nowMs, rule, device);
+    // A pending alarm far beyond any window is the home region's (below), which `hit` leaves alone: the counted
+    // attempt's alarm comes first; the home alarm is armed again when that one has run.
+    const alarm = await this.ctx.storage.getAlarm();
+    if (verdict.allowed && alarm !== null && alarm > nowMs + 2 * rule.windowMs) {
+      await this.ctx.storage.setAlarm(nowMs + rule.windowMs);
+    }
     const home = await this.ctx.storage.get<Home>(HOME);
     return home && home.at + HOME_TTL_MS > nowMs ? { ...verdict, home: home.region } : verdict;
   }
