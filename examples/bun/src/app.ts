@@ -9,8 +9,8 @@ import { Hono } from "hono";
 export interface ExampleOptions {
   /** A core Transmit client (`createTransmitClient`). */
   client: LoginClient;
-  /** The socket peer address, from the runtime's `getConnInfo`. */
-  getIp?: GetIp;
+  /** The socket peer address, from the runtime's `getConnInfo` (per-IP throttling, and the IP Transmit sees). */
+  getIp: GetIp;
   /** >= 32 random bytes keying the username hash of the limiter. */
   userKeySecret: string;
 }
@@ -34,7 +34,7 @@ export function createExampleApp(options: ExampleOptions): Hono {
     sessions: memorySessionStore(),
     limiter: memoryLimiter(),
     userKeySecret: options.userKeySecret,
-    ...(options.getIp ? { getIp: options.getIp } : {}),
+    getIp: options.getIp,
   });
   const app = new Hono();
   app.route("/auth", auth.routes());

@@ -237,6 +237,14 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
           'is required by the login routes: a Limiter, or "none" to opt out explicitly',
         );
       }
+      if (typeof limiter === "object" && ip.source === undefined) {
+        // Without a client address the per-IP limit is off and Transmit sees no end-user IP: say so, or opt out.
+        throw new OptionError(
+          FACTORY,
+          "ip",
+          'has no source, so a limiter could not count per IP: give "getIp" (or "ip"), or ip: "none" to opt out explicitly',
+        );
+      }
       return createRoutes({
         client,
         access,

@@ -15,7 +15,12 @@ import { integerIn, OptionError } from "./option-error.ts";
  *   untrusted address in `header` (default `X-Forwarded-For`). Entries are IPv4 or IPv6 addresses or CIDR ranges;
  *   an invalid entry is refused when the instance is created.
  */
-export type IpSource = "cf-connecting-ip" | "conninfo" | { trustedProxies: readonly string[]; header?: string };
+export type IpSource =
+  | "cf-connecting-ip"
+  | "conninfo"
+  | { trustedProxies: readonly string[]; header?: string }
+  /** No client address: no per-IP limit and no end-user IP sent to Transmit (an explicit opt-out). */
+  | "none";
 
 /**
  * Reads the socket peer address, e.g. `(c) => getConnInfo(c).remote.address` from `hono/bun` or
@@ -41,7 +46,8 @@ interface Network {
 
 /** The resolved IP settings of an instance. */
 export interface IpPolicy {
-  source?: "cf-connecting-ip" | "conninfo" | "proxied";
+  /** `none`: the app opted out of a client address; absent: no source was configured at all. */
+  source?: "cf-connecting-ip" | "conninfo" | "proxied" | "none";
   getIp?: GetIp;
   proxies: Network[];
   header: string;
@@ -215,6 +221,7 @@ export function ipPolicy(factory: string, options: IpOptions): IpPolicy {
     if (getIp) return { ...base, source: "conninfo" };
     return isCloudflareWorkers() ? { ...base, source: "cf-connecting-ip" } : base;
   }
+  if (source === "none") return { ...base, source };
   if (source === "cf-connecting-ip") return { ...base, source };
   if (source === "conninfo" || (typeof source === "object" && source !== null)) {
     if (!getIp) throw new OptionError(factory, "getIp", 'is required with ip "conninfo" or { trustedProxies }');
@@ -235,7 +242,7 @@ export function ipPolicy(factory: string, options: IpOptions): IpPolicy {
     }
     return { ...base, source: "proxied", proxies, header: header.toLowerCase() };
   }
-  throw new OptionError(factory, "ip", 'must be "cf-connecting-ip", "conninfo" or { trustedProxies }');
+  throw new OptionError(factory, "ip", 'must be "cf-connecting-ip", "conninfo", { trustedProxies } or "none"');
 }
 
 function peerOf(c: Context, policy: IpPolicy): Address | undefined {
@@ -248,7 +255,7 @@ function peerOf(c: Context, policy: IpPolicy): Address | undefined {
 
 /** The end user's address, or `undefined` when no trustworthy source exists. */
 export function clientAddress(c: Context, policy: IpPolicy): Address | undefined {
-  if (!policy.source) return undefined;
+  if (!policy.source || policy.source === "none") return undefined;
   if (policy.source === "cf-connecting-ip") return parseAddress(c.req.header("cf-connecting-ip"));
   const peer = peerOf(c, policy);
   if (policy.source === "conninfo" || !peer) return peer;

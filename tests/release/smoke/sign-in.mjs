@@ -40,6 +40,8 @@ export async function signIn(root) {
     sessions: memorySessionStore(),
     limiter: memoryLimiter(),
     userKeySecret: "release-smoke-user-key-secret-0123456789",
+    // app.request() has no socket: a fixed peer address stands in for the runtime's getConnInfo.
+    getIp: () => "192.0.2.10",
   });
   const app = new Hono();
   app.route("/auth", auth.routes());
