@@ -73,16 +73,14 @@ describe("E02 E03 E04 random upstream faults (property, fixed seed)", () => {
               },
             }),
           );
-          const started = performance.now();
           const res = await app.request(`${ORIGIN}/auth/login`, {
             method: "POST",
             headers: { origin: ORIGIN, "content-type": "application/json" },
             body: JSON.stringify({ username: "alice", password: DEMO_PASSWORD }),
           });
           const text = await res.text();
-          // An ignored deadline would hang until the test's own timeout (the emulator's hang fault never answers), so
-          // the bound only has to separate "ended" from "hung": 10 s of slack hold on two busy cores.
-          expect(performance.now() - started).toBeLessThan(2 * TIMEOUT_MS + 10_000);
+          // An ignored deadline would hang (the emulator's hang fault never answers) until the test's own timeout fails
+          // the case: reaching this line is the proof that the deadline ended the call, without a wall-clock bound.
           // 500 is the documented answer to a misconfiguration: the token endpoint refusing our client credentials.
           const tokenRefused = emulator
             .requests({ route: "oidc.token" })
