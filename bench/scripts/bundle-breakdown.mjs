@@ -2,7 +2,9 @@
 // map and esbuild metafile), attributes every byte of the minified output to its source file through the source map,
 // and prints per file: minified bytes and the gzip (level 9) bytes the bundle would lose without that file's code
 // (marginal cost: gzip of the whole output minus gzip of the output with that file's bytes cut out).
-//   node bench/scripts/bundle-breakdown.mjs [--json] [--keep DIR]
+// With --core ENTRY, the same for one of bench/entries (login-only, authenticate, authenticate-verify), bundled as
+// bench/lib/bundle.mjs does.
+//   node bench/scripts/bundle-breakdown.mjs [--json] [--keep DIR] [--core ENTRY]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,8 +15,26 @@ import { wranglerBin } from "../../tools/wrangler-bin.mjs";
 
 const workerDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "apps", "edge-login");
 const keepAt = process.argv.indexOf("--keep");
+const coreAt = process.argv.indexOf("--core");
 const outdir = keepAt > 0 ? process.argv[keepAt + 1] : mkdtempSync(join(tmpdir(), "edge-login-breakdown-"));
-const run = spawnSync(
+if (coreAt > 0) {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(workerDir, "..", "..", "bench", "entries", `${process.argv[coreAt + 1]}.mjs`)],
+    bundle: true,
+    minify: true,
+    treeShaking: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    target: "es2022",
+    sourcemap: "external",
+    outfile: join(outdir, "index.js"),
+    logLevel: "silent",
+  });
+}
+const run = coreAt > 0 ? { status: 0 } : spawnSync(
   process.execPath,
   [wranglerBin(workerDir), "deploy", "--dry-run", "--minify", "--outdir", outdir, "--metafile", join(outdir, "meta.json"), "--upload-source-maps"],
   { cwd: workerDir, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" } },
