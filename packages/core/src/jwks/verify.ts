@@ -29,6 +29,7 @@ const PARAMS = {
 };
 const MALFORMED = "malformed or unverifiable token";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const ascii = new TextEncoder();
 
 /** CryptoKeys imported, per JWK of the current key set and algorithm. */
 const imported = new WeakMap<JWK, Record<string, CryptoKey>>();
@@ -38,7 +39,10 @@ const invalid = (reason: string) => transmitError("token_invalid", {}, reason);
 /** Bytes of one base64url part of a compact JWS (no padding, no other characters). */
 function bytes(part: string): Uint8Array<ArrayBuffer> {
   if (!/^[\w-]*$/.test(part)) throw invalid(MALFORMED);
-  return Uint8Array.from(atob(part.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const binary = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
 }
 
 /** A JSON object in a base64url part (header or claims). */
@@ -86,7 +90,7 @@ export async function verifyJwt(
     if (typeof alg !== "string" || header.crit !== undefined) throw invalid(MALFORMED);
     if (!checks.algorithms.includes(alg) || !PARAMS[alg]) throw invalid("algorithm not allowed");
     const signature = bytes(signed);
-    const data = new TextEncoder().encode(`${head}.${body}`);
+    const data = ascii.encode(`${head}.${body}`);
     const keys = await keySet.getKeys(header as JWSHeaderParameters, call);
     let verified = false;
     for (const jwk of keys) {
