@@ -6,7 +6,7 @@
 // bench/lib/bundle.mjs does.
 //   node bench/scripts/bundle-breakdown.mjs [--json] [--keep DIR] [--core ENTRY]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,11 +34,28 @@ if (coreAt > 0) {
     logLevel: "silent",
   });
 }
-const run = coreAt > 0 ? { status: 0 } : spawnSync(
-  process.execPath,
-  [wranglerBin(workerDir), "deploy", "--dry-run", "--minify", "--outdir", outdir, "--metafile", join(outdir, "meta.json"), "--upload-source-maps"],
-  { cwd: workerDir, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" } },
-);
+const run =
+  coreAt > 0
+    ? { status: 0 }
+    : spawnSync(
+        process.execPath,
+        [
+          wranglerBin(workerDir),
+          "deploy",
+          "--dry-run",
+          "--minify",
+          "--outdir",
+          outdir,
+          "--metafile",
+          join(outdir, "meta.json"),
+          "--upload-source-maps",
+        ],
+        {
+          cwd: workerDir,
+          encoding: "utf8",
+          env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
+        },
+      );
 if (run.status !== 0) throw new Error(run.stdout + run.stderr);
 const js = readdirSync(outdir).find((f) => f.endsWith(".js"));
 const code = readFileSync(join(outdir, js), "utf8");
@@ -117,7 +134,14 @@ for (const [file, idx] of groups) {
 }
 rows.sort((a, b) => b.gzip - a.gzip);
 const pkg = (f) =>
-  f.startsWith("packages/") || f.startsWith("apps/") ? f.split("/").slice(0, 2).join("/") : f.startsWith("(") ? f : f.split("/").slice(0, f.startsWith("@") ? 2 : 1).join("/");
+  f.startsWith("packages/") || f.startsWith("apps/")
+    ? f.split("/").slice(0, 2).join("/")
+    : f.startsWith("(")
+      ? f
+      : f
+          .split("/")
+          .slice(0, f.startsWith("@") ? 2 : 1)
+          .join("/");
 const byPkg = new Map();
 for (const r of rows) {
   const p = byPkg.get(pkg(r.file)) ?? { file: pkg(r.file), minified: 0, files: [] };
@@ -136,11 +160,16 @@ for (const p of byPkg.values()) {
 }
 if (keepAt < 0) rmSync(outdir, { recursive: true, force: true });
 if (process.argv.includes("--json")) {
-  console.log(JSON.stringify({ minified: code.length, gzip: total, packages: [...byPkg.values()], files: rows }, null, 2));
+  console.log(
+    JSON.stringify({ minified: code.length, gzip: total, packages: [...byPkg.values()], files: rows }, null, 2),
+  );
 } else {
-  console.log(`Worker: ${code.length} bytes minified, ${total} bytes gzip (${(total / 1024).toFixed(2)} KB)`);
+  console.log(
+    `${coreAt > 0 ? process.argv[coreAt + 1] : "Worker"}: ${code.length} bytes minified, ${total} bytes gzip (${(total / 1024).toFixed(2)} KB)`,
+  );
   console.log("\npackage | minified | gzip (marginal)");
-  for (const p of [...byPkg.values()].sort((a, b) => b.gzip - a.gzip)) console.log(`${p.file} | ${p.minified} | ${p.gzip}`);
+  for (const p of [...byPkg.values()].sort((a, b) => b.gzip - a.gzip))
+    console.log(`${p.file} | ${p.minified} | ${p.gzip}`);
   console.log("\nfile | minified | gzip (marginal)");
   for (const r of rows) console.log(`${r.file} | ${r.minified} | ${r.gzip}`);
 }

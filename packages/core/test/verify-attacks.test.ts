@@ -2,7 +2,7 @@
 // malformed tokens an attacker would try, each checked against our verifier and, where jose has an answer, against
 // jose.jwtVerify with the same checks: the two must agree, token by token.
 import { importJWK, jwtVerify } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { TransmitError } from "../src/index.ts";
 import { CLIENT_ID, caught, createTestKey, FakeFetch, jwks, makeClient, type TestKey } from "./helpers.ts";
 
@@ -47,9 +47,9 @@ async function forge(key: TestKey & { pss?: CryptoKey }, header: unknown, payloa
 describe("token verification without jose: forged and malformed tokens", () => {
   let key: Awaited<ReturnType<typeof rawKey>>;
   let other: TestKey;
-  beforeAll(async () => {
-    key = await rawKey("kid-a");
-    other = await createTestKey("kid-b");
+  beforeEach(async () => {
+    key ??= await rawKey("kid-a");
+    other ??= await createTestKey("kid-b");
   });
 
   function setup() {

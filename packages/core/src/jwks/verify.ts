@@ -1,9 +1,8 @@
 /** JWT verification against a {@link RemoteKeySet}: signature, algorithm allow-list, `iss`, `aud`, `exp`. */
-import type { JWK, JWSHeaderParameters } from "jose";
 import type { Call } from "../deadline.ts";
 import { TransmitError, transmitError } from "../errors.ts";
 import type { VerifiedClaims } from "../types.ts";
-import type { RemoteKeySet } from "./key-set.ts";
+import type { JWK, JWSHeaderParameters, RemoteKeySet } from "./key-set.ts";
 
 /** Signature algorithms accepted for Transmit tokens. `none` and HMAC are never accepted. */
 export type TokenAlgorithm = "RS256" | "PS256";
