@@ -81,7 +81,7 @@ describe("token verification without jose: forged and malformed tokens", () => {
     return { ours, jose };
   }
 
-  it("agrees with jose.jwtVerify on good, expired, not-yet-valid, mistyped and misaddressed tokens", async () => {
+  it("G04 agrees with jose.jwtVerify on good, expired, not-yet-valid, mistyped and misaddressed tokens", async () => {
     const { clock } = setup();
     const now = Math.floor(clock.ms / 1000);
     const header = { alg: "RS256", kid: "kid-a", typ: "JWT" };
@@ -113,7 +113,7 @@ describe("token verification without jose: forged and malformed tokens", () => {
     }
   });
 
-  it("rejects tampered, re-signed and re-encoded tokens, as jose does", async () => {
+  it("G04 rejects tampered, re-signed and re-encoded tokens, as jose does", async () => {
     const { clock } = setup();
     const now = Math.floor(clock.ms / 1000);
     const header = { alg: "RS256", kid: "kid-a" };
@@ -143,7 +143,7 @@ describe("token verification without jose: forged and malformed tokens", () => {
     }
   });
 
-  it("refuses any crit header and padded base64url, where jose would accept them", async () => {
+  it("G04 refuses any crit header and padded base64url, where jose would accept them", async () => {
     const { client, clock } = setup();
     const now = Math.floor(clock.ms / 1000);
     const claims = { iss: ISSUER, aud: CLIENT_ID, exp: now + 3600 };
@@ -155,7 +155,7 @@ describe("token verification without jose: forged and malformed tokens", () => {
     }
   });
 
-  it("refuses a key under 2048 bits even when it signed the token and the JWKS lists it", async () => {
+  it("G04 refuses a key under 2048 bits even when it signed the token and the JWKS lists it", async () => {
     const weak = await rawKey("weak", 1024);
     const fake = new FakeFetch().on("/cis/oidc/jwks", jwks(weak));
     const { client, clock } = makeClient(fake);
@@ -166,7 +166,7 @@ describe("token verification without jose: forged and malformed tokens", () => {
     expect(fake.calls).toHaveLength(1);
   });
 
-  it("never answers with the token's claims when it fails, and names no key material", async () => {
+  it("G04 never answers with the token's claims when it fails, and names no key material", async () => {
     const { client, clock } = setup();
     const now = Math.floor(clock.ms / 1000);
     const jwt = await forge(
