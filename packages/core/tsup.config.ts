@@ -1,6 +1,6 @@
 import { defineConfig } from "tsup";
 
-const shared = { format: ["esm" as const], target: "es2022", platform: "neutral" as const, external: ["jose"] };
+const shared = { format: ["esm" as const], target: "es2022", platform: "neutral" as const };
 
 export default defineConfig([
   {
@@ -12,7 +12,6 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     treeshake: true,
-    // jose stays a dependency: users dedupe it and keep its own tree-shaking.
   },
   // Declarations one entry at a time: a shared declaration chunk would be imported as `./chunk.js`, a file that
   // does not exist, which Deno's type check (and any tool without TypeScript's .js -> .d.ts mapping) cannot follow.

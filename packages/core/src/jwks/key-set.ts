@@ -14,7 +14,6 @@
  * imports and checks the one it is given (public key, `alg`, `use`, `key_ops`, RSA modulus of 2048 bits or more).
  * jose's own `createLocalJWKSet` is not used: it would add about 0.7 KB gzip to every bundle for the same rules.
  */
-import type { JWK, JWSHeaderParameters } from "jose";
 import { bounded, type Call, untilDeadline } from "../deadline.ts";
 import { TransmitError, transmitError } from "../errors.ts";
 import { errorFromResponse, parseSuccessJson } from "../responses.ts";
@@ -22,6 +21,24 @@ import { SingleFlight } from "../single-flight.ts";
 import { storeTtl } from "../token-cache.ts";
 import { send, type TransportContext } from "../transport.ts";
 import type { TokenCache } from "../types.ts";
+
+/** The members of a JWK that key selection and import read (RFC 7517 section 4; RSA: RFC 7518 section 6.3.1). */
+export interface JWK {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  key_ops?: string[];
+  n?: string;
+  e?: string;
+}
+
+/** The members of a JWS header that key selection reads (RFC 7515 section 4.1). */
+export interface JWSHeaderParameters {
+  alg?: string;
+  kid?: string;
+  [parameter: string]: unknown;
+}
 
 /** Minimum time between two reloads triggered by an unknown `kid` or by stale keys, counted from the last attempt. */
 export const JWKS_COOLDOWN_MS = 30_000;

@@ -1,9 +1,8 @@
 /** JWT verification against a {@link RemoteKeySet}: signature, algorithm allow-list, `iss`, `aud`, `exp`. */
-import { type JWK, type JWSHeaderParameters, jwtVerify } from "jose";
 import type { Call } from "../deadline.ts";
 import { TransmitError, transmitError } from "../errors.ts";
 import type { VerifiedClaims } from "../types.ts";
-import type { RemoteKeySet } from "./key-set.ts";
+import type { JWK, JWSHeaderParameters, RemoteKeySet } from "./key-set.ts";
 
 /** Signature algorithms accepted for Transmit tokens. `none` and HMAC are never accepted. */
 export type TokenAlgorithm = "RS256" | "PS256";
@@ -18,36 +17,62 @@ export interface VerifyChecks {
 }
 
 /**
- * jose's error code (`ERR_JWT_EXPIRED`, ...). Matched by code rather than `instanceof`: importing jose's `errors`
- * namespace would put every jose error class into every bundle that uses core.
+ * The two RSA algorithms, as WebCrypto parameters (RFC 7518 section 3.3 and 3.5: PS256 salts with the hash length).
+ * Verification is WebCrypto's own, without jose: jwtVerify bundles the import code of every key type and JOSE
+ * feature (~4.9 KB gzip of a Worker) for the checks below, which are the same as jose's jwtVerify makes for these
+ * two algorithms (docs/core-reliability.md, "JWKS").
  */
-/** CryptoKeys jose imported, per JWK of the current key set and algorithm. */
+const PARAMS = {
+  RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+  PS256: { name: "RSA-PSS", hash: "SHA-256", saltLength: 32 },
+};
+const MALFORMED = "malformed or unverifiable token";
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const ascii = new TextEncoder();
+
+/** CryptoKeys imported, per JWK of the current key set and algorithm. */
 const imported = new WeakMap<JWK, Record<string, CryptoKey>>();
 
-const joseCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
-const SIGNATURE_FAILED = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
+const invalid = (reason: string) => transmitError("token_invalid", {}, reason);
 
-function reason(error: unknown): string {
-  switch (joseCode(error)) {
-    case "ERR_JWT_EXPIRED":
-      return "expired";
-    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
-      return `${(error as { claim?: string }).claim} claim check failed`;
-    case "ERR_JOSE_ALG_NOT_ALLOWED":
-      return "algorithm not allowed";
-    case SIGNATURE_FAILED:
-      return "signature verification failed";
-    default:
-      return "malformed or unverifiable token";
-  }
+/** Bytes of one base64url part of a compact JWS (no padding, no other characters). */
+function bytes(part: string): Uint8Array<ArrayBuffer> {
+  if (!/^[\w-]*$/.test(part)) throw invalid(MALFORMED);
+  const binary = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** A JSON object in a base64url part (header or claims). */
+function object(part: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(utf8.decode(bytes(part)));
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(MALFORMED);
+  return value as Record<string, unknown>;
+}
+
+/** Imports a JWK of the key set once per algorithm; RSA moduli under 2048 bits are refused (RFC 7518 section 3.3). */
+async function cryptoKey(jwk: JWK, alg: TokenAlgorithm): Promise<CryptoKey> {
+  const known = imported.get(jwk)?.[alg];
+  if (known) return known;
+  const key = await crypto.subtle.importKey("jwk", { kty: jwk.kty, n: jwk.n, e: jwk.e }, PARAMS[alg], false, [
+    "verify",
+  ]);
+  if ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength < 2048) throw invalid(MALFORMED);
+  imported.set(jwk, { ...imported.get(jwk), [alg]: key });
+  return key;
 }
 
 /**
  * Verifies `jwt` and returns its claims, or throws `token_invalid` (or the key fetch's TransmitError).
  *
- * Several keys may match a token: duplicate `kid`s in the JWKS, or a token without `kid` while the set holds more
- * than one key. As jose recommends for that case, each matching key is tried in turn and the first that verifies
- * the signature wins; when none does, the error says so (docs/core-reliability.md, "JWKS").
+ * The format, the header (`alg` on the allow-list, no `crit`: no extension is understood, RFC 7515 section 4.1.11)
+ * and the signature's encoding are checked before any key is asked for. Several keys may match a token: duplicate
+ * `kid`s in the JWKS, or a token without `kid` while the set holds more than one key. Each matching key is tried in
+ * turn and the first that verifies the signature wins; when none does, the error says so (docs/core-reliability.md,
+ * "JWKS"). Then the claims: `iss`, `aud` (when given) and `exp` present; `iss` equal, `aud` (string or list)
+ * containing an accepted audience; `iat`, `nbf`, `exp` numbers when present; `nbf` not in the future and `exp` not
+ * past, each with the clock tolerance.
  */
 export async function verifyJwt(
   jwt: string,
@@ -55,45 +80,55 @@ export async function verifyJwt(
   checks: VerifyChecks,
   call: Call,
 ): Promise<VerifiedClaims> {
-  if (typeof jwt !== "string" || jwt.length === 0) throw transmitError("token_invalid", {}, "empty token");
-  const options = {
-    issuer: checks.issuer,
-    ...(checks.audience !== undefined && { audience: checks.audience }),
-    algorithms: [...checks.algorithms],
-    clockTolerance: checks.clockToleranceSec,
-    currentDate: new Date(checks.nowMs),
-    requiredClaims: ["exp"],
-  };
-  // jose checks the format and the algorithm allow-list before it asks for a key.
-  let others: JWK[] = [];
-  let chosen: JWK | undefined;
-  let alg = "";
-  const firstKey = async (header: JWSHeaderParameters) => {
-    const [first, ...rest] = await keySet.getKeys(header, call);
-    others = rest;
-    chosen = first as JWK;
-    alg = String(header.alg);
-    return imported.get(chosen)?.[alg] ?? chosen;
-  };
+  if (typeof jwt !== "string" || jwt.length === 0) throw invalid("empty token");
   try {
-    try {
-      const { payload, key } = await jwtVerify(jwt, firstKey, options);
-      // Keep the key jose imported: later tokens signed with it skip the JWK import and its checks.
-      if (chosen && key instanceof CryptoKey) imported.set(chosen, { ...imported.get(chosen), [alg]: key });
-      return payload as VerifiedClaims;
-    } catch (error) {
-      if (joseCode(error) !== SIGNATURE_FAILED || others.length === 0) throw error;
-      for (const key of others) {
-        try {
-          return (await jwtVerify(jwt, key, options)).payload as VerifiedClaims;
-        } catch (inner) {
-          if (joseCode(inner) !== SIGNATURE_FAILED) throw inner;
-        }
+    const [head = "", body = "", signed, extra] = jwt.split(".");
+    if (signed === undefined || extra !== undefined) throw invalid(MALFORMED);
+    const header = object(head);
+    const alg = header.alg as TokenAlgorithm;
+    if (typeof alg !== "string" || header.crit !== undefined) throw invalid(MALFORMED);
+    if (!checks.algorithms.includes(alg) || !PARAMS[alg]) throw invalid("algorithm not allowed");
+    const signature = bytes(signed);
+    const data = ascii.encode(`${head}.${body}`);
+    const keys = await keySet.getKeys(header as JWSHeaderParameters, call);
+    let verified = false;
+    for (const jwk of keys) {
+      const key = await cryptoKey(jwk, alg);
+      if (await crypto.subtle.verify(PARAMS[alg], key, signature, data).catch(() => false)) {
+        verified = true;
+        break;
       }
-      throw transmitError("token_invalid", {}, "no matching key verified the signature");
     }
+    if (!verified) {
+      throw invalid(keys.length > 1 ? "no matching key verified the signature" : "signature verification failed");
+    }
+    const claims = object(body);
+    const claimFailed = (claim: string) => invalid(`${claim} claim check failed`);
+    for (const claim of ["iss", ...(checks.audience !== undefined ? ["aud"] : []), "exp"]) {
+      if (!Object.hasOwn(claims, claim)) throw claimFailed(claim);
+    }
+    if (claims.iss !== checks.issuer) throw claimFailed("iss");
+    if (checks.audience !== undefined) {
+      const accepted = typeof checks.audience === "string" ? [checks.audience] : checks.audience;
+      const aud = claims.aud;
+      if (
+        !(typeof aud === "string"
+          ? accepted.includes(aud)
+          : Array.isArray(aud) && accepted.some((a) => aud.includes(a)))
+      ) {
+        throw claimFailed("aud");
+      }
+    }
+    const now = Math.floor(checks.nowMs / 1000);
+    const tolerance = checks.clockToleranceSec;
+    for (const claim of ["iat", "nbf", "exp"]) {
+      if (claims[claim] !== undefined && typeof claims[claim] !== "number") throw claimFailed(claim);
+    }
+    if ((claims.nbf as number) > now + tolerance) throw claimFailed("nbf");
+    if ((claims.exp as number) <= now - tolerance) throw invalid("expired");
+    return claims as VerifiedClaims;
   } catch (error) {
     if (error instanceof TransmitError) throw error;
-    throw transmitError("token_invalid", {}, reason(error));
+    throw invalid(MALFORMED);
   }
 }
