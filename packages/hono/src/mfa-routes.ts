@@ -9,6 +9,7 @@ import { createAccountClient, type TransmitAccountClient } from "@transmit-edge/
 import type { Context } from "hono";
 import { clientAddress, formatAddress } from "./client-ip.ts";
 import { type LoginClient, type RegionalClient, resolveClient } from "./client-source.ts";
+import { withCookies } from "./cookies.ts";
 import { randomId } from "./crypto.ts";
 import type { DeviceCookies } from "./device-cookie.ts";
 import { bodyKind, type Schema, validInput } from "./input.ts";
@@ -182,12 +183,8 @@ export async function holdForSecondFactor(c: Context, l: LoginContext, h: Held):
   const cookies = [...h.cookies, l.cookies.line("pending", value, f.timeout)];
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200, reason: "second_factor_required" });
   if (bodyKind(c) === "form") return l.replies.seeOther(c, pageWith(f.verifyPage, h.returnTo), cookies);
-  return l.replies.fail(c, "mfa_required", {
-    ...info,
-    reason: "second_factor_required",
-    members: f.members(methods),
-    cookies,
-  });
+  // The event above is the only one: the password step succeeded.
+  return withCookies(l.replies.problem(c, "mfa_required", { members: f.members(methods) }), cookies);
 }
 
 const pageWith = (page: string, returnTo: string | undefined) =>
