@@ -187,8 +187,14 @@ export async function holdForSecondFactor(c: Context, l: LoginContext, h: Held):
   return withCookies(l.replies.problem(c, "mfa_required", { members: f.members(methods) }), cookies);
 }
 
-const pageWith = (page: string, returnTo: string | undefined) =>
-  returnTo && returnTo !== "/" ? `${page}?returnTo=${encodeURIComponent(returnTo)}` : page;
+/** The verify page's URL: `sent` names the channel a code just went to, `returnTo` where to go afterwards. */
+function pageWith(page: string, returnTo: string | undefined, sent?: string): string {
+  const q = new URLSearchParams();
+  if (sent) q.set("sent", sent);
+  if (returnTo && returnTo !== "/") q.set("returnTo", returnTo);
+  const query = q.toString();
+  return query ? `${page}?${query}` : page;
+}
 
 /** The account client of a login client: core's own, or (tests, other clients) one with `otp` and `totp` already. */
 function accountOf(client: LoginClient): Pick<TransmitAccountClient, "otp" | "totp"> {
@@ -294,7 +300,9 @@ export const sendCode: Step = async (c, l) => {
     return l.replies.failWith(c, e, { ...info, cookies });
   }
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200, reason: `code_sent_${method}` });
-  if (bodyKind(c) === "form") return l.replies.seeOther(c, pageWith(f.verifyPage, returnTo ?? r.returnTo), cookies);
+  if (bodyKind(c) === "form") {
+    return l.replies.seeOther(c, pageWith(f.verifyPage, returnTo ?? r.returnTo, method), cookies);
+  }
   return l.replies.ok(c, { sent: true, method, resendAfter: f.resendAfter }, cookies);
 };
 
