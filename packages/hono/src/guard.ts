@@ -5,9 +5,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type ClientSource, resolveClient } from "./client-source.ts";
 import { type SessionCookies, withCookies } from "./cookies.ts";
+import type { SecondFactor } from "./mfa-routes.ts";
 import { OptionError, stringList } from "./option-error.ts";
 import { isRefusal } from "./problem.ts";
-import type { SecondFactor } from "./mfa-routes.ts";
 import type { Replies } from "./reply.ts";
 import type { SessionAccess } from "./session-access.ts";
 import { amrOf, keepClaims, type Session, seconds, sessionOf } from "./session-record.ts";

@@ -9,8 +9,8 @@ import { type ClientSource, type RegionalClient, resolveClient } from "./client-
 import type { SessionCookies } from "./cookies.ts";
 import { randomId, type UserKeyHasher } from "./crypto.ts";
 import type { DeviceCookies } from "./device-cookie.ts";
-import { holdForSecondFactor, type SecondFactor } from "./mfa-routes.ts";
 import { bodyKind, type LoginInput, type PasswordInput, validInput } from "./input.ts";
+import { holdForSecondFactor, type SecondFactor } from "./mfa-routes.ts";
 import { problemForError } from "./problem.ts";
 import type { Replies } from "./reply.ts";
 import { safeReturnTo } from "./return-to.ts";

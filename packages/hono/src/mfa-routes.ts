@@ -75,6 +75,7 @@ const verifySchema: Schema = [
   ["method", 1, 8],
   ["returnTo", 0, 2048, true],
 ];
+
 export { sendSchema as secondFactorSendSchema, verifySchema as secondFactorVerifySchema };
 
 /** The checked settings of an instance. */
