@@ -30,14 +30,12 @@ process.on("SIGTERM", () => shutdown(0));
 
 console.log("Starting the Transmit emulator and the edge-login Worker ...");
 try {
-  // Every sign-in asks for a second factor locally (apps/edge-login README, "Second factor"); SECOND_FACTOR=never
-  // pnpm dev turns it off.
-  const secondFactor = process.env.SECOND_FACTOR ?? "always";
+  // Every sign-in asks for a second factor locally (apps/edge-login README, "Second factor").
   servers = await startDevServers({
     port,
     inherit: true,
     onOutbox: printMessage,
-    vars: { SECOND_FACTOR: secondFactor },
+    vars: { SECOND_FACTOR: "always" },
   });
 } catch (error) {
   if (stopping) process.exit(0);
@@ -73,7 +71,7 @@ ${users.join("\n")}
   Emails and SMS (reset links, one-time codes) are printed here as they are sent,
   and listed at ${servers.emulatorUrl}/__emulator/<region>/outbox.
 
-  Second factor (SECOND_FACTOR=${process.env.SECOND_FACTOR ?? "always"}): after the password, ${servers.url}/verify asks for a code.
+  Second factor (SECOND_FACTOR=always): after the password, ${servers.url}/verify asks for a code.
     tom: the authenticator code of his TOTP secret (add it to an authenticator app), or a code by email;
     sam: "Send a code by text message", then the SMS code printed here; everyone else: a code by email.
 
