@@ -112,14 +112,16 @@ export class SecondFactor {
       throw new OptionError(FACTORY, "secondFactor.enrolled", "must be a function");
     }
     this.enrolled = o.enrolled ?? (() => false);
-    this.trustedDeviceFor = integerIn(FACTORY, "secondFactor.trustedDeviceFor", o.trustedDeviceFor, 0, 0, 34_560_000);
+    const whole = (name: keyof SecondFactorOptions, fallback: number, min: number, max: number) =>
+      integerIn(FACTORY, `secondFactor.${name}`, o[name] as number | undefined, fallback, min, max);
+    this.trustedDeviceFor = whole("trustedDeviceFor", 0, 0, 34_560_000);
     if (this.trustedDeviceFor > 0 && !devices) {
       throw new OptionError(FACTORY, "secondFactor.trustedDeviceFor", "needs device cookies (a limiter)");
     }
-    this.maxAttempts = integerIn(FACTORY, "secondFactor.maxAttempts", o.maxAttempts, 3, 1, 10);
-    this.maxSends = integerIn(FACTORY, "secondFactor.maxSends", o.maxSends, 3, 1, 10);
-    this.resendAfter = integerIn(FACTORY, "secondFactor.resendAfter", o.resendAfter, 30, 0, 3600);
-    this.timeout = integerIn(FACTORY, "secondFactor.timeout", o.timeout, 300, 30, 3600);
+    this.maxAttempts = whole("maxAttempts", 3, 1, 10);
+    this.maxSends = whole("maxSends", 3, 1, 10);
+    this.resendAfter = whole("resendAfter", 30, 0, 3600);
+    this.timeout = whole("timeout", 300, 30, 3600);
     this.verifyPage = page(o.verifyPage ?? "/verify");
   }
 
@@ -254,13 +256,29 @@ async function save(l: LoginContext, p: Pending, record: SessionRecord): Promise
 
 type Step = (c: Context, l: LoginContext) => Promise<Response>;
 
-/** `POST /verify/send`: sends an email or SMS code for the pending second factor (cooldown, at most `maxSends`). */
-export const sendCode: Step = async (c, l) => {
+/** What both routes start from once the request may go on. */
+interface Begun {
+  f: SecondFactor;
+  input: { method: string; code?: string; returnTo?: string };
+  returnTo: string | undefined;
+  address: ReturnType<typeof clientAddress>;
+  p: Pending;
+  r: SessionRecord;
+  userKey: string;
+  info: { type: "second_factor"; step: "verify"; returnTo?: string; userKey?: string; region?: string };
+}
+
+/**
+ * The common start of `/verify/send` and `/verify`: the per-IP limit, the pending second factor (or a session
+ * stepping up), and a method this pending record offers (`codes`: the ones a code can be sent for).
+ */
+async function begin(c: Context, l: LoginContext, codes?: readonly string[]): Promise<Response | Begun> {
   const f = l.secondFactor as SecondFactor;
-  const input = validInput<{ method: string; returnTo?: string }>(c);
+  const input = validInput<Begun["input"]>(c);
   const returnTo = safeReturnTo(c, input.returnTo);
   const base = { type: "second_factor" as const, step: "verify" as const, ...(returnTo ? { returnTo } : {}) };
-  const byIp = await l.throttle.ip(clientAddress(c, l.ip), c);
+  const address = clientAddress(c, l.ip);
+  const byIp = await l.throttle.ip(address, c);
   if (!byIp.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       ...base,
@@ -271,11 +289,20 @@ export const sendCode: Step = async (c, l) => {
   const p = await pendingOf(c, l, returnTo);
   if (!p) return l.replies.fail(c, "unauthorized", { ...base, reason: "no_pending_second_factor", step: "login" });
   const r = p.record;
-  const info = { ...base, ...(r.userKey ? { userKey: r.userKey } : {}), ...(r.region ? { region: r.region } : {}) };
-  const method = input.method;
-  if ((method !== "email" && method !== "sms") || !r.methods?.includes(method)) {
+  const userKey = r.userKey ?? "";
+  const info = { ...base, ...(userKey ? { userKey } : {}), ...(r.region ? { region: r.region } : {}) };
+  if (!r.methods?.includes(input.method) || (codes && !codes.includes(input.method))) {
     return l.replies.fail(c, "invalid_request", { ...info, field: "method" });
   }
+  return { f, input, returnTo, address, p, r, userKey, info };
+}
+
+/** `POST /verify/send`: sends an email or SMS code for the pending second factor (cooldown, at most `maxSends`). */
+export const sendCode: Step = async (c, l) => {
+  const b = await begin(c, l, ["email", "sms"]);
+  if (b instanceof Response) return b;
+  const { f, p, r, info } = b;
+  const method = b.input.method as "email" | "sms";
   const t = seconds(l.now);
   const wait = (r.sentAt ?? Number.NEGATIVE_INFINITY) + f.resendAfter - t;
   if (wait > 0 || (r.sends ?? 0) >= f.maxSends) {
@@ -294,15 +321,15 @@ export const sendCode: Step = async (c, l) => {
       callOptions(l),
     );
   } catch (e) {
-    const kind = problemForError(e);
     // Transmit has no address for that channel: the method cannot be used (the person is past the password).
-    if (kind === "invalid_credentials")
+    if (problemForError(e) === "invalid_credentials") {
       return l.replies.fail(c, "invalid_request", { ...info, field: "method", cookies });
+    }
     return l.replies.failWith(c, e, { ...info, cookies });
   }
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200, reason: `code_sent_${method}` });
   if (bodyKind(c) === "form") {
-    return l.replies.seeOther(c, pageWith(f.verifyPage, returnTo ?? r.returnTo, method), cookies);
+    return l.replies.seeOther(c, pageWith(f.verifyPage, b.returnTo ?? r.returnTo, method), cookies);
   }
   return l.replies.ok(c, { sent: true, method, resendAfter: f.resendAfter }, cookies);
 };
@@ -320,27 +347,11 @@ async function end(l: LoginContext, p: Pending): Promise<string[]> {
  */
 export function verifyCode(finish: (c: Context, l: LoginContext, s: Start) => Promise<Response>): Step {
   return async (c, l) => {
-    const f = l.secondFactor as SecondFactor;
-    const input = validInput<{ code: string; method: string; returnTo?: string }>(c);
-    const returnTo = safeReturnTo(c, input.returnTo);
-    const base = { type: "second_factor" as const, step: "verify" as const, ...(returnTo ? { returnTo } : {}) };
-    const address = clientAddress(c, l.ip);
-    const byIp = await l.throttle.ip(address, c);
-    if (!byIp.allowed) {
-      return l.replies.fail(c, "too_many_requests", {
-        ...base,
-        reason: "ip_throttled",
-        retryAfter: byIp.retryAfter ?? 1,
-      });
-    }
-    const p = await pendingOf(c, l, returnTo);
-    if (!p) return l.replies.fail(c, "unauthorized", { ...base, reason: "no_pending_second_factor", step: "login" });
-    const r = p.record;
-    const userKey = r.userKey ?? "";
-    const info = { ...base, ...(userKey ? { userKey } : {}), ...(r.region ? { region: r.region } : {}) };
-    const method = input.method;
-    if (!r.methods?.includes(method)) return l.replies.fail(c, "invalid_request", { ...info, field: "method" });
-    if (!/^[0-9]{4,10}$/.test(input.code)) return l.replies.fail(c, "invalid_request", { ...info, field: "code" });
+    const b = await begin(c, l);
+    if (b instanceof Response) return b;
+    const { f, p, r, userKey, info, address } = b;
+    const { method, code = "" } = b.input;
+    if (!/^[0-9]{4,10}$/.test(code)) return l.replies.fail(c, "invalid_request", { ...info, field: "code" });
     // Per account (apart from its password attempts), counted and decided before the call, like a password.
     const device = await l.devices?.trusted(c, userKey);
     const byAccount = await l.throttle.account(codeKey(userKey), device, c);
@@ -351,63 +362,53 @@ export function verifyCode(finish: (c: Context, l: LoginContext, s: Start) => Pr
         retryAfter: byAccount.retryAfter ?? 1,
       });
     }
-    const t = seconds(l.now);
     // The attempt is written before Transmit is asked, so that a failure cannot be undone by dropping the answer.
-    let cookies = await save(l, p, { ...r, attempts: (r.attempts ?? 0) + 1, lastSeenAt: t });
+    let cookies = await save(l, p, { ...r, attempts: (r.attempts ?? 0) + 1, lastSeenAt: seconds(l.now) });
     let rc: RegionalClient;
     let tokens: TokenSet;
     try {
       rc = await resolveClient(l.client, c, r.region);
       const account = accountOf(rc.client);
       const ua = c.req.header("user-agent");
-      const clientAttributes = {
-        ...(address ? { ipAddress: formatAddress(address) } : {}),
-        ...(ua ? { userAgent: ua.slice(0, 512) } : {}),
-      };
       const common = {
         identifierType: "user_id" as const,
         identifier: r.userId as string,
         sessionId: r.transmitSessionId as string,
-        clientAttributes,
+        clientAttributes: {
+          ...(address ? { ipAddress: formatAddress(address) } : {}),
+          ...(ua ? { userAgent: ua.slice(0, 512) } : {}),
+        },
         ...(l.requestClaims ? { claims: l.requestClaims } : {}),
       };
       tokens =
         method === "totp"
-          ? await account.totp.authenticate({ token: input.code, ...common }, callOptions(l))
-          : await account.otp.authenticate({ passcode: input.code, ...common }, callOptions(l));
+          ? await account.totp.authenticate({ token: code, ...common }, callOptions(l))
+          : await account.otp.authenticate({ passcode: code, ...common }, callOptions(l));
     } catch (e) {
       const kind = problemForError(e);
       if (kind !== "invalid_credentials") {
         // No verdict: the limiter takes the attempt back (the pending record keeps it: fewer tries, never more).
         await l.throttle.release(codeKey(userKey), device, c);
-        if (kind === "unauthorized") {
-          // Transmit's session of the login is gone: back to the password.
-          cookies = await end(l, p);
-          return l.replies.fail(c, "unauthorized", {
-            ...info,
-            reason: "transmit_session_gone",
-            cookies,
-            step: "login",
-          });
-        }
-        return l.replies.failWith(c, e, { ...info, cookies });
-      }
-      if ((r.attempts ?? 0) + 1 >= f.maxAttempts) {
+        if (kind !== "unauthorized") return l.replies.failWith(c, e, { ...info, cookies });
+        // Transmit's session of the login is gone: back to the password.
         cookies = await end(l, p);
-        return l.replies.fail(c, "invalid_code", { ...info, reason: "attempts_exhausted", cookies, step: "login" });
+        return l.replies.fail(c, "unauthorized", { ...info, reason: "transmit_session_gone", cookies, step: "login" });
       }
-      return l.replies.fail(c, "invalid_code", { ...info, reason: "invalid_code", cookies });
+      if ((r.attempts ?? 0) + 1 < f.maxAttempts) {
+        return l.replies.fail(c, "invalid_code", { ...info, reason: "invalid_code", cookies });
+      }
+      cookies = await end(l, p);
+      return l.replies.fail(c, "invalid_code", { ...info, reason: "attempts_exhausted", cookies, step: "login" });
     }
     await l.throttle.release(codeKey(userKey), device, c);
-    cookies = await end(l, p);
     return finish(c, l, {
       store: p.store,
       rc,
       tokens,
       userKey,
       counted: false,
-      returnTo: returnTo ?? r.returnTo,
-      cookies,
+      returnTo: b.returnTo ?? r.returnTo,
+      cookies: await end(l, p),
       secondFactorOf: r.userId as string,
       trustFor: f.trustedDeviceFor,
     });
