@@ -27,7 +27,10 @@ export type SecondFactorMethod = "email" | "sms" | "totp";
  *
  * @example
  * ```ts
- * transmitAuth({ client, sessions, limiter, userKeySecret, getIp, secondFactor: { require: "always", trustedDeviceFor: 30 * 86_400 } });
+ * transmitAuth({
+ *   client, sessions, limiter, userKeySecret: env.USER_KEY_SECRET, getIp,
+ *   secondFactor: { require: "always", trustedDeviceFor: 30 * 86_400 },
+ * });
  * ```
  */
 export interface SecondFactorOptions {
