@@ -315,6 +315,16 @@ export const sendCode: Step = async (c, l) => {
       retryAfter: wait > 0 ? wait : r.expiresAt - t,
     });
   }
+  // Per account too: new pending records (a new password login, a step-up without the pending cookie) must not
+  // send a victim's phone or mailbox a message per request. Counted like a code attempt, under its own key.
+  const byAccount = await l.throttle.account(`mfa-send.${b.userKey}`, await l.devices?.trusted(c, b.userKey), c);
+  if (!byAccount.allowed) {
+    return l.replies.fail(c, "too_many_requests", {
+      ...info,
+      reason: "sends_throttled",
+      retryAfter: byAccount.retryAfter ?? 1,
+    });
+  }
   // Counted before the call: parallel sends cannot all pass the cooldown.
   const cookies = await save(l, p, { ...r, sends: (r.sends ?? 0) + 1, sentAt: t, lastSeenAt: t });
   try {

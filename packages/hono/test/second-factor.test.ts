@@ -295,6 +295,21 @@ describe("second factor against the emulator", () => {
     expect(calls(w, "otp.send")).toBe(3);
   });
 
+  it("M02 new pending records (a new password login each time) do not reset the account's send limit", async () => {
+    w = build();
+    await w.emulator.ready();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const jar = new Jar();
+      expect((await password(w, jar, "sam")).status).toBe(403);
+      statuses.push((await send(w, jar, "/auth/verify/send", { method: "sms" })).status);
+    }
+    // The untrusted account rule of the default limiter: 3 per window, then 429 before anything is sent.
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(calls(w, "otp.send")).toBe(3);
+    expect(w.emulator.outbox({ region: "eu", to: "+15550100002" })).toHaveLength(3);
+  });
+
   it("M01 no second factor for users not enrolled (when-enrolled), nor with require: never", async () => {
     w = build();
     await w.emulator.ready();
