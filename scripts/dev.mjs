@@ -30,7 +30,13 @@ process.on("SIGTERM", () => shutdown(0));
 
 console.log("Starting the Transmit emulator and the edge-login Worker ...");
 try {
-  servers = await startDevServers({ port, inherit: true, onOutbox: printMessage });
+  // Every sign-in asks for a second factor locally (apps/edge-login README, "Second factor").
+  servers = await startDevServers({
+    port,
+    inherit: true,
+    onOutbox: printMessage,
+    vars: { SECOND_FACTOR: "always" },
+  });
 } catch (error) {
   if (stopping) process.exit(0);
   console.error(`pnpm dev: ${error.message}`);
@@ -64,6 +70,10 @@ ${users.join("\n")}
 
   Emails and SMS (reset links, one-time codes) are printed here as they are sent,
   and listed at ${servers.emulatorUrl}/__emulator/<region>/outbox.
+
+  Second factor (SECOND_FACTOR=always): after the password, ${servers.url}/verify asks for a code.
+    tom: the authenticator code of his TOTP secret (add it to an authenticator app), or a code by email;
+    sam: "Send a code by text message", then the SMS code printed here; everyone else: a code by email.
 
   Requests are routed to the nearest region; locally there is no location, so they go to US.
   Try another region with the header X-Debug-Country (e.g. curl -H 'X-Debug-Country: DE' ...).

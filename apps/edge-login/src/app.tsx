@@ -13,6 +13,7 @@ import { page, pageRenderer, pageRoutes, passwordPrecheck } from "./page-flow.ts
 import { homePage } from "./pages.ts";
 import type { RegionFieldProps } from "./region-field.ts";
 import { durableSessionStore } from "./session-object.ts";
+import { verifyRoutes } from "./verify-page.ts";
 
 type AppEnv = WorkerEnv;
 
@@ -212,6 +213,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     render: pageRenderer(now, (c) => regionFlash(c as Context<AppEnv>)),
     touchInterval: TOUCH_INTERVAL,
     logoutRedirectTo: "/login?signedOut",
+    // SECOND_FACTOR / SECOND_FACTOR_TRUST_SECONDS (config.ts); the code page is /verify (verify-page.ts).
+    secondFactor: config.secondFactor,
     onEvent,
     now,
     ...timeout,
@@ -235,14 +238,17 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     c.res.headers.set("X-Transmit-Region", region);
     if (signedIn(c.res)) c.res.headers.append("Set-Cookie", rememberRegionLine(region));
   });
-  // Finishing a forced password change signs in too (in the pending record's region): remember it the same way.
-  app.use("/auth/password", async (c, next) => {
+  // Finishing a forced password change or a second factor signs in too (in the pending record's region): remember
+  // it the same way.
+  const remember = async (c: Context<AppEnv>, next: () => Promise<void>) => {
     await next();
     const region = c.get("transmitRegion");
     if (c.req.method === "POST" && region && signedIn(c.res)) {
       c.res.headers.append("Set-Cookie", rememberRegionLine(region));
     }
-  });
+  };
+  app.use("/auth/password", remember);
+  app.use("/auth/verify", remember);
   // The password change page's rules and confirmation, checked before the router (src/page-flow.ts).
   app.use("/auth/password", passwordPrecheck(config.passwordRules));
   app.route("/auth", auth.routes());
@@ -252,6 +258,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     rules: config.passwordRules,
     region: (c, flash) => regionField(c as Context<AppEnv>, config, flash),
   });
+  verifyRoutes(app, now);
   app.get("/", async (c) => {
     const session = await auth.session(c);
     if (!session) return c.redirect("/login", 303);
@@ -273,6 +280,10 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     const s = c.var.session;
     return c.json({ userId: s.userId, region: s.region, claims: s.claims, expiresAt: s.expiresAt });
   });
+  // Step-up: this one needs a second factor in the session (403 mfa_required naming /verify otherwise).
+  app.get("/api/sensitive", auth.guard({ require: "mfa" }), (c) =>
+    c.json({ userId: c.var.session.userId, amr: c.var.session.amr }),
+  );
   app.notFound((c) => c.json({ type: "urn:transmit-edge:problem:not_found", title: "Not found", status: 404 }, 404));
   return app;
 }

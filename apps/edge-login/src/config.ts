@@ -32,6 +32,8 @@ export interface WorkerConfig {
    * Transmit's defaults (5 failures, 15 minutes). The account throttle stays below it (docs/transmit-contract.md).
    */
   lockout: { maxPasswordFailures?: number; failuresExpireIn?: number };
+  /** `SECOND_FACTOR` (never | always | when-enrolled, default when-enrolled) and `SECOND_FACTOR_TRUST_SECONDS`. */
+  secondFactor: { require: "never" | "always" | "when-enrolled"; trustedDeviceFor: number };
 }
 
 /** A configuration problem, with the names (never the values) of what is missing or wrong. */
@@ -122,6 +124,9 @@ export function readConfig(env: EnvLike): WorkerConfig {
   const maxPasswordFailures = parseWhole(env, "TRANSMIT_MAX_PASSWORD_FAILURES", 2, 20, missing);
   const failuresExpireIn = parseWhole(env, "TRANSMIT_FAILURES_EXPIRE_IN", 1, 525_600, missing);
   const passwordRules = readPasswordRules(env, missing);
+  const require = text(env, "SECOND_FACTOR") ?? "when-enrolled";
+  if (!["never", "always", "when-enrolled"].includes(require)) missing.push("SECOND_FACTOR");
+  const trustedDeviceFor = parseWhole(env, "SECOND_FACTOR_TRUST_SECONDS", 0, 34_560_000, missing) ?? 0;
   if (missing.length > 0) throw new ConfigurationError(missing, hint);
   return {
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -133,6 +138,7 @@ export function readConfig(env: EnvLike): WorkerConfig {
     allowNoJurisdiction: text(env, "ALLOW_NO_JURISDICTION") === "true",
     sessionSecret: sessionSecret!,
     passwordRules,
+    secondFactor: { require: require as WorkerConfig["secondFactor"]["require"], trustedDeviceFor },
     lockout: {
       ...(maxPasswordFailures !== undefined ? { maxPasswordFailures } : {}),
       ...(failuresExpireIn !== undefined ? { failuresExpireIn } : {}),

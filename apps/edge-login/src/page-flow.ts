@@ -19,7 +19,7 @@ const FLASH = "__Host-flash";
 const MAX_USERNAME = 320;
 
 /** What the page after a redirect shows. */
-interface Flash {
+export interface Flash {
   /** Problem kind (`too_many_requests`, `invalid_credentials`, ...), `mismatch` or `rules`. */
   e?: string;
   /** The username as typed. */
@@ -56,7 +56,7 @@ function redirect(location: string, flash: Flash): Response {
 }
 
 /** Reads the flash (once: the page clears it) and the language of the request. */
-function pageContext(c: Context): { t: Messages; flash: Flash } {
+export function pageContext(c: Context): { t: Messages; flash: Flash } {
   let flash: Flash = {};
   try {
     const parsed = JSON.parse(getCookie(c, FLASH) ?? "{}");
@@ -93,14 +93,18 @@ async function typedUsername(c: Context): Promise<string | undefined> {
 export function pageRenderer(now: () => number, regions?: (c: Context) => RegionFlash) {
   return async (c: Context, state: PageState): Promise<Response> => {
     const flash: Flash = {};
-    if (state.error && state.error !== "password_change_required") flash.e = state.error;
+    if (state.error && state.error !== "password_change_required" && state.error !== "mfa_required") {
+      // A second factor that ended (wrong codes, time) goes back to the password with its own message.
+      flash.e = state.step === "login" && c.req.path.includes("/verify") ? "verify_again" : state.error;
+    }
     const region = regions?.(c);
     if (region?.chosen) flash.c = region.chosen;
     else if (region?.tried && state.error === "invalid_credentials") flash.r = region.tried;
     const u = await typedUsername(c);
     if (u) flash.u = u;
     if (state.retryAfter) flash.t = Math.ceil(now() / 1000 + state.retryAfter);
-    return redirect((state.step === "password" ? "/password" : "/login") + query(state.returnTo), flash);
+    const to = state.step === "password" ? "/password" : state.step === "verify" ? "/verify" : "/login";
+    return redirect(to + query(state.returnTo), flash);
   };
 }
 
@@ -156,13 +160,13 @@ async function smallForm(request: Request): Promise<URLSearchParams | undefined>
 }
 
 /** The message for a flash, and the field it is about. */
-function problem(t: Messages, flash: Flash, now: () => number): string | undefined {
+export function problem(t: Messages, flash: Flash, now: () => number): string | undefined {
   if (!flash.e) return undefined;
   if (flash.e === "too_many_requests") {
     const left = typeof flash.t === "number" ? flash.t - now() / 1000 : 60;
     return t.tooMany(t.wait(Math.max(1, left)));
   }
-  return t.errors[flash.e] ?? t.errors.fallback;
+  return t.errors[flash.e] ?? t.verifyErrors[flash.e] ?? t.errors.fallback;
 }
 
 /** The pages: sign-in, forced password change, stylesheet and icon. */

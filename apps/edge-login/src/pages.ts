@@ -11,7 +11,7 @@ import { type RegionFieldProps, regionField } from "./region-field.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-const layout = (t: Messages, title: string, body: Html) => html`<!DOCTYPE html>
+export const layout = (t: Messages, title: string, body: Html) => html`<!DOCTYPE html>
 <html lang="${t.lang}">
 <head>
 <meta charset="utf-8">
@@ -30,16 +30,16 @@ ${body}
 </html>`;
 
 /** The live region: always present so screen readers announce a message that fills it. */
-const errorRegion = (message: string | undefined) =>
+export const errorRegion = (message: string | undefined) =>
   html`<p id="form-error" class="${message ? "error" : "error empty"}" role="alert" aria-live="polite">${message ?? ""}</p>`;
 
 /** `aria-invalid` and `aria-describedby` of a field: tied to the error message when the field is at fault. */
-const tie = (invalid: boolean | undefined, hint?: string) => {
+export const tie = (invalid: boolean | undefined, hint?: string) => {
   const ids = [hint, invalid ? "form-error" : ""].filter(Boolean).join(" ");
   return html`${invalid ? html` aria-invalid="true"` : ""}${ids ? html` aria-describedby="${ids}"` : ""}`;
 };
 
-const returnField = (returnTo: string | undefined) =>
+export const returnField = (returnTo: string | undefined) =>
   returnTo ? html`<input type="hidden" name="returnTo" value="${returnTo}">` : "";
 
 export interface LoginPageProps {

@@ -14,6 +14,7 @@ import { type EventSink, Events } from "./events.ts";
 import { challengeFor, createGuard, type GuardOptions } from "./guard.ts";
 import { originAllowlist, PAGE_CSP } from "./http-policy.ts";
 import type { Limiter } from "./limiter.ts";
+import { SecondFactor, type SecondFactorOptions } from "./mfa-routes.ts";
 import { integerIn, OptionError, positive } from "./option-error.ts";
 import { problemForError, problemStatus } from "./problem.ts";
 import { type PageRenderer, Replies } from "./reply.ts";
@@ -104,6 +105,12 @@ export interface TransmitAuthOptions {
    * a request must not await another request's promise (finished results are still shared there).
    */
   shareInFlight?: boolean;
+  /**
+   * The second factor after a correct password (email or SMS code, TOTP) and step-up for routes guarded with
+   * `require: "mfa"`. Default `{ require: "when-enrolled" }`: users `enrolled` names (no one unless you say), every
+   * user can step up at `/verify`.
+   */
+  secondFactor?: SecondFactorOptions;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -226,6 +233,9 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
     options.deviceCookie === false || typeof limiter !== "object" || secret === undefined
       ? undefined
       : new DeviceCookies(FACTORY, secret, cookies, now, options.deviceCookie);
+  const secondFactor = new SecondFactor(options.secondFactor, devices, (p) =>
+    redirectPath("secondFactor.verifyPage", p),
+  );
 
   return {
     routes() {
@@ -262,13 +272,14 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
         redirectTo,
         logoutRedirectTo,
         timeoutMs,
+        secondFactor,
         allowedOrigins,
         pageCsp: options.contentSecurityPolicy ?? PAGE_CSP,
       });
     },
     guard(guardOptions) {
       return createGuard(
-        { factory: FACTORY, client, access, cookies, replies, claims, timeoutMs, realm, now },
+        { factory: FACTORY, client, access, cookies, replies, claims, timeoutMs, realm, now, secondFactor },
         guardOptions,
       );
     },

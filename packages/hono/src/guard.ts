@@ -4,12 +4,13 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { type ClientSource, resolveClient } from "./client-source.ts";
-import type { SessionCookies } from "./cookies.ts";
+import { type SessionCookies, withCookies } from "./cookies.ts";
+import type { SecondFactor } from "./mfa-routes.ts";
 import { OptionError, stringList } from "./option-error.ts";
 import { isRefusal } from "./problem.ts";
 import type { Replies } from "./reply.ts";
 import type { SessionAccess } from "./session-access.ts";
-import { keepClaims, type Session, seconds, sessionOf } from "./session-record.ts";
+import { amrOf, keepClaims, type Session, seconds, sessionOf } from "./session-record.ts";
 
 /**
  * Which bearer access tokens are sessions: user access tokens that Transmit issued to this application
@@ -35,6 +36,11 @@ export interface BearerOptions {
 export interface GuardOptions {
   /** Also accept `Authorization: Bearer <user access token>`, verified with Transmit's keys and the rules above. */
   bearer?: BearerOptions;
+  /**
+   * `"mfa"`: only sessions whose `amr` holds `mfa` (a second factor at sign-in, or a step-up at `/verify`); others get
+   * 403 `mfa_required` naming the methods and the verify page. Bearer tokens are checked the same way (their `amr`).
+   */
+  require?: "mfa";
 }
 
 /** Transmit's audience of access tokens requested without a resource. */
@@ -93,6 +99,7 @@ export interface GuardContext {
   timeoutMs: number | undefined;
   realm: string;
   now: () => number;
+  secondFactor: SecondFactor;
 }
 
 /** `WWW-Authenticate` value for a realm (quotes and backslashes removed). */
@@ -106,6 +113,19 @@ export function createGuard(g: GuardContext, options: GuardOptions = {}): Middle
   if (typeof options !== "object" || options === null)
     throw new OptionError(g.factory, "guard", "takes an options object");
   const rules = bearerRules(g.factory, options.bearer, g.client);
+  if (options.require !== undefined && options.require !== "mfa") {
+    throw new OptionError(g.factory, "guard.require", 'must be "mfa"');
+  }
+  const needsMfa = options.require === "mfa";
+  /** Step-up: a session without `mfa` in `amr` is refused with where to get it. */
+  const stepUp = (c: Context, session: Session) =>
+    replies.fail(c, "mfa_required", {
+      type: "guard",
+      reason: "mfa_required",
+      members: g.secondFactor.members(g.secondFactor.offered(session.claims)),
+      step: "verify",
+      ...(session.region !== undefined ? { region: session.region } : {}),
+    });
   const replies = g.replies.withChallenge(challengeFor(g.realm, !!rules));
   const denied = (c: Context, reason: string, tags = {}) =>
     replies.fail(c, "unauthorized", { type: "guard", reason, ...tags });
@@ -125,6 +145,8 @@ export function createGuard(g: GuardContext, options: GuardOptions = {}): Middle
         accessToken: token,
         source: "bearer",
       };
+      const amr = amrOf(claims);
+      if (amr) session.amr = amr;
       if (typeof claims.exp === "number") session.expiresAt = claims.exp;
       return session;
     } catch (e) {
@@ -140,6 +162,7 @@ export function createGuard(g: GuardContext, options: GuardOptions = {}): Middle
       if (!token || token.length > MAX_TOKEN) return denied(c, "bearer_invalid");
       const result = await viaBearer(c, token, rules);
       if (result instanceof Response) return result;
+      if (needsMfa && !result.amr?.includes("mfa")) return stepUp(c, result);
       c.set("session", result);
       return next();
     }
@@ -158,7 +181,15 @@ export function createGuard(g: GuardContext, options: GuardOptions = {}): Middle
         ...(record.region !== undefined ? { region: record.region } : {}),
       });
     }
-    c.set("session", sessionOf(record));
+    const session = sessionOf(record);
+    if (needsMfa && !session.amr?.includes("mfa")) {
+      const res = await stepUp(c, session);
+      // A touched or refreshed session keeps its new cookie value.
+      return current.changed
+        ? withCookies(res, [g.cookies.line("session", current.value, record.expiresAt - seconds(g.now))])
+        : res;
+    }
+    c.set("session", session);
     await next();
     if (current.changed) {
       g.cookies.set(c, "session", current.value, record.expiresAt - seconds(g.now));

@@ -39,6 +39,7 @@ export {
   windowVerdict,
 } from "./limiter.ts";
 export { type MemorySessionStoreOptions, memorySessionStore } from "./memory-store.ts";
+export type { SecondFactorMethod, SecondFactorOptions } from "./mfa-routes.ts";
 export { type ProblemKind, problemType } from "./problem.ts";
 export type { PageRenderer, PageState } from "./reply.ts";
 export { safeReturnTo } from "./return-to.ts";

@@ -10,11 +10,13 @@ import type { SessionCookies } from "./cookies.ts";
 import { randomId, type UserKeyHasher } from "./crypto.ts";
 import type { DeviceCookies } from "./device-cookie.ts";
 import { bodyKind, type LoginInput, type PasswordInput, validInput } from "./input.ts";
+import { holdForSecondFactor, type SecondFactor } from "./mfa-routes.ts";
 import { problemForError } from "./problem.ts";
 import type { Replies } from "./reply.ts";
 import { safeReturnTo } from "./return-to.ts";
 import type { SessionAccess } from "./session-access.ts";
 import {
+  amrOf,
   keepClaims,
   publicView,
   type SessionRecord,
@@ -45,6 +47,8 @@ export interface LoginContext {
   requestClaims: ClaimsRequest | undefined;
   redirectTo: string;
   timeoutMs: number | undefined;
+  /** When and how a second factor is asked (mfa-routes.ts). */
+  secondFactor: SecondFactor | undefined;
 }
 
 const MAX_USER_AGENT = 512;
@@ -75,7 +79,7 @@ async function verifiedClaims(l: LoginContext, rc: RegionalClient, tokens: Token
 }
 
 /** What a new session starts from. */
-interface Start {
+export interface Start {
   store: SessionStore;
   rc: RegionalClient;
   tokens: TokenSet;
@@ -87,10 +91,14 @@ interface Start {
   returnTo: string | undefined;
   /** Cookie lines to send along (clearing a pending change). */
   cookies: string[];
+  /** After a second factor: the user it was for (the tokens must name them and hold `mfa` in `amr`). */
+  secondFactorOf?: string;
+  /** After a second factor: seconds this browser may skip the next one (device cookie). */
+  trustFor?: number;
 }
 
 /** Verifies the tokens, replaces any existing session and answers the login. */
-async function startSession(c: Context, l: LoginContext, s: Start): Promise<Response> {
+export async function startSession(c: Context, l: LoginContext, s: Start): Promise<Response> {
   const info = { type: "login" as const, userKey: s.userKey, region: s.rc.region };
   let claims: Awaited<ReturnType<typeof verifiedClaims>>;
   try {
@@ -101,6 +109,15 @@ async function startSession(c: Context, l: LoginContext, s: Start): Promise<Resp
     return l.replies.fail(c, kind, { ...info, reason: "token_unverified" });
   }
   if (!claims) return l.replies.fail(c, "upstream_error", { ...info, reason: "token_without_subject" });
+  if (s.secondFactorOf === undefined) {
+    // A correct password: a second factor may be needed first (then no session yet).
+    const held = await holdForSecondFactor(c, l, { ...s, claims });
+    if (held) return held;
+  } else if (claims.sub !== s.secondFactorOf || !amrOf(claims)?.includes("mfa")) {
+    // Tokens for someone else, or without the second factor: no session from them.
+    if (s.tokens.sessionId) await s.rc.client.sessions.logout(s.tokens.sessionId, callOptions(l)).catch(() => {});
+    return l.replies.fail(c, "upstream_error", { ...info, reason: "second_factor_unconfirmed" });
+  }
   const old = l.cookies.read(c, "session");
   if (old) await s.store.delete(old).catch(() => {});
   const t = seconds(l.now);
@@ -116,6 +133,8 @@ async function startSession(c: Context, l: LoginContext, s: Start): Promise<Resp
     expiresAt: t + l.absoluteTimeout,
     idleTimeout: l.idleTimeout,
   };
+  const amr = amrOf(claims);
+  if (amr) base.amr = amr;
   const record = withTokens(base, s.tokens, t, l.keepAccessToken);
   let value: string;
   try {
@@ -132,7 +151,7 @@ async function startSession(c: Context, l: LoginContext, s: Start): Promise<Resp
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
   // This browser has now signed in to the account: its next attempts on it are counted apart from strangers'.
-  if (l.devices && s.userKey) cookies.push(await l.devices.issue(c, s.userKey));
+  if (l.devices && s.userKey) cookies.push(await l.devices.issue(c, s.userKey, s.trustFor ?? 0));
   if (bodyKind(c) === "form") return l.replies.seeOther(c, s.returnTo ?? l.redirectTo, cookies);
   return l.replies.ok(c, publicView(record), cookies);
 }

@@ -28,7 +28,9 @@ export type ProblemKind =
   | "upstream_error"
   | "upstream_unavailable"
   | "upstream_timeout"
-  | "server_error";
+  | "server_error"
+  | "mfa_required"
+  | "invalid_code";
 
 interface ProblemSpec {
   status: number;
@@ -51,6 +53,9 @@ const SPECS: Record<ProblemKind, ProblemSpec> = {
   upstream_unavailable: { status: 503, title: "The identity provider is unavailable" },
   upstream_timeout: { status: 504, title: "The identity provider did not answer in time" },
   server_error: { status: 500, title: "Server error" },
+  // Second factor (mfa-routes.ts).
+  mfa_required: { status: 403, title: "A second factor is required" },
+  invalid_code: { status: 401, title: "The code is wrong or has expired" },
 };
 
 /**
@@ -79,12 +84,19 @@ export function retryAfterHeader(seconds: number): string {
 export interface ProblemExtras {
   /** Name of the invalid field (400 only). Never its value. */
   field?: string;
+  /** Fixed extra members (`mfa_required`: the methods offered and where to verify). Never request data. */
+  members?: Record<string, string | readonly string[]>;
 }
 
 /** JSON text of a problem body. */
 export function problemBody(kind: ProblemKind, extras: ProblemExtras = {}): string {
   const spec = SPECS[kind];
-  const body: Record<string, unknown> = { type: problemType(kind), title: spec.title, status: spec.status };
+  const body: Record<string, unknown> = {
+    type: problemType(kind),
+    title: spec.title,
+    status: spec.status,
+    ...extras.members,
+  };
   if (extras.field !== undefined) {
     body.detail = `Invalid or missing field: ${extras.field}`;
     body["invalid-params"] = [{ name: extras.field }];

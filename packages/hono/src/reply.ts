@@ -20,8 +20,8 @@ import { type ProblemKind, problemBody, problemForError, problemStatus, retryAft
  * ```
  */
 export interface PageState {
-  /** `login` (the sign-in form) or `password` (the forced password change form). */
-  step: "login" | "password";
+  /** `login` (the sign-in form), `password` (the forced password change form) or `verify` (the second factor). */
+  step: "login" | "password" | "verify";
   /** The problem to show, when there is one. */
   error?: ProblemKind;
   /** HTTP status the page should be sent with. */
@@ -47,6 +47,8 @@ export interface Failure {
   cookies?: readonly string[];
   step?: PageState["step"];
   returnTo?: string;
+  /** Fixed extra members of the problem body (see `ProblemExtras`). */
+  members?: Record<string, string | readonly string[]>;
 }
 
 /** Longest upstream `Retry-After` passed on, in seconds: a long upstream wait is not relayed to the browser. */
@@ -78,7 +80,12 @@ export class Replies {
   problem(
     c: Context,
     kind: ProblemKind,
-    extras: { field?: string; retryAfter?: number; headers?: Record<string, string> } = {},
+    extras: {
+      field?: string;
+      retryAfter?: number;
+      headers?: Record<string, string>;
+      members?: Record<string, string | readonly string[]>;
+    } = {},
   ) {
     const status = problemStatus(kind);
     const headers: Record<string, string> = {
@@ -88,7 +95,10 @@ export class Replies {
     };
     if (status === 401) headers["WWW-Authenticate"] = this.#challenge;
     if (extras.retryAfter !== undefined) headers["Retry-After"] = retryAfterHeader(extras.retryAfter);
-    const body = problemBody(kind, extras.field === undefined ? {} : { field: extras.field });
+    const body = problemBody(kind, {
+      ...(extras.field === undefined ? {} : { field: extras.field }),
+      ...(extras.members ? { members: extras.members } : {}),
+    });
     return c.body(body, status as 400, headers);
   }
 
@@ -114,8 +124,9 @@ export class Replies {
       if (state.retryAfter !== undefined) res = withHeader(res, "Retry-After", String(state.retryAfter));
       if (status === 401) res = withHeader(res, "WWW-Authenticate", this.#challenge);
     } else {
-      const extras: { field?: string; retryAfter?: number } = {};
+      const extras: { field?: string; retryAfter?: number; members?: Record<string, string | readonly string[]> } = {};
       if (info.field !== undefined) extras.field = info.field;
+      if (info.members !== undefined) extras.members = info.members;
       if (info.retryAfter !== undefined) extras.retryAfter = info.retryAfter;
       res = this.problem(c, kind, extras);
     }

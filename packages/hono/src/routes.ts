@@ -11,7 +11,8 @@ import { Hono } from "hono/tiny";
 import type { AuthEventType } from "./events.ts";
 import { corsFor, credentialsInQuery, sameOriginOk, securityHeaders } from "./http-policy.ts";
 import { bodyKind, loginSchema, passwordSchema, validateBody } from "./input.ts";
-import { changePassword, type LoginContext, login } from "./login-routes.ts";
+import { changePassword, type LoginContext, login, startSession } from "./login-routes.ts";
+import { secondFactorRoutes } from "./mfa-routes.ts";
 import { currentSession, logout, refresh, type SessionRoutesContext } from "./session-routes.ts";
 
 /** What the router needs from its instance. */
@@ -27,6 +28,7 @@ function typeOfPath(path: string): AuthEventType {
   if (path.endsWith("/logout")) return "logout";
   if (path.endsWith("/refresh")) return "refresh";
   if (path.endsWith("/session")) return "session";
+  if (/\/verify(\/send)?$/.test(path)) return "second_factor";
   return "login";
 }
 
@@ -47,7 +49,8 @@ export function createRoutes(r: RoutesContext): Hono {
   const limit = (type: AuthEventType): MiddlewareHandler =>
     bodyLimit({ maxSize: r.maxBodyBytes, onError: (c) => replies.fail(c, "payload_too_large", { type }) });
   const invalid =
-    (type: AuthEventType, step: "login" | "password") => (c: Parameters<MiddlewareHandler>[0], field: string) =>
+    (type: AuthEventType, step: "login" | "password" | "verify") =>
+    (c: Parameters<MiddlewareHandler>[0], field: string) =>
       replies.fail(c, "invalid_request", { type, field, step });
   const notAllowed = (allow: string) => (c: Parameters<MiddlewareHandler>[0]) =>
     replies.problem(c, "method_not_allowed", { headers: { Allow: allow } });
@@ -71,7 +74,21 @@ export function createRoutes(r: RoutesContext): Hono {
   app.post("/logout", unsafe("logout", false), limit("logout"), (c) => logout(c, r));
   app.post("/refresh", unsafe("refresh", false), limit("refresh"), (c) => refresh(c, r));
   app.get("/session", (c) => currentSession(c, r));
-  for (const path of ["/login", "/password", "/logout", "/refresh"]) app.all(path, notAllowed("POST"));
+  // The second factor (mfa-routes.ts): `/verify/send` and `/verify`, checked like `/password`.
+  const verifyPaths: string[] = [];
+  if (r.secondFactor) {
+    secondFactorRoutes((path, step, schema) => {
+      verifyPaths.push(path);
+      app.post(
+        path,
+        unsafe("second_factor", true),
+        limit("second_factor"),
+        validateBody(schema, invalid("second_factor", "verify")),
+        (c) => step(c, r),
+      );
+    }, startSession);
+  }
+  for (const path of ["/login", "/password", "/logout", "/refresh", ...verifyPaths]) app.all(path, notAllowed("POST"));
   app.all("/session", notAllowed("GET, HEAD"));
   app.onError((err, c) => {
     const type = typeOfPath(c.req.path);
@@ -80,7 +97,7 @@ export function createRoutes(r: RoutesContext): Hono {
       return replies.fail(c, "invalid_request", {
         type,
         field: "body",
-        step: type === "password_change" ? "password" : "login",
+        step: type === "password_change" ? "password" : type === "second_factor" ? "verify" : "login",
       });
     }
     return replies.failWith(c, err, { type });

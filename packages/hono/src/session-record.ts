@@ -9,8 +9,11 @@ import type { TokenSet } from "@transmit-edge/core";
  * Times are seconds since the epoch. Tokens stay server-side (or sealed inside an encrypted cookie).
  */
 export interface SessionRecord {
-  /** `"session"` for a signed-in user, `"pending"` for a password change waiting for the new password. */
-  kind: "session" | "pending";
+  /**
+   * `"session"` for a signed-in user, `"pending"` for a password change waiting for the new password, `"mfa"` for a
+   * correct password (or a session stepping up) waiting for the second factor: never a session.
+   */
+  kind: "session" | "pending" | "mfa";
   /** Random id (128 bits or more), never shown to the browser in clear; keys refresh sharing and revocation. */
   id: string;
   /** Transmit user id (`sub`). */
@@ -35,6 +38,15 @@ export interface SessionRecord {
   resetToken?: string;
   /** Pending password change only: the username, to sign in with the new password. */
   username?: string;
+  /** Authentication methods of the verified ID token (`amr`: `pwd`, `eotp`, `sms`, `mfa`, ...). */
+  amr?: string[];
+  /** Pending second factor only: the methods offered, wrong codes so far, codes sent and when the last one was. */
+  methods?: string[];
+  attempts?: number;
+  sends?: number;
+  sentAt?: number;
+  /** Pending second factor only: where to go afterwards (a validated local path). */
+  returnTo?: string;
   /** Creation time. */
   createdAt: number;
   /** Last time the record was used (for the idle timeout). */
@@ -113,6 +125,11 @@ export interface Session {
   accessToken?: string;
   /** How the request was authenticated. */
   source: "cookie" | "bearer";
+  /**
+   * Authentication methods (`amr`) of the verified ID token (or bearer token): `mfa` after a second factor. Check it
+   * with `auth.guard({ require: "mfa" })`.
+   */
+  amr?: string[];
 }
 
 declare module "hono" {
@@ -185,6 +202,7 @@ export function sessionOf(record: SessionRecord): Session {
   };
   if (record.region !== undefined) session.region = record.region;
   if (record.accessToken !== undefined) session.accessToken = record.accessToken;
+  if (record.amr) session.amr = record.amr;
   return session;
 }
 
@@ -203,4 +221,11 @@ export function withTokens(record: SessionRecord, tokens: TokenSet, t: number, k
   if (tokens.refreshToken) next.refreshToken = tokens.refreshToken;
   if (tokens.sessionId) next.transmitSessionId = tokens.sessionId;
   return next;
+}
+
+/** The `amr` claim as a list of strings (at most 16, each at most 32 characters); `undefined` without one. */
+export function amrOf(claims: Record<string, unknown>): string[] | undefined {
+  const amr = claims.amr;
+  if (!Array.isArray(amr)) return undefined;
+  return amr.filter((m): m is string => typeof m === "string" && m.length <= 32).slice(0, 16);
 }

@@ -48,4 +48,21 @@ export const de: Messages = {
     upstream_timeout: "Die Anmeldung hat zu lange gedauert. Versuchen Sie es noch einmal.",
     fallback: "Etwas ist schiefgegangen. Versuchen Sie es noch einmal.",
   },
+  // Zweiter Faktor: die Seite /verify (src/verify-page.ts).
+  verifyTitle: "Code eingeben",
+  verifyIntro:
+    "Ihr Konto hat einen zweiten Faktor. Geben Sie den Code aus Ihrer Authenticator-App ein oder lassen Sie sich einen per E-Mail oder SMS senden.",
+  code: "Code",
+  codeFrom: "Der Code stammt aus",
+  methods: { totp: "Authenticator-App", email: "E-Mail", sms: "SMS" },
+  verify: "Bestätigen",
+  sendCode: "Code senden",
+  sendBy: (method) => `Code per ${method === "sms" ? "SMS" : "E-Mail"} senden`,
+  codeSent: (method) => `Wir haben Ihnen einen Code per ${method === "sms" ? "SMS" : "E-Mail"} gesendet.`,
+  verifyErrors: {
+    invalid_code: "Dieser Code ist falsch oder abgelaufen.",
+    invalid_request: "Geben Sie den Code ein: nur Ziffern.",
+    unauthorized: "Melden Sie sich erneut an, um fortzufahren.",
+    verify_again: "Zu viele falsche Codes oder die Zeit ist abgelaufen. Melden Sie sich erneut an.",
+  },
 };

@@ -54,6 +54,23 @@ export const en = {
     upstream_timeout: "Sign-in took too long. Try again.",
     fallback: "Something went wrong. Try again.",
   } as Record<string, string>,
+  /** Second factor: the /verify page (src/verify-page.ts). */
+  verifyTitle: "Enter your code",
+  verifyIntro:
+    "Your account has a second factor. Enter the code from your authenticator app, or get one by email or text message.",
+  code: "Code",
+  codeFrom: "The code is from",
+  methods: { totp: "Authenticator app", email: "Email", sms: "Text message (SMS)" } as Record<string, string>,
+  verify: "Verify",
+  sendCode: "Send me a code",
+  sendBy: (method: string) => `Send a code by ${method === "sms" ? "text message" : "email"}`,
+  codeSent: (method: string) => `We sent a code by ${method === "sms" ? "text message" : "email"}.`,
+  verifyErrors: {
+    invalid_code: "That code is wrong or has expired.",
+    invalid_request: "Enter the code: digits only.",
+    unauthorized: "Sign in again to continue.",
+    verify_again: "Too many wrong codes, or the time ran out. Sign in again.",
+  } as Record<string, string>,
 };
 
 /** The shape every catalogue has. */
