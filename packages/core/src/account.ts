@@ -11,7 +11,6 @@ import type { ErrorBody } from "./error-body.ts";
 import { type AccountErrorCode, TransmitError, type TransmitErrorCode, transmitError } from "./errors.ts";
 import { clientAttributes, jsonPost, MAX_PASSWORD_LENGTH, passwordResetRequest } from "./requests.ts";
 import {
-  ensureSuccess,
   errorFromResponse,
   invalidResponse,
   parseSuccessJson,
@@ -58,9 +57,14 @@ export function resetPassword(
     required(input?.resetToken, "resetToken");
     required(input?.newPassword, "newPassword", MAX_PASSWORD_LENGTH);
     const res = await callApi(engine, passwordResetRequest(engine.config.root, input), call);
-    ensureSuccess(res, engine.now(), resetCodes);
+    ensureOk(engine, res, resetCodes);
     const json = res.text ? parseSuccessJson(res) : {};
-    return typeof json.message === "string" ? { message: json.message } : {};
+    const out: PasswordResetResult = {};
+    if (typeof json.message === "string") out.message = json.message;
+    // The account's email (documented in the answer): who the reset was for, since the answer names no user id.
+    const email = userField(json.email);
+    if (email !== undefined) out.email = email;
+    return out;
   });
 }
 
