@@ -35,6 +35,8 @@ export interface SessionRecord {
   resetToken?: string;
   /** Pending password change only: the username, to sign in with the new password. */
   username?: string;
+  /** `"reset"`: a pending record of a reset email's link (account-routes.ts), never a forced change's. */
+  purpose?: "reset";
   /** Creation time. */
   createdAt: number;
   /** Last time the record was used (for the idle timeout). */
