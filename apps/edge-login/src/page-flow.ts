@@ -19,7 +19,7 @@ const FLASH = "__Host-flash";
 const MAX_USERNAME = 320;
 
 /** What the page after a redirect shows. */
-interface Flash {
+export interface Flash {
   /** Problem kind (`too_many_requests`, `invalid_credentials`, ...), `mismatch` or `rules`. */
   e?: string;
   /** The username as typed. */
@@ -56,7 +56,7 @@ function redirect(location: string, flash: Flash): Response {
 }
 
 /** Reads the flash (once: the page clears it) and the language of the request. */
-function pageContext(c: Context): { t: Messages; flash: Flash } {
+export function pageContext(c: Context): { t: Messages; flash: Flash } {
   let flash: Flash = {};
   try {
     const parsed = JSON.parse(getCookie(c, FLASH) ?? "{}");
@@ -76,15 +76,24 @@ export function page(c: Context, t: Messages, body: HtmlEscapedString | Promise<
   return Promise.resolve(body).then((b) => c.html(b));
 }
 
-/** The username a form post carried (the login form, or the password form's hidden field). */
+/** The username a form post carried (the login form, the password form's hidden field, or sign-up's email). */
 async function typedUsername(c: Context): Promise<string | undefined> {
   try {
-    const u = (await c.req.formData()).get("username");
+    const form = await c.req.formData();
+    const u = form.get("username") ?? form.get("email");
     return typeof u === "string" && u.length <= MAX_USERNAME ? u : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** The page of each step (account pages: src/account-pages.ts). */
+const PAGES: Record<string, string> = {
+  password: "/password",
+  signup: "/signup",
+  forgot: "/forgot-password",
+  reset: "/reset-password",
+};
 
 /**
  * The router's renderer: every failed form post becomes a 303 to `/login` or `/password`. A required password
@@ -100,7 +109,7 @@ export function pageRenderer(now: () => number, regions?: (c: Context) => Region
     const u = await typedUsername(c);
     if (u) flash.u = u;
     if (state.retryAfter) flash.t = Math.ceil(now() / 1000 + state.retryAfter);
-    return redirect((state.step === "password" ? "/password" : "/login") + query(state.returnTo), flash);
+    return redirect((PAGES[state.step] ?? "/login") + query(state.returnTo), flash);
   };
 }
 
@@ -109,15 +118,15 @@ export function pageRenderer(now: () => number, regions?: (c: Context) => Region
  * say which one failed; anything else (other content types, other origins, no confirmation field) goes on to the
  * router untouched. Reads a clone of the body, so the router still gets the original.
  */
-export function passwordPrecheck(rules: PasswordRules): MiddlewareHandler {
+export function passwordPrecheck(rules: PasswordRules, to = "/password", field = "newPassword"): MiddlewareHandler {
   return async (c, next) => {
     const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
     const sameOrigin = c.req.header("origin") === new URL(c.req.url).origin;
     if (c.req.method !== "POST" || type !== "application/x-www-form-urlencoded" || !sameOrigin) return next();
     const form = await smallForm(c.req.raw);
     if (!form) return next();
-    const password = form.get("newPassword");
-    const confirm = form.get("confirmPassword");
+    const password = form.get(field);
+    const confirm = field === "newPassword" ? form.get("confirmPassword") : password;
     if (!password || confirm === null) return next();
     const flash: Flash = {};
     const broken = brokenRules(password, rules);
@@ -129,9 +138,9 @@ export function passwordPrecheck(rules: PasswordRules): MiddlewareHandler {
     } else {
       return next();
     }
-    const u = form.get("username");
+    const u = form.get("username") ?? form.get("email");
     if (u && u.length <= MAX_USERNAME) flash.u = u;
-    return redirect(`/password${query(safeReturnTo(c, form.get("returnTo")))}`, flash);
+    return redirect(`${to}${query(safeReturnTo(c, form.get("returnTo")))}`, flash);
   };
 }
 
@@ -156,7 +165,7 @@ async function smallForm(request: Request): Promise<URLSearchParams | undefined>
 }
 
 /** The message for a flash, and the field it is about. */
-function problem(t: Messages, flash: Flash, now: () => number): string | undefined {
+export function problem(t: Messages, flash: Flash, now: () => number): string | undefined {
   if (!flash.e) return undefined;
   if (flash.e === "too_many_requests") {
     const left = typeof flash.t === "number" ? flash.t - now() / 1000 : 60;
@@ -192,7 +201,14 @@ export function pageRoutes<E extends Env>(
         invalid,
         username: typeof flash.u === "string" ? flash.u : undefined,
         returnTo: safeReturnTo(c, c.req.query("returnTo")),
-        notice: c.req.query("signedOut") !== undefined ? t.signedOut : undefined,
+        notice:
+          c.req.query("signedOut") !== undefined
+            ? t.signedOut
+            : c.req.query("signedUp") !== undefined
+              ? t.signedUpNotice
+              : c.req.query("passwordReset") !== undefined
+                ? t.passwordResetNotice
+                : undefined,
         region: options.region?.(c, { tried: flash.r, chosen: flash.c }),
       }),
     );
