@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { waitUntil } from "cloudflare:workers";
 import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
-import { createAccountClient } from "@transmit-edge/core/account";
+import { createSignupClient } from "@transmit-edge/core/account";
 import { jsonLines, type Session, securityHeaders, transmitAuth } from "@transmit-edge/hono";
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
@@ -217,7 +217,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     // Workers a request reaches this Worker only through its routes or custom domains, so its host is one of ours
     // (a forged Host header reaches another zone, not this Worker). The reset email is sent after the answer.
     account: {
-      client: createAccountClient,
+      client: createSignupClient,
       resetUrl: (c) => new URL("/auth/reset-password", c.req.url).href,
       defer: (_c, task) => defer(task),
     },
