@@ -62,7 +62,7 @@ describe.skipIf(!haveChromium)("account pages in a real browser (pnpm dev stack)
     await submit(p, "Sign in");
   }
 
-  it("I01 sign up -> sign in: the page states the rules, answers without telling whether the address was free", async () => {
+  it("R01 sign up -> sign in: the page states the rules, answers without telling whether the address was free", async () => {
     const p = await page();
     await p.goto(`${servers.url}/login`);
     await Promise.all([p.waitForEvent("load"), p.getByRole("link", { name: "Create an account" }).click()]);
@@ -86,7 +86,7 @@ describe.skipIf(!haveChromium)("account pages in a real browser (pnpm dev stack)
     await expect.poll(() => p.getByRole("heading", { name: "Signed in" }).isVisible()).toBe(true);
   });
 
-  it("I02 I04 forgot password -> outbox link -> new password -> sign in; the link's code leaves the address bar", async () => {
+  it("R02 R04 forgot password -> outbox link -> new password -> sign in; the link's code leaves the address bar", async () => {
     const p = await page();
     await p.goto(`${servers.url}/login`);
     await Promise.all([p.waitForEvent("load"), p.getByRole("link", { name: "Forgot your password?" }).click()]);

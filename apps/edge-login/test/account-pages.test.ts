@@ -34,7 +34,7 @@ async function follow(h: Harness, res: Response, cookie = ""): Promise<string> {
 }
 
 describe("sign-up and forgot password in the Worker", () => {
-  it("I01 a new account is created in the nearest region and recorded as its home: a login from another country goes there", async () => {
+  it("R01 a new account is created in the nearest region and recorded as its home: a login from another country goes there", async () => {
     const h = await harness();
     const res = await form(
       h,
@@ -58,7 +58,7 @@ describe("sign-up and forgot password in the Worker", () => {
     expect(h.calls("password.authenticate", "eu")).toBe(0);
   });
 
-  it("I01 a taken address gets the same answer and page as a free one; its owner is emailed a reset link", async () => {
+  it("R01 a taken address gets the same answer and page as a free one; its owner is emailed a reset link", async () => {
     const h = await harness();
     const taken = await form(h, "/auth/signup", { email: "alice@example.com", password: PASSWORD });
     const free = await form(h, "/auth/signup", { email: "someone.new@example.com", password: PASSWORD });
@@ -70,7 +70,7 @@ describe("sign-up and forgot password in the Worker", () => {
     expect(mail[0]?.link?.startsWith(`${ORIGIN}/auth/reset-password?region=eu&code=`)).toBe(true);
   });
 
-  it("I01 the page states the password rules and refuses a weak password before anything goes to Transmit", async () => {
+  it("R01 the page states the password rules and refuses a weak password before anything goes to Transmit", async () => {
     const h = await harness();
     const res = await form(h, "/auth/signup", { email: "weak@example.com", password: "short" });
     expect(res.headers.get("location")).toBe("/signup");
@@ -80,7 +80,7 @@ describe("sign-up and forgot password in the Worker", () => {
     expect(h.calls("users.create")).toBe(0);
   });
 
-  it("I02 I04 forgot password -> link -> clean reset page -> new password -> sign in; the code stays server-side", async () => {
+  it("R02 R04 forgot password -> link -> clean reset page -> new password -> sign in; the code stays server-side", async () => {
     const h = await harness();
     const known = await form(h, "/auth/forgot-password", { username: "alice" });
     const unknown = await form(h, "/auth/forgot-password", { username: "nobody-at-all" });
@@ -128,7 +128,7 @@ describe("sign-up and forgot password in the Worker", () => {
     expect(await follow(h, replay)).toContain("invalid, used or expired");
   });
 
-  it("I04 a reset link naming an unconfigured region is refused without any upstream call", async () => {
+  it("R04 a reset link naming an unconfigured region is refused without any upstream call", async () => {
     const h = await harness({ TRANSMIT_CA_CLIENT_ID: "", TRANSMIT_CA_CLIENT_SECRET: "" });
     const res = await h.fetch("/auth/reset-password?region=ca&code=abc");
     expect(res.headers.get("location")).toBe("/reset-password?invalid");

@@ -3,7 +3,7 @@
  * here) and `POST /reset-password`. Mounted only when the instance has `account` (sign-up) and `account.resetUrl`
  * (forgot password). Answers never tell whether an account exists: sign-up and forgot password answer the same
  * status, body and headers either way, and the work that differs (an email to the owner of a taken address, the
- * reset email itself) runs after the answer (SECURITY.md, "Account enumeration"; checklist I01-I04).
+ * reset email itself) runs after the answer (SECURITY.md, "Account enumeration"; checklist R01-R04).
  */
 import { TransmitError } from "@transmit-edge/core";
 import type { TransmitAccountClient } from "@transmit-edge/core/account";

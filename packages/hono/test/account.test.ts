@@ -132,7 +132,7 @@ describe("account routes against the emulator", () => {
     w.emulator.close();
   });
 
-  it("I01 sign-up answers a taken address exactly like a free one, and emails the owner instead", async () => {
+  it("R01 sign-up answers a taken address exactly like a free one, and emails the owner instead", async () => {
     const free = await send(w, "/auth/signup", { email: "new.person@example.com", password: NEW_PASSWORD });
     const createdCalls = w.emulator.requests({ route: "users.create" }).length;
     const taken = await send(w, "/auth/signup", { email: "alice@example.com", password: NEW_PASSWORD });
@@ -164,7 +164,7 @@ describe("account routes against the emulator", () => {
     ]);
   });
 
-  it("I01 sign-up refuses a password the policy rejects, and a malformed address, naming the field", async () => {
+  it("R01 sign-up refuses a password the policy rejects, and a malformed address, naming the field", async () => {
     const weak = await send(w, "/auth/signup", { email: "c@example.com", password: "short" });
     expect(weak.status).toBe(400);
     expect(((await weak.json()) as { type: string }).type).toBe("urn:transmit-edge:problem:password_rejected");
@@ -174,7 +174,7 @@ describe("account routes against the emulator", () => {
     expect(w.emulator.requests({ route: "users.create" }).filter((r) => r.status === 201)).toHaveLength(0);
   });
 
-  it("I02 forgot password answers an existing and an unknown account identically, with no upstream call before the answer", async () => {
+  it("R02 forgot password answers an existing and an unknown account identically, with no upstream call before the answer", async () => {
     const before = w.emulator.requests().length;
     const known = await send(w, "/auth/forgot-password", { username: "alice" });
     const unknown = await send(w, "/auth/forgot-password", { username: "nobody-here" });
@@ -193,7 +193,7 @@ describe("account routes against the emulator", () => {
     expect(form1.headers.get("location")).toBe("/forgot-password?sent");
   });
 
-  it("I03 forgot password is throttled per account, for existing and unknown accounts alike, apart from logins", async () => {
+  it("R03 forgot password is throttled per account, for existing and unknown accounts alike, apart from logins", async () => {
     const answers: number[] = [];
     for (let i = 0; i < 6; i++) answers.push((await send(w, "/auth/forgot-password", { username: "alice" })).status);
     const unknown: number[] = [];
@@ -207,7 +207,7 @@ describe("account routes against the emulator", () => {
     expect((await send(w, "/auth/login", { username: "alice", password: DEMO_PASSWORD })).status).toBe(200);
   });
 
-  it("I03 forgot password and sign-up are throttled per client network", async () => {
+  it("R03 forgot password and sign-up are throttled per client network", async () => {
     w.emulator.close();
     w = build({ ipLimit: 3 });
     const statuses: number[] = [];
@@ -222,7 +222,7 @@ describe("account routes against the emulator", () => {
     expect(other.status).toBe(202);
   });
 
-  it("I04 reset: link -> clean page -> new password; the token never leaves the server, and other sessions end", async () => {
+  it("R04 reset: link -> clean page -> new password; the token never leaves the server, and other sessions end", async () => {
     const session = await send(w, "/auth/login", { username: "alice", password: DEMO_PASSWORD });
     expect(session.status).toBe(200);
     await send(w, "/auth/forgot-password", { username: "alice" });
@@ -256,7 +256,7 @@ describe("account routes against the emulator", () => {
     expect(JSON.stringify(w.events)).not.toContain(code);
   });
 
-  it("I04 a used reset link is refused when replayed, and a reset without a landed link is refused", async () => {
+  it("R04 a used reset link is refused when replayed, and a reset without a landed link is refused", async () => {
     await send(w, "/auth/forgot-password", { username: "alice" });
     await settle(w);
     const link = w.emulator.outbox()[0]?.link ?? "";
@@ -285,7 +285,7 @@ describe("account routes against the emulator", () => {
     ).toBe(401);
   });
 
-  it("I04 a tampered region sends the code to that one region only; an unknown region sends it nowhere", async () => {
+  it("R04 a tampered region sends the code to that one region only; an unknown region sends it nowhere", async () => {
     await send(w, "/auth/forgot-password", { username: "alice" });
     await settle(w);
     const link = new URL(w.emulator.outbox()[0]?.link ?? "");
@@ -304,7 +304,7 @@ describe("account routes against the emulator", () => {
     expect((await send(w, "/auth/login", { username: "alice", password: DEMO_PASSWORD })).status).toBe(200);
   });
 
-  it("I01 I02 cross-site posts are refused before anything is counted or sent", async () => {
+  it("R01 R02 cross-site posts are refused before anything is counted or sent", async () => {
     const evil = { origin: "https://evil.example", "sec-fetch-site": "cross-site" };
     for (const [path, body] of [
       ["/auth/signup", { email: "d@example.com", password: NEW_PASSWORD }],
