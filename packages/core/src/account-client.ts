@@ -188,6 +188,8 @@ export interface TransmitSignupClient {
  *
  * @example
  * ```ts
+ * import { createSignupClient } from "@transmit-edge/core/account";
+ *
  * const signup = createSignupClient(transmit);
  * await signup.users.create({ email, username: email, password });
  * ```

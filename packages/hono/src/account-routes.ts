@@ -29,8 +29,14 @@ export type AccountClient = {
  * @example
  * ```ts
  * import { createAccountClient } from "@transmit-edge/core/account";
- * transmitAuth({ client, sessions, limiter, userKeySecret, getIp,
- *   account: { client: createAccountClient, resetUrl: "https://login.example.com/auth/reset-password" } });
+ * transmitAuth({
+ *   client,
+ *   sessions,
+ *   limiter,
+ *   userKeySecret: env.USER_KEY_SECRET,
+ *   getIp,
+ *   account: { client: createAccountClient, resetUrl: "https://login.example.com/auth/reset-password" },
+ * });
  * ```
  */
 export interface AccountOptions {
