@@ -148,28 +148,15 @@ async function throttled(
   userKey: string,
   purpose: "signup" | "reset",
 ): Promise<Response | undefined> {
+  let reason = "ip_throttled";
+  let verdict = await a.throttle.ip(clientAddress(c, a.ip), c);
+  if (verdict.allowed) {
+    reason = "account_throttled";
+    verdict = await a.throttle.account(userKey, purpose, c);
+  }
+  if (verdict.allowed) return undefined;
   const step = type === "signup" ? "signup" : "forgot";
-  const byIp = await a.throttle.ip(clientAddress(c, a.ip), c);
-  if (!byIp.allowed) {
-    return a.replies.fail(c, "too_many_requests", {
-      type,
-      reason: "ip_throttled",
-      userKey,
-      retryAfter: byIp.retryAfter ?? 1,
-      step,
-    });
-  }
-  const byAccount = await a.throttle.account(userKey, purpose, c);
-  if (!byAccount.allowed) {
-    return a.replies.fail(c, "too_many_requests", {
-      type,
-      reason: "account_throttled",
-      userKey,
-      retryAfter: byAccount.retryAfter ?? 1,
-      step,
-    });
-  }
-  return undefined;
+  return a.replies.fail(c, "too_many_requests", { type, reason, userKey, retryAfter: verdict.retryAfter ?? 1, step });
 }
 
 /** The reset email's link for `region`: the configured URL with the region, which the landing checks. */
@@ -278,20 +265,16 @@ export async function landReset(c: Context, a: AccountContext): Promise<Response
   // The link's URL never becomes a document (a redirect does not), so it is never anyone's `Referer`.
   const go = (location: string, cookies: string[] = []) => a.replies.seeOther(c, location, cookies);
   const invalid = `${page}${page.includes("?") ? "&" : "?"}invalid`;
+  /** The landing's event, then on to the page (with the reset cookie) or to `?invalid`. */
+  const done = async (outcome: "success" | "failure" | "throttled" | "error", reason: string, cookie?: string) => {
+    await a.replies.events.emit(c, { type: "password_reset", outcome, status: 303, reason });
+    return go(cookie ? page : invalid, cookie ? [cookie] : []);
+  };
   if (!code || code.length > MAX_CODE || (region !== undefined && !REGION.test(region))) {
-    await a.replies.events.emit(c, { type: "password_reset", outcome: "failure", status: 303, reason: "bad_link" });
-    return go(invalid);
+    return done("failure", "bad_link");
   }
   // Each landing creates a record: counted per client network like every other unauthenticated write.
-  if (!(await a.throttle.ip(clientAddress(c, a.ip), c)).allowed) {
-    await a.replies.events.emit(c, {
-      type: "password_reset",
-      outcome: "throttled",
-      status: 303,
-      reason: "ip_throttled",
-    });
-    return go(invalid);
-  }
+  if (!(await a.throttle.ip(clientAddress(c, a.ip), c)).allowed) return done("throttled", "ip_throttled");
   let store: SessionStore;
   let rc: RegionalClient;
   try {
@@ -300,8 +283,7 @@ export async function landReset(c: Context, a: AccountContext): Promise<Response
     rc = await resolveClient(a.client, c, region);
     if (region !== undefined && rc.region !== region) throw new Error("region mismatch");
   } catch {
-    await a.replies.events.emit(c, { type: "password_reset", outcome: "failure", status: 303, reason: "bad_region" });
-    return go(invalid);
+    return done("failure", "bad_region");
   }
   const old = a.cookies.read(c, "reset");
   if (old) await store.delete(old).catch(() => {});
@@ -320,11 +302,9 @@ export async function landReset(c: Context, a: AccountContext): Promise<Response
       idleTimeout: RESET_PAGE_TIMEOUT,
     });
   } catch {
-    await a.replies.events.emit(c, { type: "password_reset", outcome: "error", status: 303, reason: "store_failed" });
-    return go(invalid);
+    return done("error", "store_failed");
   }
-  await a.replies.events.emit(c, { type: "password_reset", outcome: "success", status: 303, reason: "link_opened" });
-  return go(page, [a.cookies.line("reset", value, RESET_PAGE_TIMEOUT)]);
+  return done("success", "link_opened", a.cookies.line("reset", value, RESET_PAGE_TIMEOUT));
 }
 
 /**
