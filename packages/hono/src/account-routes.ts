@@ -166,8 +166,18 @@ function resetLink(c: Context, a: AccountContext, region: string): string {
   return url.href;
 }
 
-/** Emails the reset link for `identifier` (after the answer); the outcome goes to the events only. */
-function sendReset(c: Context, a: AccountContext, rc: RegionalClient, identifier: string, userKey: string): void {
+/**
+ * Emails the reset link for `identifier` (after the answer); the outcome goes to the events only. `counted`: the
+ * request was counted under the account's reset throttle (forgot password), which an upstream fault takes back.
+ */
+function sendReset(
+  c: Context,
+  a: AccountContext,
+  rc: RegionalClient,
+  identifier: string,
+  userKey: string,
+  counted: boolean,
+): void {
   const input = EMAIL.test(identifier) ? { email: identifier } : { username: identifier };
   a.account.defer(c, async () => {
     const info = { type: "password_reset" as const, userKey, region: rc.region };
@@ -179,7 +189,7 @@ function sendReset(c: Context, a: AccountContext, rc: RegionalClient, identifier
     } catch (e) {
       // Nobody to send to is no failure of the request: the visitor was answered the same either way.
       const code = TransmitError.is(e) ? e.code : "unexpected";
-      if (code !== "user_not_found") await a.throttle.release(userKey, "reset", c);
+      if (counted && code !== "user_not_found") await a.throttle.release(userKey, "reset", c);
       await a.replies.events.emit(c, {
         ...info,
         outcome: code === "user_not_found" ? "success" : "error",
@@ -217,7 +227,7 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
     if (code === "identifier_taken") {
       // The same answer as a new account; the owner learns of the attempt by email, with a way back in (OWASP
       // Authentication Cheat Sheet, account creation). Sent after the answer: its time never shows in it.
-      if (a.account.resetUrl) sendReset(c, a, rc, input.email, userKey);
+      if (a.account.resetUrl) sendReset(c, a, rc, input.email, userKey, false);
       await a.replies.events.emit(c, { ...info, outcome: "success", status: 202, reason: "identifier_taken" });
       return accepted(c, a, a.account.pages.signedUp);
     }
@@ -248,7 +258,7 @@ export async function forgotPassword(c: Context, a: AccountContext): Promise<Res
     await a.throttle.release(userKey, "reset", c);
     return a.replies.failWith(c, e, { type: "password_reset", userKey, step: "forgot" });
   }
-  sendReset(c, a, rc, username, userKey);
+  sendReset(c, a, rc, username, userKey, true);
   return accepted(c, a, a.account.pages.resetSent);
 }
 
