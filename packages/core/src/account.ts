@@ -11,6 +11,7 @@ import type { ErrorBody } from "./error-body.ts";
 import { type AccountErrorCode, TransmitError, type TransmitErrorCode, transmitError } from "./errors.ts";
 import { clientAttributes, jsonPost, MAX_PASSWORD_LENGTH, passwordResetRequest } from "./requests.ts";
 import {
+  ensureSuccess,
   errorFromResponse,
   invalidResponse,
   parseSuccessJson,
@@ -57,13 +58,13 @@ export function resetPassword(
     required(input?.resetToken, "resetToken");
     required(input?.newPassword, "newPassword", MAX_PASSWORD_LENGTH);
     const res = await callApi(engine, passwordResetRequest(engine.config.root, input), call);
-    ensureOk(engine, res, resetCodes);
-    const json = res.text ? parseSuccessJson(res) : {};
+    // The login client's path too: `ensureSuccess` (not `ensureOk`) keeps the account messages out of its bundle.
+    ensureSuccess(res, engine.now(), resetCodes);
+    const { message, email } = res.text ? parseSuccessJson(res) : {};
     const out: PasswordResetResult = {};
-    if (typeof json.message === "string") out.message = json.message;
+    if (typeof message === "string") out.message = message;
     // The account's email (documented in the answer): who the reset was for, since the answer names no user id.
-    const email = userField(json.email);
-    if (email !== undefined) out.email = email;
+    if (typeof email === "string" && email) out.email = email;
     return out;
   });
 }
