@@ -1,9 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import { waitUntil } from "cloudflare:workers";
 import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
+import { createSignupClient } from "@transmit-edge/core/account";
 import { jsonLines, type Session, securityHeaders, transmitAuth } from "@transmit-edge/hono";
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
+import { accountPages } from "./account-pages.ts";
 import { edgeLimiter } from "./account-throttle.ts";
 import { TOKEN_CACHE_HINTS, tieredTokenCache } from "./client-token-cache.ts";
 import { ConfigurationError, chooseRegion, type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
@@ -184,6 +186,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   // Calls on an existing session go to the region stored in it; a login goes to the region home-region.ts picks
   // (form, account's home, remembered, nearest). The region is kept on the context for the throttle's `succeeded`.
   const client = async (c: Context<AppEnv>, stored?: string) => {
+    // A stored region (a session's, or a reset link's) must be a configured one: nothing else picks a host.
+    if (stored !== undefined && !configuredRegion(config, stored)) throw new ConfigurationError(["region"]);
     const region = stored
       ? (stored as RoutableRegion)
       : c.get("regionGuess")
@@ -210,6 +214,14 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
     ip: "cf-connecting-ip",
     userKeySecret: config.sessionSecret,
+    // Sign-up and forgot password (src/account-pages.ts). The reset link is built from the request's own URL: on
+    // Workers a request reaches this Worker only through its routes or custom domains, so its host is one of ours
+    // (a forged Host header reaches another zone, not this Worker). The reset email is sent after the answer.
+    account: {
+      client: createSignupClient,
+      resetUrl: (c) => new URL("/auth/reset-password", c.req.url).href,
+      defer: (_c, task) => defer(task),
+    },
     render: pageRenderer(now, (c) => regionFlash(c as Context<AppEnv>)),
     touchInterval: TOUCH_INTERVAL,
     logoutRedirectTo: "/login?signedOut",
@@ -251,8 +263,22 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   app.use("/auth/verify", remember);
   // The password change page's rules and confirmation, checked before the router (src/page-flow.ts).
   app.use("/auth/password", passwordPrecheck(config.passwordRules));
+  // Sign-up: the new account goes to the nearest region (or, for a taken address whose account has signed in before,
+  // its home region, where Transmit answers "taken"); the limiter records the region as the account's home.
+  // Forgot password: the account's home region, else the browser's remembered one, else the nearest.
+  app.use("/auth/signup", async (c, next) => {
+    c.set("regionGuess", { region: chooseRegion(c.req.raw, config), source: "nearest" });
+    await next();
+  });
+  app.use("/auth/forgot-password", async (c, next) => {
+    c.set("regionGuess", guessRegion(c, config));
+    await next();
+  });
+  app.use("/auth/signup", passwordPrecheck(config.passwordRules, "/signup", "password"));
+  app.use("/auth/reset-password", passwordPrecheck(config.passwordRules, "/reset-password"));
   app.route("/auth", auth.routes());
 
+  accountPages(app, { now, rules: config.passwordRules, resetCookie: "session-reset" });
   pageRoutes(app, {
     now,
     rules: config.passwordRules,

@@ -76,15 +76,25 @@ export function page(c: Context, t: Messages, body: HtmlEscapedString | Promise<
   return Promise.resolve(body).then((b) => c.html(b));
 }
 
-/** The username a form post carried (the login form, or the password form's hidden field). */
+/** The username a form post carried (the login form, the password form's hidden field, or sign-up's email). */
 async function typedUsername(c: Context): Promise<string | undefined> {
   try {
-    const u = (await c.req.formData()).get("username");
+    const form = await c.req.formData();
+    const u = form.get("username") ?? form.get("email");
     return typeof u === "string" && u.length <= MAX_USERNAME ? u : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** The page of each step (account pages: src/account-pages.ts). */
+const PAGES: Record<string, string> = {
+  password: "/password",
+  verify: "/verify",
+  signup: "/signup",
+  forgot: "/forgot-password",
+  reset: "/reset-password",
+};
 
 /**
  * The router's renderer: every failed form post becomes a 303 to `/login` or `/password`. A required password
@@ -103,8 +113,7 @@ export function pageRenderer(now: () => number, regions?: (c: Context) => Region
     const u = await typedUsername(c);
     if (u) flash.u = u;
     if (state.retryAfter) flash.t = Math.ceil(now() / 1000 + state.retryAfter);
-    const to = state.step === "password" ? "/password" : state.step === "verify" ? "/verify" : "/login";
-    return redirect(to + query(state.returnTo), flash);
+    return redirect((PAGES[state.step] ?? "/login") + query(state.returnTo), flash);
   };
 }
 
@@ -113,15 +122,15 @@ export function pageRenderer(now: () => number, regions?: (c: Context) => Region
  * say which one failed; anything else (other content types, other origins, no confirmation field) goes on to the
  * router untouched. Reads a clone of the body, so the router still gets the original.
  */
-export function passwordPrecheck(rules: PasswordRules): MiddlewareHandler {
+export function passwordPrecheck(rules: PasswordRules, to = "/password", field = "newPassword"): MiddlewareHandler {
   return async (c, next) => {
     const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
     const sameOrigin = c.req.header("origin") === new URL(c.req.url).origin;
     if (c.req.method !== "POST" || type !== "application/x-www-form-urlencoded" || !sameOrigin) return next();
     const form = await smallForm(c.req.raw);
     if (!form) return next();
-    const password = form.get("newPassword");
-    const confirm = form.get("confirmPassword");
+    const password = form.get(field);
+    const confirm = field === "newPassword" ? form.get("confirmPassword") : password;
     if (!password || confirm === null) return next();
     const flash: Flash = {};
     const broken = brokenRules(password, rules);
@@ -133,9 +142,9 @@ export function passwordPrecheck(rules: PasswordRules): MiddlewareHandler {
     } else {
       return next();
     }
-    const u = form.get("username");
+    const u = form.get("username") ?? form.get("email");
     if (u && u.length <= MAX_USERNAME) flash.u = u;
-    return redirect(`/password${query(safeReturnTo(c, form.get("returnTo")))}`, flash);
+    return redirect(`${to}${query(safeReturnTo(c, form.get("returnTo")))}`, flash);
   };
 }
 
@@ -196,7 +205,14 @@ export function pageRoutes<E extends Env>(
         invalid,
         username: typeof flash.u === "string" ? flash.u : undefined,
         returnTo: safeReturnTo(c, c.req.query("returnTo")),
-        notice: c.req.query("signedOut") !== undefined ? t.signedOut : undefined,
+        notice:
+          c.req.query("signedOut") !== undefined
+            ? t.signedOut
+            : c.req.query("signedUp") !== undefined
+              ? t.signedUpNotice
+              : c.req.query("passwordReset") !== undefined
+                ? t.passwordResetNotice
+                : undefined,
         region: options.region?.(c, { tried: flash.r, chosen: flash.c }),
       }),
     );

@@ -70,7 +70,8 @@ ${returnField(returnTo)}
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${username ? html` autofocus` : ""}${tie(invalid)}>
 ${region ? regionField(region, t) : ""}
 <button type="submit">${t.signIn}</button>
-</form>`,
+</form>
+<p><a href="/forgot-password">${t.forgotLink}</a> · <a href="/signup">${t.signUpLink}</a></p>`,
   );
 }
 
@@ -108,26 +109,35 @@ export interface PasswordChangePageProps {
   /** For password managers: the account whose password changes (a hidden `autocomplete="username"` field). */
   username?: string | undefined;
   returnTo?: string | undefined;
+  /** The reset link's form instead (account-pages.ts): its route and intro. */
+  action?: string | undefined;
+  intro?: string | undefined;
+}
+
+/** The rules list of a new-password field (`broken` ones marked); empty without rules. */
+export function rulesHint(t: Messages, rules: PasswordRules, broken?: readonly string[]) {
+  const list: [string, string][] = [];
+  if (rules.minLength > 0) list.push(["length", t.ruleLength(rules.minLength)]);
+  if (rules.kinds > 0) list.push(["kinds", t.ruleKinds(rules.kinds)]);
+  const items = list.map(([id, text]) => html`<li${broken?.includes(id) ? html` class="broken"` : ""}>${text}</li>`);
+  return list.length > 0 ? html`<div id="rules" class="hint">${t.rulesIntro}:<ul>${items}</ul></div>` : "";
 }
 
 /** Finish a forced password change (temporary or expired password): the rules, the new password twice. */
 export function passwordChangePage(p: PasswordChangePageProps): Html {
   const { t, rules } = p;
-  const list: [string, string][] = [];
-  if (rules.minLength > 0) list.push(["length", t.ruleLength(rules.minLength)]);
-  if (rules.kinds > 0) list.push(["kinds", t.ruleKinds(rules.kinds)]);
-  const items = list.map(([id, text]) => html`<li${p.broken?.includes(id) ? html` class="broken"` : ""}>${text}</li>`);
+  const hint = rulesHint(t, rules, p.broken);
   return layout(
     t,
     t.newPasswordTitle,
-    html`<p>${t.newPasswordIntro}</p>
+    html`<p>${p.intro ?? t.newPasswordIntro}</p>
 ${errorRegion(p.error)}
-<form method="post" action="/auth/password">
+<form method="post" action="${p.action ?? "/auth/password"}">
 ${returnField(p.returnTo)}
 <input type="text" name="username" autocomplete="username" value="${p.username ?? ""}" readonly hidden>
 <label for="newPassword">${t.newPassword}</label>
-${list.length > 0 ? html`<div id="rules" class="hint">${t.rulesIntro}:<ul>${items}</ul></div>` : ""}
-<input id="newPassword" name="newPassword" type="password" autocomplete="new-password" required maxlength="1024" autofocus${tie(p.invalid === "newPassword", list.length > 0 ? "rules" : undefined)}>
+${hint}
+<input id="newPassword" name="newPassword" type="password" autocomplete="new-password" required maxlength="1024" autofocus${tie(p.invalid === "newPassword", hint ? "rules" : undefined)}>
 <label for="confirmPassword">${t.confirmPassword}</label>
 <input id="confirmPassword" name="confirmPassword" type="password" autocomplete="new-password" required maxlength="1024"${tie(p.invalid === "confirmPassword")}>
 <button type="submit">${t.changePassword}</button>

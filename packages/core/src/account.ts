@@ -58,9 +58,14 @@ export function resetPassword(
     required(input?.resetToken, "resetToken");
     required(input?.newPassword, "newPassword", MAX_PASSWORD_LENGTH);
     const res = await callApi(engine, passwordResetRequest(engine.config.root, input), call);
+    // The login client's path too: `ensureSuccess` (not `ensureOk`) keeps the account messages out of its bundle.
     ensureSuccess(res, engine.now(), resetCodes);
-    const json = res.text ? parseSuccessJson(res) : {};
-    return typeof json.message === "string" ? { message: json.message } : {};
+    const { message, email } = res.text ? parseSuccessJson(res) : {};
+    const out: PasswordResetResult = {};
+    if (typeof message === "string") out.message = message;
+    // The account's email (documented in the answer): who the reset was for, since the answer names no user id.
+    if (typeof email === "string" && email) out.email = email;
+    return out;
   });
 }
 

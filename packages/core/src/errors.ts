@@ -130,7 +130,9 @@ Object.defineProperty(TransmitError.prototype, BRAND, { value: true, enumerable:
  * Fixed messages per code: upstream text is never copied into a message (it may echo user input). Account codes:
  * account.ts, which replaces the message of an error mapped to one of them.
  */
-const MESSAGES: Record<Exclude<TransmitErrorCode, AccountErrorCode>, string> = {
+// `password_rejected` is here too: `passwords.reset` of the login client answers it (a refused new password).
+const MESSAGES: Record<Exclude<TransmitErrorCode, "identifier_taken" | "user_not_found">, string> = {
+  password_rejected: "Transmit's password policy rejected the password",
   invalid_credentials: "Transmit rejected the credentials",
   password_change_required: "The password is correct but must be changed",
   locked: "Password authentication is temporarily locked for this user",

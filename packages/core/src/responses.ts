@@ -40,7 +40,14 @@ export const sessionCodes: RouteCodes = (status, _body, text) =>
 export const refreshCodes: RouteCodes = (status) => (status === 403 ? "unauthorized_client" : "token_invalid");
 
 /** `password.reset`. */
-export const resetCodes: RouteCodes = (status) => (status === 400 ? "invalid_request" : "token_invalid");
+export const resetCodes: RouteCodes = (status, _body, text) =>
+  status !== 400
+    ? "token_invalid"
+    : // Transmit documents the 400 as the new password failing the policy (docs/transmit-contract.md); a validation
+      // error that does not name the password is our own malformed input.
+      /system_invalid_input/i.test(text) && !/password/i.test(text)
+      ? "invalid_request"
+      : "password_rejected";
 
 function codeFor(
   route: RouteName,

@@ -91,6 +91,8 @@ export interface PasswordResetInput {
 export interface PasswordResetResult {
   /** Transmit's confirmation message, e.g. `"Password changed successfully"`. */
   message?: string;
+  /** The account's email address, when Transmit's answer names it (it documents `email` in the answer). */
+  email?: string;
 }
 
 /** Input of {@link TransmitClient.sessions}`.authenticate` (silent authentication into an existing session). */

@@ -176,17 +176,23 @@ describe("error mapping of other routes", () => {
     expect(error.code).toBe("token_invalid");
   });
 
-  it("maps a reset rejected with 400 (weak password) to invalid_request and 403 to token_invalid", async () => {
+  it("maps a reset rejected with 400 (weak password) to password_rejected, malformed input to invalid_request and 403 to token_invalid", async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken())
       .on(
         "/password/reset",
         json({ error_code: "auth_password_weak", message: "weak" }, 400),
+        json({ error_code: "system_invalid_input", message: ["reset_token must be a string"] }, 400),
         json({ message: "Forbidden", error_code: 403 }, 403),
       );
     const { client } = makeClient(fake);
     const weak = (await caught(() => client.passwords.reset({ resetToken: "r", newPassword: "x" }))) as TransmitError;
-    expect(weak.code).toBe("invalid_request");
+    expect(weak.code).toBe("password_rejected");
+    expect(weak.message).not.toContain("weak");
+    const malformed = (await caught(() =>
+      client.passwords.reset({ resetToken: "r", newPassword: "x" }),
+    )) as TransmitError;
+    expect(malformed.code).toBe("invalid_request");
     const expired = (await caught(() =>
       client.passwords.reset({ resetToken: "r", newPassword: "x" }),
     )) as TransmitError;

@@ -24,8 +24,8 @@ describe("public surface", () => {
     expect(login.TransmitError).toBe(core.TransmitError);
   });
 
-  it("core/account exports the account client only", () => {
-    expect(Object.keys(account)).toEqual(["createAccountClient"]);
+  it("core/account exports the account clients only (the full one, and sign-up with the reset email)", () => {
+    expect(Object.keys(account).sort()).toEqual(["createAccountClient", "createSignupClient"]);
   });
 
   it("still honours the deprecated top-level now and random options (testing.* wins when both are set)", async () => {

@@ -111,13 +111,14 @@ describe("wire format", () => {
   it("sends reset, session authenticate, logout and refresh to their documented paths and bodies", async () => {
     const fake = new FakeFetch()
       .on("/oidc/token", clientToken("ct-1"))
-      .on("/password/reset", json({ message: "Password changed successfully" }))
+      .on("/password/reset", json({ message: "Password changed successfully", email: "ann@example.com" }))
       .on("/session/authenticate", userTokens())
       .on("/session/logout", empty(204))
       .on("/token/refresh", userTokens({ session_id: undefined, refresh_token: "rotated" }));
     const { client } = makeClient(fake);
     expect(await client.passwords.reset({ resetToken: "rt", newPassword: "new-pw" })).toEqual({
       message: "Password changed successfully",
+      email: "ann@example.com",
     });
     await client.sessions.authenticate({
       sessionId: "s-1",

@@ -5,6 +5,7 @@
  */
 import type { ClaimsRequest } from "@transmit-edge/core";
 import type { Context, Hono, MiddlewareHandler } from "hono";
+import { type AccountOptions, accountSetup } from "./account-routes.ts";
 import { type GetIp, type IpSource, ipPolicy, isCloudflareWorkers } from "./client-ip.ts";
 import { type ClientSource, checkClientSource } from "./client-source.ts";
 import { type CookieOptions, SessionCookies } from "./cookies.ts";
@@ -111,6 +112,16 @@ export interface TransmitAuthOptions {
    * user can step up at `/verify`.
    */
   secondFactor?: SecondFactorOptions;
+  /**
+   * Sign-up (`POST /signup`) and, with `resetUrl`, forgot password (`POST /forgot-password`, `GET` and
+   * `POST /reset-password`): pass core's `createAccountClient` as `client`. Without it those routes are not mounted.
+   * They need the same `limiter` as the login routes.
+   */
+  account?: AccountOptions;
+  /**
+   * @internal Ends a user's other sessions after a password reset; the per-user session index connects it.
+   */
+  credentialChanged?: (c: Context, userId: string, keepRecordId?: string) => Promise<void>;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -211,6 +222,7 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
     touchInterval: integerIn(FACTORY, "touchInterval", options.touchInterval, 60, 0, 86_400),
     maxBodyBytes: integerIn(FACTORY, "maxBodyBytes", options.maxBodyBytes, 8192, 256, 1_048_576),
   };
+  const account = accountSetup(options.account);
   const requestClaims = options.requestClaims === null ? undefined : (options.requestClaims ?? DEFAULT_CLAIMS_REQUEST);
 
   const events = new Events(options.onEvent, now);
@@ -275,6 +287,8 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
         secondFactor,
         allowedOrigins,
         pageCsp: options.contentSecurityPolicy ?? PAGE_CSP,
+        account,
+        ...(options.credentialChanged ? { credentialChanged: options.credentialChanged } : {}),
       });
     },
     guard(guardOptions) {

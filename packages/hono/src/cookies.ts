@@ -24,7 +24,7 @@ export interface CookieOptions {
 }
 
 /** Which cookie: the session, a pending forced password change, or the browser's device cookie. */
-export type CookieKind = "session" | "pending" | "device";
+export type CookieKind = "session" | "pending" | "device" | "reset";
 
 /** Longest cookie value read; anything longer is treated as absent. */
 const MAX_COOKIE_VALUE = 4096;
@@ -46,7 +46,7 @@ export class SessionCookies {
     if (sameSite !== "Lax" && sameSite !== "Strict") {
       throw new OptionError(factory, "cookie.sameSite", 'must be "Lax" or "Strict"');
     }
-    this.#names = { session: name, pending: `${name}-pw`, device: `${name}-device` };
+    this.#names = { session: name, pending: `${name}-pw`, device: `${name}-device`, reset: `${name}-reset` };
     this.#sameSite = sameSite;
   }
 

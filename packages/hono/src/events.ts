@@ -6,7 +6,16 @@ import type { Context } from "hono";
 import { randomId } from "./crypto.ts";
 
 /** Kind of auth decision an {@link AuthEvent} reports (`refresh` is a user session's token refresh). */
-export type AuthEventType = "login" | "logout" | "refresh" | "session" | "password_change" | "guard" | "second_factor";
+export type AuthEventType =
+  | "login"
+  | "logout"
+  | "refresh"
+  | "session"
+  | "password_change"
+  | "guard"
+  | "second_factor"
+  | "signup"
+  | "password_reset";
 
 /** One structured event per auth decision. Never holds a password, token, session id, reset token or username. */
 export interface AuthEvent {

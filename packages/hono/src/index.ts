@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 
+export type { AccountClient, AccountOptions } from "./account-routes.ts";
 export {
   DEFAULT_CLAIMS_REQUEST,
   type TransmitAuth,

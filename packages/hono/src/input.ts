@@ -35,6 +35,15 @@ export const passwordSchema: Schema = [
   ["returnTo", 0, MAX_RETURN_TO, true],
 ];
 
+/** Body of `POST /signup`: the email address is the username too. */
+export const signupSchema: Schema = [
+  ["email", 3, MAX_USERNAME],
+  ["password", 1, MAX_PASSWORD],
+];
+
+/** Body of `POST /forgot-password`: the username or email address of the account. */
+export const forgotSchema: Schema = [["username", 1, MAX_USERNAME]];
+
 /** Validated login input. */
 export type LoginInput = { username: string; password: string; returnTo?: string };
 /** Validated password-change input. */

@@ -16,7 +16,9 @@ export interface LimitKey {
    * Scope `account` only: the id of the browser's device cookie for this account, when it carries a valid one (a
    * browser that signed in to the account before). Its attempts are counted for that device alone, under the
    * limiter's `device` rule; attempts without it are the account's untrusted attempts, under the `account` rule.
-   * Strangers who use up the untrusted attempts therefore do not lock the owner's browser out.
+   * Strangers who use up the untrusted attempts therefore do not lock the owner's browser out. The account routes
+   * count their requests for an account apart from logins, under the `device` rule, with `"signup"` (sign-up) and
+   * `"reset"` (forgot password); device cookie ids are random and never take these values.
    */
   device?: string;
 }

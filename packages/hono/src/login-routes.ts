@@ -303,7 +303,7 @@ export async function changePassword(c: Context, l: LoginContext): Promise<Respo
     rc = await resolveClient(l.client, c, pending.region);
     await rc.client.passwords.reset({ resetToken: pending.resetToken, newPassword: input.newPassword }, callOptions(l));
   } catch (e) {
-    if (TransmitError.is(e) && e.code === "invalid_request") {
+    if (TransmitError.is(e) && (e.code === "invalid_request" || e.code === "password_rejected")) {
       return l.replies.fail(c, "password_rejected", { ...info, step: "password" });
     }
     if (problemForError(e) === "unauthorized") {

@@ -20,8 +20,11 @@ import { type ProblemKind, problemBody, problemForError, problemStatus, retryAft
  * ```
  */
 export interface PageState {
-  /** `login` (the sign-in form), `password` (the forced password change form) or `verify` (the second factor). */
-  step: "login" | "password" | "verify";
+  /**
+   * `login` (the sign-in form), `password` (the forced password change form), `verify` (the second factor), or the
+   * account pages: `signup`, `forgot` (forgot password), `reset` (the reset link's new-password form).
+   */
+  step: "login" | "password" | "verify" | "signup" | "forgot" | "reset";
   /** The problem to show, when there is one. */
   error?: ProblemKind;
   /** HTTP status the page should be sent with. */

@@ -4,19 +4,25 @@
  * then the route. Every failure, thrown ones included, goes through the instance's replies: one event each, and
  * the page for form posts.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { Hono } from "hono/tiny";
+import { type AccountContext, forgotPassword, landReset, resetPassword, signup } from "./account-routes.ts";
 import type { AuthEventType } from "./events.ts";
 import { corsFor, credentialsInQuery, sameOriginOk, securityHeaders } from "./http-policy.ts";
-import { bodyKind, loginSchema, passwordSchema, validateBody } from "./input.ts";
+import { bodyKind, forgotSchema, loginSchema, passwordSchema, signupSchema, validateBody } from "./input.ts";
 import { changePassword, type LoginContext, login, startSession } from "./login-routes.ts";
 import { secondFactorRoutes } from "./mfa-routes.ts";
+import type { PageState } from "./reply.ts";
 import { currentSession, logout, refresh, type SessionRoutesContext } from "./session-routes.ts";
 
 /** What the router needs from its instance. */
 export interface RoutesContext extends LoginContext, SessionRoutesContext {
+  /** Sign-up and forgot password (account-routes.ts); their routes are mounted only when set. */
+  account?: AccountContext["account"] | undefined;
+  /** Ends a user's other sessions after a credential change (connected to the per-user session index). */
+  credentialChanged?: (c: Context, userId: string, keepRecordId?: string) => Promise<void>;
   allowedOrigins: Set<string>;
   maxBodyBytes: number;
   pageCsp: string;
@@ -24,12 +30,23 @@ export interface RoutesContext extends LoginContext, SessionRoutesContext {
 
 /** The event type of a route path (for failures thrown out of a handler). */
 function typeOfPath(path: string): AuthEventType {
+  if (path.endsWith("/signup")) return "signup";
+  if (path.endsWith("-password")) return "password_reset";
   if (path.endsWith("/password")) return "password_change";
   if (path.endsWith("/logout")) return "logout";
   if (path.endsWith("/refresh")) return "refresh";
   if (path.endsWith("/session")) return "session";
   if (/\/verify(\/send)?$/.test(path)) return "second_factor";
   return "login";
+}
+
+/** The page a failure thrown out of a handler belongs to. */
+function stepOfPath(path: string): PageState["step"] {
+  if (path.endsWith("/password")) return "password";
+  if (path.endsWith("/signup")) return "signup";
+  if (path.endsWith("/forgot-password")) return "forgot";
+  if (/\/verify(\/send)?$/.test(path)) return "verify";
+  return path.endsWith("/reset-password") ? "reset" : "login";
 }
 
 /** Builds the login router. */
@@ -49,8 +66,7 @@ export function createRoutes(r: RoutesContext): Hono {
   const limit = (type: AuthEventType): MiddlewareHandler =>
     bodyLimit({ maxSize: r.maxBodyBytes, onError: (c) => replies.fail(c, "payload_too_large", { type }) });
   const invalid =
-    (type: AuthEventType, step: "login" | "password" | "verify") =>
-    (c: Parameters<MiddlewareHandler>[0], field: string) =>
+    (type: AuthEventType, step: PageState["step"]) => (c: Parameters<MiddlewareHandler>[0], field: string) =>
       replies.fail(c, "invalid_request", { type, field, step });
   const notAllowed = (allow: string) => (c: Parameters<MiddlewareHandler>[0]) =>
     replies.problem(c, "method_not_allowed", { headers: { Allow: allow } });
@@ -74,11 +90,11 @@ export function createRoutes(r: RoutesContext): Hono {
   app.post("/logout", unsafe("logout", false), limit("logout"), (c) => logout(c, r));
   app.post("/refresh", unsafe("refresh", false), limit("refresh"), (c) => refresh(c, r));
   app.get("/session", (c) => currentSession(c, r));
+  const paths = ["/login", "/password", "/logout", "/refresh"];
   // The second factor (mfa-routes.ts): `/verify/send` and `/verify`, checked like `/password`.
-  const verifyPaths: string[] = [];
   if (r.secondFactor) {
     secondFactorRoutes((path, step, schema) => {
-      verifyPaths.push(path);
+      paths.push(path);
       app.post(
         path,
         unsafe("second_factor", true),
@@ -88,7 +104,38 @@ export function createRoutes(r: RoutesContext): Hono {
       );
     }, startSession);
   }
-  for (const path of ["/login", "/password", "/logout", "/refresh", ...verifyPaths]) app.all(path, notAllowed("POST"));
+  const { account } = r;
+  if (account) {
+    const a = { ...r, account } as AccountContext;
+    app.post(
+      "/signup",
+      unsafe("signup", true),
+      limit("signup"),
+      validateBody(signupSchema, invalid("signup", "signup")),
+      (c) => signup(c, a),
+    );
+    paths.push("/signup");
+    if (account.resetUrl) {
+      app.post(
+        "/forgot-password",
+        unsafe("password_reset", true),
+        limit("password_reset"),
+        validateBody(forgotSchema, invalid("password_reset", "forgot")),
+        (c) => forgotPassword(c, a),
+      );
+      app.get("/reset-password", (c) => landReset(c, a));
+      app.post(
+        "/reset-password",
+        unsafe("password_reset", true),
+        limit("password_reset"),
+        validateBody(passwordSchema, invalid("password_reset", "reset")),
+        (c) => resetPassword(c, a),
+      );
+      paths.push("/forgot-password");
+      app.all("/reset-password", notAllowed("GET, HEAD, POST"));
+    }
+  }
+  for (const path of paths) app.all(path, notAllowed("POST"));
   app.all("/session", notAllowed("GET, HEAD"));
   app.onError((err, c) => {
     const type = typeOfPath(c.req.path);
@@ -97,7 +144,7 @@ export function createRoutes(r: RoutesContext): Hono {
       return replies.fail(c, "invalid_request", {
         type,
         field: "body",
-        step: type === "password_change" ? "password" : type === "second_factor" ? "verify" : "login",
+        step: stepOfPath(c.req.path),
       });
     }
     return replies.failWith(c, err, { type });

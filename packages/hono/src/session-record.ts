@@ -47,6 +47,8 @@ export interface SessionRecord {
   sentAt?: number;
   /** Pending second factor only: where to go afterwards (a validated local path). */
   returnTo?: string;
+  /** `"reset"`: a pending record of a reset email's link (account-routes.ts), never a forced change's. */
+  purpose?: "reset";
   /** Creation time. */
   createdAt: number;
   /** Last time the record was used (for the idle timeout). */

@@ -208,13 +208,13 @@ describe("forced password change", () => {
     },
   );
 
-  it("rejects a weak new password as invalid_request without using up the reset token", async () => {
+  it("rejects a weak new password as password_rejected without using up the reset token", async () => {
     const transmit = clientFor(emulator, "eu");
     const required = await failure(
       transmit.passwords.authenticate({ username: "tara", password: DEMO_TEMPORARY_PASSWORD }),
     );
     const weak = await failure(transmit.passwords.reset({ resetToken: required.resetToken!, newPassword: "short" }));
-    expect(weak.code).toBe("invalid_request");
+    expect(weak.code).toBe("password_rejected");
     await transmit.passwords.reset({ resetToken: required.resetToken!, newPassword: NEW_PASSWORD });
   });
 

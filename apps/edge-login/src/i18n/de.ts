@@ -65,4 +65,23 @@ export const de: Messages = {
     unauthorized: "Melden Sie sich erneut an, um fortzufahren.",
     verify_again: "Zu viele falsche Codes oder die Zeit ist abgelaufen. Melden Sie sich erneut an.",
   },
+  // Registrierung und Passwort vergessen (src/account-pages.ts).
+  signUpLink: "Konto erstellen",
+  forgotLink: "Passwort vergessen?",
+  signUpTitle: "Konto erstellen",
+  email: "E-Mail",
+  signUpInvalid: "Geben Sie Ihre E-Mail-Adresse und ein Passwort ein.",
+  haveAccount: "Schon ein Konto? Anmelden",
+  signedUpNotice:
+    "Falls diese E-Mail-Adresse verwendet werden konnte, ist Ihr Konto bereit: Melden Sie sich damit an. Hatte sie schon ein Konto, haben wir dessen Inhaber per E-Mail benachrichtigt.",
+  forgotTitle: "Passwort zurücksetzen",
+  forgotIntro:
+    "Geben Sie Ihren Benutzernamen oder Ihre E-Mail ein. Gehört er zu einem Konto, senden wir einen Link für ein neues Passwort.",
+  forgotInvalid: "Geben Sie Ihren Benutzernamen oder Ihre E-Mail ein.",
+  sendLink: "Link senden",
+  resetSent:
+    "Falls dieses Konto existiert, ist ein Link unterwegs. Prüfen Sie Ihre E-Mails: Der Link gilt einige Minuten.",
+  resetIntro: "Wählen Sie ein neues Passwort für Ihr Konto.",
+  resetInvalid: "Dieser Link ist ungültig, schon benutzt oder abgelaufen. Fordern Sie einen neuen an.",
+  passwordResetNotice: "Ihr Passwort wurde geändert. Melden Sie sich mit dem neuen an.",
 };

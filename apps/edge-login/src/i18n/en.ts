@@ -71,6 +71,23 @@ export const en = {
     unauthorized: "Sign in again to continue.",
     verify_again: "Too many wrong codes, or the time ran out. Sign in again.",
   } as Record<string, string>,
+  // Sign-up and forgot password (src/account-pages.ts).
+  signUpLink: "Create an account",
+  forgotLink: "Forgot your password?",
+  signUpTitle: "Create an account",
+  email: "Email",
+  signUpInvalid: "Enter your email address and a password.",
+  haveAccount: "Already have an account? Sign in",
+  signedUpNotice:
+    "If this email address could be used, your account is ready: sign in with it. If it already had an account, we have emailed its owner.",
+  forgotTitle: "Reset your password",
+  forgotIntro: "Enter your username or email. If it belongs to an account, we email a link to choose a new password.",
+  forgotInvalid: "Enter your username or email.",
+  sendLink: "Send me a link",
+  resetSent: "If that account exists, a link is on its way. Check your email: the link works for a few minutes.",
+  resetIntro: "Choose a new password for your account.",
+  resetInvalid: "This link is invalid, used or expired. Ask for a new one.",
+  passwordResetNotice: "Your password has been changed. Sign in with the new one.",
 };
 
 /** The shape every catalogue has. */
