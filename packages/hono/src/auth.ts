@@ -21,6 +21,7 @@ import { localPath } from "./return-to.ts";
 import { createRoutes } from "./routes.ts";
 import { SessionAccess } from "./session-access.ts";
 import { DEFAULT_CLAIMS, type Session, type SessionStore, seconds, sessionOf } from "./session-record.ts";
+import { listOf, type SessionList } from "./sessions-routes.ts";
 import { Throttle } from "./throttle.ts";
 
 /**
@@ -116,6 +117,11 @@ export interface TransmitAuth {
   guard(options?: GuardOptions): MiddlewareHandler;
   /** The request's session for a page that works signed in or out; `undefined` when there is none. */
   session(c: Context): Promise<Session | undefined>;
+  /**
+   * {@link session} with the user's sessions, for a signed-in page that lists them (the `GET /sessions` list, with
+   * the handles `POST /sessions/end` takes); `undefined` when signed out.
+   */
+  sessionList(c: Context): Promise<(SessionList & { session: Session }) | undefined>;
 }
 
 const FACTORY = "transmitAuth";
@@ -271,6 +277,13 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
         { factory: FACTORY, client, access, cookies, replies, claims, timeoutMs, realm, now },
         guardOptions,
       );
+    },
+    async sessionList(c) {
+      const current = await access.current(c);
+      if (!current.ok) return undefined;
+      const list = await listOf(current);
+      if (current.changed) cookies.set(c, "session", current.value, current.record.expiresAt - seconds(now));
+      return { ...list, session: sessionOf(current.record) };
     },
     async session(c) {
       const current = await access.current(c);

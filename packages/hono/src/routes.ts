@@ -13,6 +13,7 @@ import { corsFor, credentialsInQuery, sameOriginOk, securityHeaders } from "./ht
 import { bodyKind, loginSchema, passwordSchema, validateBody } from "./input.ts";
 import { changePassword, type LoginContext, login } from "./login-routes.ts";
 import { currentSession, logout, refresh, type SessionRoutesContext } from "./session-routes.ts";
+import { credentialChangedHook, endSession, endSessionSchema, listSessions, logoutAll } from "./sessions-routes.ts";
 
 /** What the router needs from its instance. */
 export interface RoutesContext extends LoginContext, SessionRoutesContext {
@@ -23,6 +24,8 @@ export interface RoutesContext extends LoginContext, SessionRoutesContext {
 
 /** The event type of a route path (for failures thrown out of a handler). */
 function typeOfPath(path: string): AuthEventType {
+  if (path.endsWith("/logout-all") || path.endsWith("/sessions/end")) return "logout";
+  if (path.endsWith("/sessions")) return "session";
   if (path.endsWith("/password")) return "password_change";
   if (path.endsWith("/logout")) return "logout";
   if (path.endsWith("/refresh")) return "refresh";
@@ -31,7 +34,10 @@ function typeOfPath(path: string): AuthEventType {
 }
 
 /** Builds the login router. */
-export function createRoutes(r: RoutesContext): Hono {
+export function createRoutes(routes: RoutesContext): Hono {
+  // The credential routes end the user's other sessions through this hook (sessions-routes.ts).
+  const r: RoutesContext = { ...routes };
+  r.credentialChanged ??= credentialChangedHook(r);
   const { replies } = r;
 
   /** Checks every unsafe request before its body is read. `needsBody`: only JSON or a urlencoded form. */
@@ -71,8 +77,20 @@ export function createRoutes(r: RoutesContext): Hono {
   app.post("/logout", unsafe("logout", false), limit("logout"), (c) => logout(c, r));
   app.post("/refresh", unsafe("refresh", false), limit("refresh"), (c) => refresh(c, r));
   app.get("/session", (c) => currentSession(c, r));
-  for (const path of ["/login", "/password", "/logout", "/refresh"]) app.all(path, notAllowed("POST"));
-  app.all("/session", notAllowed("GET, HEAD"));
+  // A user's sessions: sign out everywhere, the list, ending one (sessions-routes.ts).
+  app.post("/logout-all", unsafe("logout", false), limit("logout"), (c) => logoutAll(c, r));
+  app.get("/sessions", (c) => listSessions(c, r));
+  app.post(
+    "/sessions/end",
+    unsafe("logout", true),
+    limit("logout"),
+    validateBody(endSessionSchema, invalid("logout", "login")),
+    (c) => endSession(c, r),
+  );
+  for (const path of ["/login", "/password", "/logout", "/refresh", "/logout-all", "/sessions/end"]) {
+    app.all(path, notAllowed("POST"));
+  }
+  for (const path of ["/session", "/sessions"]) app.all(path, notAllowed("GET, HEAD"));
   app.onError((err, c) => {
     const type = typeOfPath(c.req.path);
     // The validators throw 400 for a body that does not parse; never echo it.
