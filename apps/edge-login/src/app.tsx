@@ -13,6 +13,7 @@ import { page, pageRenderer, pageRoutes, passwordPrecheck } from "./page-flow.ts
 import { homePage } from "./pages.ts";
 import type { RegionFieldProps } from "./region-field.ts";
 import { durableSessionStore } from "./session-object.ts";
+import { sessionsSection } from "./sessions-pages.ts";
 
 type AppEnv = WorkerEnv;
 
@@ -178,6 +179,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     refreshLeaseMs: (config.timeoutMs ?? 10_000) + 5_000,
     touchAfter: TOUCH_INTERVAL,
     enforceJurisdictions: !config.allowNoJurisdiction,
+    // Each user's sessions are indexed (sign out everywhere, the list on the signed-in page).
+    index: env.USER_SESSIONS,
   });
 
   // Calls on an existing session go to the region stored in it; a login goes to the region home-region.ts picks
@@ -253,7 +256,9 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     region: (c, flash) => regionField(c as Context<AppEnv>, config, flash),
   });
   app.get("/", async (c) => {
-    const session = await auth.session(c);
+    // The session with the user's sessions; when the index cannot be read, the page without the list.
+    const listed = await auth.sessionList(c).catch(() => null);
+    const session = listed ? listed.session : listed === null ? await auth.session(c) : undefined;
     if (!session) return c.redirect("/login", 303);
     const t = pickMessages(c.req.header("accept-language"));
     return page(
@@ -264,6 +269,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
         user: displayName(session),
         region: session.region ?? "?",
         expiresAt: (session.expiresAt ?? 0) * 1000,
+        sessions: listed ? sessionsSection(t, listed) : undefined,
       }),
     );
   });

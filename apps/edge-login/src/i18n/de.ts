@@ -48,4 +48,12 @@ export const de: Messages = {
     upstream_timeout: "Die Anmeldung hat zu lange gedauert. Versuchen Sie es noch einmal.",
     fallback: "Etwas ist schiefgegangen. Versuchen Sie es noch einmal.",
   },
+  // Überall abmelden und die Liste der Sitzungen (issue 16 part 4).
+  sessionsTitle: "Ihre Sitzungen",
+  thisDevice: "Dieses Gerät",
+  lastSeen: "Zuletzt aktiv",
+  unknownDevice: "Unbekanntes Gerät",
+  endSession: "Beenden",
+  endSessionOf: (device) => `Sitzung auf ${device} beenden`,
+  signOutEverywhere: "Überall abmelden",
 };

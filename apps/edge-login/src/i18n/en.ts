@@ -54,6 +54,14 @@ export const en = {
     upstream_timeout: "Sign-in took too long. Try again.",
     fallback: "Something went wrong. Try again.",
   } as Record<string, string>,
+  // Sign out everywhere and the list of sessions (issue 16 part 4).
+  sessionsTitle: "Your sessions",
+  thisDevice: "This device",
+  lastSeen: "Last seen",
+  unknownDevice: "Unknown device",
+  endSession: "End",
+  endSessionOf: (device: string) => `End the session on ${device}`,
+  signOutEverywhere: "Sign out everywhere",
 };
 
 /** The shape every catalogue has. */
