@@ -166,6 +166,5 @@ button.secondary{background:var(--soft);color:var(--fg)}
 .error,.broken,.notice{font-weight:600}.error,.broken{color:var(--error)}.error.empty{display:none}.notice{color:var(--ok)}
 .hint{margin:0 0 .5rem;font-size:.9rem}.hint ul{margin:.25rem 0 0;padding-left:1.25rem}
 dt{font-weight:600}dd{margin:0 0 .75rem}
-h2{font-size:1.2rem;margin:2rem 0 .5rem}.sessions{padding:0;list-style:none}.sessions li{padding:.5rem 0;border-top:1px solid var(--line)}\
-.sessions button{margin-top:.5rem}
+.sessions{padding:0;list-style:none}.sessions li{padding:.5rem 0;border-top:1px solid var(--line)}
 `;

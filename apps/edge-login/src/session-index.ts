@@ -6,8 +6,8 @@ export interface IndexEntry {
   id: string;
   /** The session object's id (`DurableObjectId.toString()`), which carries its jurisdiction. */
   object: string;
-  region?: string;
-  device?: string;
+  region?: string | undefined;
+  device?: string | undefined;
   createdAt: number;
   /** Last use, in seconds: reported by the session object at most once per touch interval. */
   lastSeenAt: number;

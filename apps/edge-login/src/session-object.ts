@@ -212,18 +212,18 @@ export class SessionObject extends DurableObject {
 }
 
 /** The index entry of a new session. */
-function entryOf(record: SessionRecord, object: string): IndexEntry {
-  const entry: IndexEntry = {
-    id: record.id,
-    object,
-    createdAt: record.createdAt,
-    lastSeenAt: record.lastSeenAt,
-    expiresAt: record.expiresAt,
-  };
-  if (record.region !== undefined) entry.region = record.region;
-  if (record.device !== undefined) entry.device = record.device;
-  return entry;
-}
+const entryOf = (
+  { id, region, device, createdAt, lastSeenAt, expiresAt }: SessionRecord,
+  object: string,
+): IndexEntry => ({
+  id,
+  object,
+  region,
+  device,
+  createdAt,
+  lastSeenAt,
+  expiresAt,
+});
 
 /** When a record stops being valid, in ms: its absolute expiry or its idle deadline, whichever is first. */
 function endOf(record: SessionRecord): number {
@@ -407,9 +407,4 @@ export function durableSessionStore(
 }
 
 /** The listed fields of an index entry. */
-function summaryOf(e: IndexEntry): SessionSummary {
-  const s: SessionSummary = { id: e.id, createdAt: e.createdAt, lastSeenAt: e.lastSeenAt };
-  if (e.region !== undefined) s.region = e.region;
-  if (e.device !== undefined) s.device = e.device;
-  return s;
-}
+const summaryOf = ({ object, expiresAt, ...listed }: IndexEntry): SessionSummary => listed;

@@ -16,7 +16,7 @@ export function sessionsSection(t: Messages, { sessions }: SessionList) {
   const items = sessions.map((s) => {
     const device = s.device ?? t.unknownDevice;
     return html`<li data-testid="session"><b>${device}</b> · ${(s.region ?? "?").toUpperCase()}<br>${t.lastSeen}: ${when(t, s.lastSeenAt * 1000)}
-${s.current ? html`<br><strong>${t.thisDevice}</strong>` : html`<form method="post" action="/auth/sessions/end"><input type="hidden" name="handle" value="${s.handle}"><button type="submit" class="secondary" aria-label="${t.endSessionOf(device)}">${t.endSession}</button></form>`}</li>`;
+${s.current ? html`<br><strong>${t.thisDevice}</strong>` : html`<form method="post" action="/auth/sessions/end"><input type="hidden" name="handle" value="${s.handle}"><button type="submit" class="secondary" aria-label="${t.endSession}: ${device}">${t.endSession}</button></form>`}</li>`;
   });
   return html`<h2>${t.sessionsTitle}</h2>
 <ul class="sessions">${items}</ul>

@@ -64,36 +64,31 @@ export async function handleOf(recordId: string): Promise<string> {
   return toBase64Url(new Uint8Array(digest).subarray(0, 16));
 }
 
-/** The user's sessions as the store lists them, the current one always included (and fresh). */
-async function summaries(store: SessionStore, record: SessionRecord): Promise<[SessionSummary[], boolean]> {
-  const own = summaryOf(record);
-  if (!store.listUser) return [[own], false];
-  const listed = await store.listUser(record.userId ?? "", record.region);
-  return [[own, ...listed.filter((s) => s.id !== record.id)], true];
+/** Event tags of a record. */
+const tagsOf = (record: SessionRecord | undefined) => ({
+  ...(record?.userKey !== undefined ? { userKey: record.userKey } : {}),
+  ...(record?.region !== undefined ? { region: record.region } : {}),
+});
+
+/**
+ * The user's sessions with their handles: the current one first (fresh, and listed even by a store that cannot
+ * list), then the most recently seen. `complete`: whether the store listed them.
+ */
+async function entries({ store, record }: Current) {
+  const listed = store.listUser ? await store.listUser(record.userId ?? "", record.region) : undefined;
+  const others = (listed ?? []).filter((s) => s.id !== record.id).sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+  const list = await Promise.all([summaryOf(record), ...others].map(async (s) => [s, await handleOf(s.id)] as const));
+  return { list, complete: listed !== undefined };
 }
 
-/** The list a page or `GET /sessions` shows: the current session first, then the most recently seen. */
+/** The list a page or `GET /sessions` shows. */
 export async function listOf(current: Current): Promise<SessionList> {
-  const [list, complete] = await summaries(current.store, current.record);
-  const views = await Promise.all(
-    list.map(async (s, i) => {
-      const view: SessionView = {
-        handle: await handleOf(s.id),
-        createdAt: s.createdAt,
-        lastSeenAt: s.lastSeenAt,
-        current: i === 0,
-      };
-      if (s.device !== undefined) view.device = s.device;
-      if (s.region !== undefined) view.region = s.region;
-      return view;
-    }),
-  );
-  const [own, ...others] = views;
-  others.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
-  return { sessions: own ? [own, ...others] : others, complete };
+  const { list, complete } = await entries(current);
+  const sessions = list.map(([{ id, transmitSessionId, ...s }, handle], i) => ({ ...s, handle, current: i === 0 }));
+  return { sessions, complete };
 }
 
-/** What ending sessions did: how many ended, how many the store could not end, how many Transmit did not confirm. */
+/** What ending sessions did: the sessions ended, how many the store could not end, how many Transmit refused. */
 interface EndResult {
   ended: SessionSummary[];
   failed: number;
@@ -113,31 +108,24 @@ async function endSessions(
   current?: Current,
 ): Promise<EndResult> {
   const t = seconds(r.now);
-  let ended: SessionSummary[] = [];
-  let failed = 0;
-  if (store.endUser)
-    ({ ended, failed } = await store.endUser(userId, { ...select, at: t, until: t + r.absoluteTimeout }));
+  const done = store.endUser
+    ? await store.endUser(userId, { ...select, at: t, until: t + r.absoluteTimeout })
+    : { ended: [], failed: 0 };
+  const { ended } = done;
+  let { failed } = done;
   const own = current?.record;
-  if (
-    own &&
-    own.id !== select.except &&
-    (select.only === undefined || select.only === own.id) &&
-    !ended.some((s) => s.id === own.id)
-  ) {
+  if (own && own.id !== select.except && (select.only ?? own.id) === own.id && !ended.some((s) => s.id === own.id)) {
     try {
       await store.delete(current.value);
-      ended = [
-        ...ended,
-        { ...summaryOf(own), ...(own.transmitSessionId ? { transmitSessionId: own.transmitSessionId } : {}) },
-      ];
+      ended.push({ ...summaryOf(own), ...(own.transmitSessionId ? { transmitSessionId: own.transmitSessionId } : {}) });
     } catch {
       failed++;
     }
   }
-  for (const s of ended) r.access.forget(s.id);
   const options = r.timeoutMs === undefined ? undefined : { timeoutMs: r.timeoutMs };
   const outcomes = await Promise.allSettled(
     ended.map(async (s) => {
+      r.access.forget(s.id);
       if (!s.transmitSessionId) return;
       const { client } = await resolveClient(r.client, c, s.region);
       await client.sessions.logout(s.transmitSessionId, options);
@@ -150,46 +138,35 @@ async function endSessions(
   return { ended, failed, upstream };
 }
 
-/** The event of an ending: `reason` on success, or what went wrong. */
-function endEvent(
-  c: Context,
-  r: SessionsContext,
-  reason: string,
-  result: EndResult,
-  tags: Current["record"] | undefined,
-) {
-  const problem = result.failed > 0 ? "store_delete_failed" : result.upstream > 0 ? "upstream_error" : undefined;
+/** The event of an ending: `reason`, or `<reason>_<what went wrong>`. */
+function endEvent(c: Context, r: SessionsContext, reason: string, result: EndResult, record?: SessionRecord) {
+  const problem = result.failed > 0 ? "store_delete_failed" : result.upstream > 0 ? "upstream_error" : "";
   return r.replies.events.emit(c, {
     type: "logout",
     outcome: problem ? "error" : "success",
     status: 200,
     reason: problem ? `${reason}_${problem}` : reason,
-    ...(tags?.userKey !== undefined ? { userKey: tags.userKey } : {}),
-    ...(tags?.region !== undefined ? { region: tags.region } : {}),
+    ...tagsOf(record),
   });
 }
+
+/** The cookie line for a session value that changed while it was read (a sealed store re-seals on touch). */
+const renewed = (r: SessionsContext, current: Current) =>
+  current.changed ? [r.cookies.line("session", current.value, current.record.expiresAt - seconds(r.now))] : [];
 
 /** `GET /sessions`: the signed-in user's sessions (slides the idle timeout like `GET /session`), or 401. */
 export async function listSessions(c: Context, r: SessionsContext): Promise<Response> {
   const current = await r.access.current(c);
   if (!current.ok) return refused(c, r, "session", current);
-  const { record } = current;
+  const tags = tagsOf(current.record);
   let list: SessionList;
   try {
     list = await listOf(current);
   } catch (e) {
-    return r.replies.failWith(c, e, { type: "session", reason: "sessions_unavailable" });
+    return r.replies.failWith(c, e, { type: "session", reason: "sessions_unavailable", ...tags });
   }
-  await r.replies.events.emit(c, {
-    type: "session",
-    outcome: "success",
-    status: 200,
-    reason: "sessions",
-    ...(record.userKey !== undefined ? { userKey: record.userKey } : {}),
-    ...(record.region !== undefined ? { region: record.region } : {}),
-  });
-  const cookies = current.changed ? [r.cookies.line("session", current.value, record.expiresAt - seconds(r.now))] : [];
-  return r.replies.ok(c, list, cookies);
+  await r.replies.events.emit(c, { type: "session", outcome: "success", status: 200, reason: "sessions", ...tags });
+  return r.replies.ok(c, list, renewed(r, current));
 }
 
 /**
@@ -198,46 +175,30 @@ export async function listSessions(c: Context, r: SessionsContext): Promise<Resp
  * user's sessions (`endUser`) ends this one only and answers 500: "everywhere" is never claimed when it was not done.
  */
 export async function logoutAll(c: Context, r: SessionsContext): Promise<Response> {
-  const cleared = [r.cookies.clear("session")];
+  const cookies = [r.cookies.clear("session")];
   const current = await r.access.current(c);
   if (!current.ok) {
-    if ("error" in current)
-      return r.replies.failWith(c, current.error, { type: "logout", ...current.tags, cookies: cleared });
+    if ("error" in current) return r.replies.failWith(c, current.error, { type: "logout", ...current.tags, cookies });
     await r.replies.events.emit(c, { type: "logout", outcome: "success", status: 200, reason: "no_session" });
-    return signedOut(c, r, cleared);
+    return signedOut(c, r, cookies);
   }
   const { record, store } = current;
-  const tags = {
-    ...(record.userKey !== undefined ? { userKey: record.userKey } : {}),
-    ...(record.region !== undefined ? { region: record.region } : {}),
-  };
+  const info = { type: "logout" as const, ...tagsOf(record), cookies };
   let result: EndResult;
   try {
     const select = record.region === undefined ? {} : { region: record.region };
     result = await endSessions(c, r, store, record.userId ?? "", select, current);
   } catch (e) {
-    // The store could not even say which sessions exist: nothing was claimed; this browser still signs out.
+    // The store could not even say which sessions exist: nothing is claimed; this browser still signs out.
     await store.delete(current.value).catch(() => {});
-    return r.replies.failWith(c, e, { type: "logout", reason: "logout_all_failed", ...tags, cookies: cleared });
+    return r.replies.failWith(c, e, { ...info, reason: "logout_all_failed" });
   }
-  if (!store.endUser) {
-    return r.replies.fail(c, "server_error", {
-      type: "logout",
-      reason: "logout_all_unsupported",
-      ...tags,
-      cookies: cleared,
-    });
-  }
-  if (result.failed > 0) {
-    return r.replies.fail(c, "server_error", {
-      type: "logout",
-      reason: "all_store_delete_failed",
-      ...tags,
-      cookies: cleared,
-    });
+  if (!store.endUser || result.failed > 0) {
+    const reason = store.endUser ? "all_store_delete_failed" : "logout_all_unsupported";
+    return r.replies.fail(c, "server_error", { ...info, reason });
   }
   await endEvent(c, r, "all", result, record);
-  return signedOut(c, r, cleared);
+  return signedOut(c, r, cookies);
 }
 
 /**
@@ -254,27 +215,25 @@ export async function endSession(c: Context, r: SessionsContext): Promise<Respon
   }
   const { record, store } = current;
   const { handle } = validInput<{ handle: string }>(c);
-  let target: SessionSummary | undefined;
+  const info = { type: "logout" as const, ...tagsOf(record) };
   let result: EndResult;
+  let target: SessionSummary | undefined;
   try {
-    const [list] = await summaries(store, record);
-    for (const s of list) if ((await handleOf(s.id)) === handle) target = s;
+    target = (await entries(current)).list.find(([, h]) => h === handle)?.[0];
     if (!target) {
-      await r.replies.events.emit(c, { type: "logout", outcome: "failure", status: 400, reason: "unknown_handle" });
-      if (form) return r.replies.seeOther(c, r.redirectTo);
-      return r.replies.problem(c, "invalid_request", { field: "handle" });
+      await r.replies.events.emit(c, { ...info, outcome: "failure", status: 400, reason: "unknown_handle" });
+      return form ? r.replies.seeOther(c, r.redirectTo) : r.replies.problem(c, "invalid_request", { field: "handle" });
     }
-    const select = record.region === undefined ? { only: target.id } : { only: target.id, region: record.region };
+    const only = target.id;
+    const select = record.region === undefined ? { only } : { only, region: record.region };
     result = await endSessions(c, r, store, record.userId ?? "", select, current);
+    if (result.failed > 0 || !result.ended.some((s) => s.id === only)) throw new Error("session not ended");
   } catch (e) {
-    return r.replies.failWith(c, e, { type: "logout", reason: "session_end_failed" });
-  }
-  if (result.failed > 0 || !result.ended.some((s) => s.id === target.id)) {
-    return r.replies.fail(c, "server_error", { type: "logout", reason: "store_delete_failed" });
+    return r.replies.failWith(c, e, { ...info, reason: "session_end_failed" });
   }
   await endEvent(c, r, "other_session", result, record);
   if (target.id === record.id) return signedOut(c, r, [r.cookies.clear("session")]);
-  const cookies = current.changed ? [r.cookies.line("session", current.value, record.expiresAt - seconds(r.now))] : [];
+  const cookies = renewed(r, current);
   return form ? r.replies.seeOther(c, r.redirectTo, cookies) : r.replies.ok(c, { ended: true }, cookies);
 }
 
@@ -287,14 +246,9 @@ export function credentialChangedHook(r: SessionsContext) {
     try {
       const store = r.access.store(c);
       const result = await endSessions(c, r, store, userId, keepRecordId === undefined ? {} : { except: keepRecordId });
-      await endEvent(c, r, store.endUser ? "credential_changed" : "credential_changed_unsupported", result, undefined);
+      await endEvent(c, r, store.endUser ? "credential_changed" : "credential_changed_unsupported", result);
     } catch {
-      await r.replies.events.emit(c, {
-        type: "logout",
-        outcome: "error",
-        status: 200,
-        reason: "credential_changed_failed",
-      });
+      await endEvent(c, r, "credential_changed", { ended: [], failed: 1, upstream: 0 });
     }
   };
 }

@@ -54,6 +54,5 @@ export const de: Messages = {
   lastSeen: "Zuletzt aktiv",
   unknownDevice: "Unbekanntes Gerät",
   endSession: "Beenden",
-  endSessionOf: (device) => `Sitzung auf ${device} beenden`,
   signOutEverywhere: "Überall abmelden",
 };

@@ -60,7 +60,6 @@ export const en = {
   lastSeen: "Last seen",
   unknownDevice: "Unknown device",
   endSession: "End",
-  endSessionOf: (device: string) => `End the session on ${device}`,
   signOutEverywhere: "Sign out everywhere",
 };
 
