@@ -176,6 +176,42 @@ describe("U. a user's sessions in the Worker", () => {
   });
 });
 
+it("U01 after a forced password change (expired password) the user's other sessions end and the new one works", async () => {
+  const h = await harness();
+  const pat = { username: "pat", password: "Correct-Horse-6!" };
+  await h.emulator.addUser("eu", pat);
+  const old1 = await signIn(h, pat);
+  const old2 = await signIn(h, pat, IPHONE);
+  const policy = (value: object) =>
+    h.emulator.fetch(
+      new Request("http://127.0.0.1:4010/__emulator/policy", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(value),
+      }),
+    );
+  expect((await policy({ passwordExpiresIn: 0 })).status).toBe(200);
+  const expired = await login(h, pat, { cf: CITIES.frankfurt, ip: ip() });
+  expect(expired.status).toBe(403);
+  expect((await policy({ passwordExpiresIn: 90 })).status).toBe(200);
+  const before = h.calls("session.logout");
+  const changed = await h.fetch("/auth/password", {
+    method: "POST",
+    headers: {
+      cookie: sessionCookie(expired, "__Host-session-pw") as string,
+      origin: ORIGIN,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ newPassword: "Brand-New-Password-42!" }),
+  });
+  expect(changed.status).toBe(200);
+  const fresh = sessionCookie(changed) as string;
+  expect(await me(h, fresh)).toBe(200);
+  for (const cookie of [old1, old2]) expect(await me(h, cookie)).toBe(401);
+  expect(h.calls("session.logout") - before).toBe(2);
+  expect((await sessions(h, fresh)).sessions).toHaveLength(1);
+});
+
 describe("U. the session object keeps the index in step", () => {
   const nowS = () => Math.floor(Date.now() / 1000);
   const record = (id: string, overrides: Partial<SessionRecord> = {}): SessionRecord => ({
