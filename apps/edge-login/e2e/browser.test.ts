@@ -145,7 +145,7 @@ describe.skipIf(!haveChromium)("edge-login in a real browser (pnpm dev stack)", 
     expect(await p.evaluate(() => document.compatMode)).toBe("CSS1Compat");
     expect(await axeBothSchemes(p)).toEqual({ light: [], dark: [] });
     await shot(p, "signed-in.png");
-    await p.getByRole("button", { name: "Sign out" }).click();
+    await p.getByRole("button", { name: "Sign out", exact: true }).click();
     await p.waitForURL(/\/login\?signedOut$/);
     expect(await p.getByRole("status").textContent()).toBe("You have signed out.");
     expect(await axeBothSchemes(p)).toEqual({ light: [], dark: [] });
