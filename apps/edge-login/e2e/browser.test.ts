@@ -145,7 +145,7 @@ describe.skipIf(!haveChromium)("edge-login in a real browser (pnpm dev stack)", 
     expect(await p.evaluate(() => document.compatMode)).toBe("CSS1Compat");
     expect(await axeBothSchemes(p)).toEqual({ light: [], dark: [] });
     await shot(p, "signed-in.png");
-    await p.getByRole("button", { name: "Sign out" }).click();
+    await p.getByRole("button", { name: "Sign out", exact: true }).click();
     await p.waitForURL(/\/login\?signedOut$/);
     expect(await p.getByRole("status").textContent()).toBe("You have signed out.");
     expect(await axeBothSchemes(p)).toEqual({ light: [], dark: [] });
@@ -306,6 +306,49 @@ describe.skipIf(!haveChromium)("edge-login in a real browser (pnpm dev stack)", 
     await p.keyboard.press("Enter");
     await p.waitForURL(`${servers.url}/`);
     expect(await p.getByTestId("user").textContent()).toBeTruthy();
+  });
+
+  it("U03 U02 sessions: two browsers are listed, ending the other signs it out, sign out everywhere ends the rest", async () => {
+    const { emulatorUrl } = servers as unknown as { emulatorUrl: string };
+    const sam = { username: "sam.sessions", password: "Correct-Horse-9!" };
+    const added = await fetch(`${emulatorUrl}/__emulator/us/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(sam),
+    });
+    expect(added.status).toBe(201);
+    const laptop = await page();
+    const phone = await page({
+      userAgent:
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1",
+    });
+    for (const p of [laptop, phone]) {
+      await p.goto(`${servers.url}/login`);
+      await signIn(p, sam.username, sam.password);
+      expect(new URL(p.url()).pathname).toBe("/");
+    }
+    await laptop.reload();
+    const items = laptop.getByTestId("session");
+    expect(await items.count()).toBe(2);
+    expect(await items.nth(0).textContent()).toContain("This device");
+    expect(await items.nth(1).textContent()).toContain("Safari on iOS");
+    expect(await axeBothSchemes(laptop)).toEqual({ light: [], dark: [] });
+    await shot(laptop, "sessions.png");
+    await submit(laptop, "End: Safari on iOS");
+    expect(new URL(laptop.url()).pathname).toBe("/");
+    expect(await laptop.getByTestId("session").count()).toBe(1);
+    await phone.goto(`${servers.url}/`);
+    expect(new URL(phone.url()).pathname).toBe("/login");
+    // Signed in again on the phone, then "Sign out everywhere" on the laptop ends both.
+    await signIn(phone, sam.username, sam.password);
+    expect(new URL(phone.url()).pathname).toBe("/");
+    await laptop.reload();
+    await submit(laptop, "Sign out everywhere");
+    expect(new URL(laptop.url()).pathname + new URL(laptop.url()).search).toBe("/login?signedOut");
+    await phone.goto(`${servers.url}/`);
+    expect(new URL(phone.url()).pathname).toBe("/login");
+    await laptop.goto(`${servers.url}/`);
+    expect(new URL(laptop.url()).pathname).toBe("/login");
   });
 
   it("/favicon.ico is not a 404, and no page load above asked for anything that failed", async () => {

@@ -15,6 +15,7 @@ import { page, pageRenderer, pageRoutes, passwordPrecheck } from "./page-flow.ts
 import { homePage } from "./pages.ts";
 import type { RegionFieldProps } from "./region-field.ts";
 import { durableSessionStore } from "./session-object.ts";
+import { sessionsSection } from "./sessions-pages.ts";
 import { verifyRoutes } from "./verify-page.ts";
 
 type AppEnv = WorkerEnv;
@@ -181,6 +182,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     refreshLeaseMs: (config.timeoutMs ?? 10_000) + 5_000,
     touchAfter: TOUCH_INTERVAL,
     enforceJurisdictions: !config.allowNoJurisdiction,
+    // Each user's sessions are indexed (sign out everywhere, the list on the signed-in page).
+    index: env.USER_SESSIONS,
   });
 
   // Calls on an existing session go to the region stored in it; a login goes to the region home-region.ts picks
@@ -286,7 +289,9 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
   });
   verifyRoutes(app, now);
   app.get("/", async (c) => {
-    const session = await auth.session(c);
+    // The session with the user's sessions; when the index cannot be read, the page without the list.
+    const listed = await auth.sessionList(c).catch(() => null);
+    const session = listed ? listed.session : listed === null ? await auth.session(c) : undefined;
     if (!session) return c.redirect("/login", 303);
     const t = pickMessages(c.req.header("accept-language"));
     return page(
@@ -297,6 +302,7 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
         user: displayName(session),
         region: session.region ?? "?",
         expiresAt: (session.expiresAt ?? 0) * 1000,
+        sessions: listed ? sessionsSection(t, listed) : undefined,
       }),
     );
   });

@@ -7,6 +7,7 @@ import { createWorker } from "./app.tsx";
 
 export { AccountThrottle } from "./account-throttle.ts";
 export { ClientTokenCache } from "./client-token-cache.ts";
+export { SessionIndex } from "./session-index.ts";
 export { SessionObject } from "./session-object.ts";
 
 export default createWorker() satisfies ExportedHandler<Env>;

@@ -8,6 +8,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import type { Messages } from "./i18n/index.ts";
 import type { PasswordRules } from "./password-rules.ts";
 import { type RegionFieldProps, regionField } from "./region-field.ts";
+import { when } from "./sessions-pages.ts";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -80,21 +81,22 @@ export interface HomePageProps {
   user: string;
   region: string;
   expiresAt: number;
+  /** The list of the user's sessions (sessions-pages.ts). */
+  sessions?: Html | undefined;
 }
 
-/** The signed-in view: who, which Transmit region holds the session, and when it ends. */
-export function homePage({ t, user, region, expiresAt }: HomePageProps): Html {
-  const ends = new Date(expiresAt);
-  const when = ends.toLocaleString(t.lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+/** The signed-in view: who, which Transmit region holds the session, when it ends, and the user's sessions. */
+export function homePage({ t, user, region, expiresAt, sessions }: HomePageProps): Html {
   return layout(
     t,
     t.signedIn,
     html`<dl>
 <dt>${t.user}</dt><dd data-testid="user">${user}</dd>
 <dt>${t.region}</dt><dd data-testid="region">${region.toUpperCase()}</dd>
-<dt>${t.sessionEnds}</dt><dd><time datetime="${ends.toISOString()}">${when} UTC</time></dd>
+<dt>${t.sessionEnds}</dt><dd>${when(t, expiresAt)}</dd>
 </dl>
-<form method="post" action="/auth/logout"><button type="submit" class="secondary">${t.signOut}</button></form>`,
+<form method="post" action="/auth/logout"><button type="submit" class="secondary">${t.signOut}</button></form>
+${sessions ?? ""}`,
   );
 }
 
@@ -174,4 +176,5 @@ button.secondary{background:var(--soft);color:var(--fg)}
 .error,.broken,.notice{font-weight:600}.error,.broken{color:var(--error)}.error.empty{display:none}.notice{color:var(--ok)}
 .hint{margin:0 0 .5rem;font-size:.9rem}.hint ul{margin:.25rem 0 0;padding-left:1.25rem}
 dt{font-weight:600}dd{margin:0 0 .75rem}
+.sessions{padding:0;list-style:none}.sessions li{padding:.5rem 0;border-top:1px solid var(--line)}
 `;

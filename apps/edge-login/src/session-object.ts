@@ -1,9 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import { TransmitError } from "@transmit-edge/core";
-import type { SessionRecord, SessionStore } from "@transmit-edge/hono";
+import type { SessionRecord, SessionStore, SessionSummary } from "@transmit-edge/hono";
 import { jurisdictionOf, jurisdictionOfId, placed, withJurisdiction } from "./residency.ts";
+import type { IndexEntry, SessionIndex } from "./session-index.ts";
 
 const RECORD = "record";
+const LINK = "index";
+
+/**
+ * Where a session is listed: its user's {@link SessionIndex} and the session object's own id, both as
+ * `DurableObjectId` strings (an id carries its jurisdiction; the top-level namespace accepts it: docs/regions.md).
+ */
+export interface IndexLink {
+  index: string;
+  object: string;
+}
 
 /** What a caller of {@link SessionObject.beginRefresh} is to do. */
 export type RefreshTurn =
@@ -35,6 +46,26 @@ interface Rotation {
 export class SessionObject extends DurableObject {
   // The refresh in progress (memory only: an evicted object forgets it, and the conditional write still holds).
   #rotation: Rotation | undefined;
+  // Set by remove(): a create still waiting for its index entry must not store its record afterwards.
+  #ended = false;
+  // The last `lastSeenAt` reported to the index.
+  #reported = 0;
+
+  #index(link: IndexLink): DurableObjectStub<SessionIndex> {
+    const ns = (this.env as Env).USER_SESSIONS;
+    return ns.get(ns.idFromString(link.index));
+  }
+
+  /** Tells the index when the session was last used (each touch: at most once per touch interval). */
+  async #seen(record: SessionRecord): Promise<void> {
+    if (record.lastSeenAt <= this.#reported) return;
+    const link = await this.ctx.storage.get<IndexLink>(LINK);
+    if (!link) return;
+    this.#reported = record.lastSeenAt;
+    await this.#index(link)
+      .seen(record.id, record.lastSeenAt)
+      .catch(() => {});
+  }
 
   /** The record, or null when absent or expired at `nowMs` (an expired record is deleted on the spot). */
   async read(nowMs: number): Promise<SessionRecord | null> {
@@ -60,12 +91,27 @@ export class SessionObject extends DurableObject {
     const touched = { ...record, lastSeenAt: t };
     await this.ctx.storage.put(RECORD, touched);
     await this.ctx.storage.setAlarm(endOf(touched));
+    await this.#seen(touched);
     return touched;
   }
 
-  /** Stores a new session; false (and nothing written) when this object ever held one. */
-  async create(record: SessionRecord): Promise<boolean> {
+  /**
+   * Stores a new session; false (and nothing written) when this object ever held one. With `link`, the session is
+   * added to its user's index first (object to object, before the Worker answers): a "sign out everywhere" that
+   * lists the index after this login answered always finds it, and one that runs while this call waits finds it too,
+   * and its `remove` makes this call store nothing (the login then fails rather than outlive the sign-out).
+   */
+  async create(record: SessionRecord, link?: IndexLink): Promise<boolean> {
     if ((await this.ctx.storage.get(RECORD)) !== undefined) return false;
+    if (link) {
+      const index = this.#index(link);
+      await index.add(entryOf(record, link.object));
+      if (this.#ended) {
+        await index.drop(record.id).catch(() => {});
+        return false;
+      }
+      await this.ctx.storage.put(LINK, link);
+    }
     await this.ctx.storage.put(RECORD, record);
     await this.ctx.storage.setAlarm(endOf(record));
     return true;
@@ -85,15 +131,26 @@ export class SessionObject extends DurableObject {
         : { ...current, lastSeenAt: Math.max(current.lastSeenAt, record.lastSeenAt) };
     await this.ctx.storage.put(RECORD, next);
     await this.ctx.storage.setAlarm(endOf(next));
+    await this.#seen(next);
     return true;
   }
 
-  async remove(): Promise<void> {
+  /** Ends the session (logout, expiry, sign out everywhere) and drops it from its user's index; returns the record. */
+  async remove(): Promise<SessionRecord | null> {
+    const record = await this.ctx.storage.get<SessionRecord>(RECORD);
+    const link = await this.ctx.storage.get<IndexLink>(LINK);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.#ended = true;
     // Callers waiting for a refresh wake up to find the session gone.
     this.#rotation?.finish();
     this.#rotation = undefined;
+    // After the record is gone: an index entry that outlives a failed drop points at nothing (the list skips it).
+    if (record && link)
+      await this.#index(link)
+        .drop(record.id)
+        .catch(() => {});
+    return record ?? null;
   }
 
   /**
@@ -149,10 +206,24 @@ export class SessionObject extends DurableObject {
     if (!record) return;
     // The idle deadline may have moved since the alarm was set (a write touches lastSeenAt).
     const end = endOf(record);
-    if (Date.now() >= end) await this.ctx.storage.deleteAll();
+    if (Date.now() >= end) await this.remove();
     else await this.ctx.storage.setAlarm(end);
   }
 }
+
+/** The index entry of a new session. */
+const entryOf = (
+  { id, region, device, createdAt, lastSeenAt, expiresAt }: SessionRecord,
+  object: string,
+): IndexEntry => ({
+  id,
+  object,
+  region,
+  device,
+  createdAt,
+  lastSeenAt,
+  expiresAt,
+});
 
 /** When a record stops being valid, in ms: its absolute expiry or its idle deadline, whichever is first. */
 function endOf(record: SessionRecord): number {
@@ -190,6 +261,11 @@ export interface DurableSessionStoreOptions {
   touchAfter?: number;
   /** False only for local development (workerd has no jurisdictions): `ALLOW_NO_JURISDICTION=true`. */
   enforceJurisdictions?: boolean;
+  /**
+   * The per-user session indexes ({@link SessionIndex}): with it the store lists and ends a user's sessions
+   * (`listUser`, `endUser`: sign out everywhere, the sessions page, ending other sessions after a password change).
+   */
+  index?: DurableObjectNamespace<SessionIndex>;
 }
 
 /**
@@ -209,31 +285,63 @@ export function durableSessionStore(
   let key: Promise<CryptoKey> | undefined;
   // Created on first use: workerd refuses crypto work at module scope. The message's prefix keeps this MAC apart
   // from every other use of the secret.
-  const mac = async (id: string) => {
+  const mac = async (purpose: string, id: string) => {
     key ??= crypto.subtle.importKey("raw", encoder.encode(options.secret), { name: "HMAC", hash: "SHA-256" }, false, [
       "sign",
     ]);
-    const sig = await crypto.subtle.sign("HMAC", await key, encoder.encode(`edge-login session-id v1\u0000${id}`));
+    const sig = await crypto.subtle.sign("HMAC", await key, encoder.encode(`edge-login ${purpose} v1\u0000${id}`));
     return base64url(new Uint8Array(sig).subarray(0, 16));
   };
+  const enforce = options.enforceJurisdictions ?? true;
   /** The object of a cookie value we issued; undefined (no binding call at all) for anything else. */
   const stub = async (value: string) => {
     const m = VALUE_PATTERN.exec(value);
     if (!m) return undefined;
-    const expected = await mac(m[1] as string);
+    const expected = await mac("session-id", m[1] as string);
     let diff = 0;
     for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ (m[2] as string).charCodeAt(i);
     if (diff !== 0) return undefined;
     const id = m[1] as string;
-    const ns = placed(namespace, jurisdictionOfId(id), options.enforceJurisdictions ?? true);
+    const ns = placed(namespace, jurisdictionOfId(id), enforce);
     return ns.get(ns.idFromName(await objectName(id)));
   };
-  return {
+  const index = options.index;
+  /**
+   * The user's index objects: named by a keyed hash of the user id, in the jurisdiction of the user's region. A
+   * caller that does not know the region (a password reset) looks in both placements.
+   */
+  const indexes = async (userId: string, region: string | undefined) => {
+    const name = await mac("user-index", userId);
+    const places = region !== undefined || !enforce ? [jurisdictionOf(region)] : [undefined, "eu" as const];
+    return places.map((j) => {
+      const ns = placed(index as DurableObjectNamespace<SessionIndex>, j, enforce);
+      const id = ns.idFromName(name);
+      return { id, stub: () => ns.get(id) };
+    });
+  };
+  const listed = async (userId: string, region: string | undefined) => {
+    const t = Math.floor(now() / 1000);
+    const found = await Promise.all(
+      (await indexes(userId, region)).map(async ({ stub }) => {
+        const i = stub();
+        return ((await i.list(t)) as IndexEntry[]).map((e) => ({ e, i }));
+      }),
+    );
+    return found.flat();
+  };
+  const store: SessionStore = {
     async create(record) {
-      const id = withJurisdiction(base64url(crypto.getRandomValues(new Uint8Array(32))), jurisdictionOf(record.region));
-      const value = `${id}.${await mac(id)}`;
-      const object = (await stub(value)) as DurableObjectStub<SessionObject>;
-      if (!(await object.create(record))) throw new Error("session id collision");
+      const j = jurisdictionOf(record.region);
+      const id = withJurisdiction(base64url(crypto.getRandomValues(new Uint8Array(32))), j);
+      const value = `${id}.${await mac("session-id", id)}`;
+      const ns = placed(namespace, j, enforce);
+      const objectId = ns.idFromName(await objectName(id));
+      let link: IndexLink | undefined;
+      if (index && record.kind === "session" && record.userId) {
+        const [user] = await indexes(record.userId, record.region ?? "");
+        link = { index: String(user?.id), object: objectId.toString() };
+      }
+      if (!(await ns.get(objectId).create(record, link))) throw new Error("session id collision");
       return value;
     },
     async get(value) {
@@ -268,4 +376,35 @@ export function durableSessionStore(
       return (await object.endRefresh(token, next)) ? next : undefined;
     },
   };
+  if (!index) return store;
+  store.listUser = async (userId, region) => (await listed(userId, region)).map(({ e }) => summaryOf(e));
+  // Each selected session object removes its record and then its own index entry: an entry stays until its session
+  // has really ended, so a retry after a failure finds what is left.
+  store.endUser = async (userId, { only, except, region }) => {
+    const chosen = (await listed(userId, region)).filter(({ e }) =>
+      only === undefined ? e.id !== except : e.id === only,
+    );
+    const results = await Promise.allSettled(
+      chosen.map(({ e }) => {
+        const ns = placed(namespace, jurisdictionOf(e.region), enforce);
+        return ns.get(ns.idFromString(e.object)).remove() as Promise<SessionRecord | null>;
+      }),
+    );
+    const ended: SessionSummary[] = [];
+    let failed = 0;
+    for (const [n, result] of results.entries()) {
+      const { e, i } = chosen[n] as (typeof chosen)[number];
+      if (result.status === "rejected") failed++;
+      else if (result.value) {
+        const sid = result.value.transmitSessionId;
+        ended.push({ ...summaryOf(e), ...(sid ? { transmitSessionId: sid } : {}) });
+        // An entry whose session had already ended (its drop failed) is dropped here.
+      } else await i.drop(e.id).catch(() => {});
+    }
+    return { ended, failed };
+  };
+  return store;
 }
+
+/** The listed fields of an index entry. */
+const summaryOf = ({ object, expiresAt, ...listed }: IndexEntry): SessionSummary => listed;

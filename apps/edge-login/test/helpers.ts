@@ -17,7 +17,7 @@ export const CITIES = {
 
 /** One call on a Durable Object stub, as the instrumented bindings saw it. */
 export interface ObjectCall {
-  binding: "SESSIONS" | "ACCOUNT_THROTTLE" | "CLIENT_TOKENS";
+  binding: "SESSIONS" | "ACCOUNT_THROTTLE" | "CLIENT_TOKENS" | "USER_SESSIONS";
   method: string;
   /** The name the object was addressed by (never a username: residency.ts). */
   name: string;
@@ -87,7 +87,7 @@ export async function harness(overrides: Record<string, string> = {}, options: H
   const objectCalls: ObjectCall[] = [];
   const phase = { now: "request" as ObjectCall["phase"] };
   const bindings = Object.fromEntries(
-    (["SESSIONS", "ACCOUNT_THROTTLE", "CLIENT_TOKENS"] as const).map((b) => [
+    (["SESSIONS", "ACCOUNT_THROTTLE", "CLIENT_TOKENS", "USER_SESSIONS"] as const).map((b) => [
       b,
       instrument(
         options.replace?.[b] ??

@@ -23,6 +23,7 @@ import { localPath } from "./return-to.ts";
 import { createRoutes } from "./routes.ts";
 import { SessionAccess } from "./session-access.ts";
 import { DEFAULT_CLAIMS, type Session, type SessionStore, seconds, sessionOf } from "./session-record.ts";
+import { listOf, type SessionList } from "./sessions-routes.ts";
 import { Throttle } from "./throttle.ts";
 
 /**
@@ -118,10 +119,6 @@ export interface TransmitAuthOptions {
    * They need the same `limiter` as the login routes.
    */
   account?: AccountOptions;
-  /**
-   * @internal Ends a user's other sessions after a password reset; the per-user session index connects it.
-   */
-  credentialChanged?: (c: Context, userId: string, keepRecordId?: string) => Promise<void>;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -134,6 +131,11 @@ export interface TransmitAuth {
   guard(options?: GuardOptions): MiddlewareHandler;
   /** The request's session for a page that works signed in or out; `undefined` when there is none. */
   session(c: Context): Promise<Session | undefined>;
+  /**
+   * {@link session} with the user's sessions, for a signed-in page that lists them (the `GET /sessions` list, with
+   * the handles `POST /sessions/end` takes); `undefined` when signed out.
+   */
+  sessionList(c: Context): Promise<(SessionList & { session: Session }) | undefined>;
 }
 
 const FACTORY = "transmitAuth";
@@ -288,7 +290,6 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
         allowedOrigins,
         pageCsp: options.contentSecurityPolicy ?? PAGE_CSP,
         account,
-        ...(options.credentialChanged ? { credentialChanged: options.credentialChanged } : {}),
       });
     },
     guard(guardOptions) {
@@ -296,6 +297,13 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
         { factory: FACTORY, client, access, cookies, replies, claims, timeoutMs, realm, now, secondFactor },
         guardOptions,
       );
+    },
+    async sessionList(c) {
+      const current = await access.current(c);
+      if (!current.ok) return undefined;
+      const list = await listOf(current);
+      if (current.changed) cookies.set(c, "session", current.value, current.record.expiresAt - seconds(now));
+      return { ...list, session: sessionOf(current.record) };
     },
     async session(c) {
       const current = await access.current(c);

@@ -57,6 +57,23 @@ export interface RevocationStore {
   has(id: string): Promise<boolean> | boolean;
   /** Revokes the record id until `expiresAt` (seconds since the epoch). */
   add(id: string, expiresAt: number): Promise<void> | void;
+  /**
+   * Optional, for "sign out everywhere" and ending other sessions after a credential change: from now on, refuse
+   * every session of `userId` created at or before `mark.at` (seconds), except the record id `mark.keep`; keep the
+   * mark until `expiresAt` (a later mark replaces it). A sealed cookie cannot be listed, so this per-user "revoked
+   * before" time is how its sessions end everywhere.
+   */
+  revokeUser?(userId: string, mark: UserRevocation, expiresAt: number): Promise<void> | void;
+  /** The user's current mark from `revokeUser`, if any (required with `revokeUser`). */
+  userRevocation?(userId: string): Promise<UserRevocation | undefined> | UserRevocation | undefined;
+}
+
+/** A per-user "revoked before" mark of a {@link RevocationStore}. */
+export interface UserRevocation {
+  /** Sessions created at or before this time (seconds since the epoch) are refused. */
+  at: number;
+  /** Except this record id (the session that changed the credential). */
+  keep?: string;
 }
 
 /**
@@ -84,6 +101,10 @@ export function cookieSessionStore(options: CookieSessionStoreOptions): SessionS
   const revocations = options.revocations;
   if (revocations !== undefined && (typeof revocations?.has !== "function" || typeof revocations?.add !== "function")) {
     throw new OptionError(FACTORY, "revocations", "must be a RevocationStore ({ has, add })");
+  }
+  const byUser = typeof revocations?.revokeUser === "function" ? revocations : undefined;
+  if (byUser && typeof byUser.userRevocation !== "function") {
+    throw new OptionError(FACTORY, "revocations", "has revokeUser without userRevocation");
   }
   const recheckAfter =
     options.recheckAfter === undefined
@@ -135,6 +156,10 @@ export function cookieSessionStore(options: CookieSessionStoreOptions): SessionS
         const record = JSON.parse(new TextDecoder().decode(plain)) as SessionRecord;
         if (!record || typeof record !== "object" || typeof record.id !== "string") return;
         if (revocations && (await revocations.has(record.id))) return;
+        if (byUser && record.userId !== undefined) {
+          const mark = await byUser.userRevocation?.(record.userId);
+          if (mark && record.createdAt <= mark.at && record.id !== mark.keep) return;
+        }
         return record;
       } catch {
         // Wrong key or tampered value: try the next key.
@@ -153,5 +178,13 @@ export function cookieSessionStore(options: CookieSessionStoreOptions): SessionS
       if (record && revocations) await revocations.add(record.id, record.expiresAt);
     },
   };
+  // Nothing to list: ending a user's sessions is a "revoked before" mark, which ends every copy of every cookie of
+  // that user at once (the routes end the current session, and Transmit's, themselves). No mark: no endUser.
+  if (byUser) {
+    store.endUser = async (userId, { only, except, at, until }) => {
+      if (only === undefined) await byUser.revokeUser?.(userId, except ? { at, keep: except } : { at }, until);
+      return { ended: [], failed: 0 };
+    };
+  }
   return recheckAfter === undefined ? store : { ...store, recheckAfter };
 }

@@ -21,7 +21,12 @@ export {
 } from "./auth.ts";
 export type { GetIp, IpSource } from "./client-ip.ts";
 export type { ClientSource, LoginClient, RegionalClient } from "./client-source.ts";
-export { type CookieSessionStoreOptions, cookieSessionStore, type RevocationStore } from "./cookie-store.ts";
+export {
+  type CookieSessionStoreOptions,
+  cookieSessionStore,
+  type RevocationStore,
+  type UserRevocation,
+} from "./cookie-store.ts";
 export type { CookieOptions } from "./cookies.ts";
 export type { DeviceCookieOptions } from "./device-cookie.ts";
 export { type AuthEvent, type AuthEventType, type EventSink, jsonLines } from "./events.ts";
@@ -44,7 +49,15 @@ export type { SecondFactorMethod, SecondFactorOptions } from "./mfa-routes.ts";
 export { type ProblemKind, problemType } from "./problem.ts";
 export type { PageRenderer, PageState } from "./reply.ts";
 export { safeReturnTo } from "./return-to.ts";
-export type { Session, SessionRecord, SessionStore } from "./session-record.ts";
+export type {
+  EndedSessions,
+  EndUserOptions,
+  Session,
+  SessionRecord,
+  SessionStore,
+  SessionSummary,
+} from "./session-record.ts";
+export type { SessionList, SessionView } from "./sessions-routes.ts";
 export {
   type PasswordLoginOptions,
   passwordLogin,

@@ -9,6 +9,7 @@ import { type ClientSource, type RegionalClient, resolveClient } from "./client-
 import type { SessionCookies } from "./cookies.ts";
 import { randomId, type UserKeyHasher } from "./crypto.ts";
 import type { DeviceCookies } from "./device-cookie.ts";
+import { deviceName } from "./device-name.ts";
 import { bodyKind, type LoginInput, type PasswordInput, validInput } from "./input.ts";
 import { holdForSecondFactor, type SecondFactor } from "./mfa-routes.ts";
 import { problemForError } from "./problem.ts";
@@ -49,6 +50,11 @@ export interface LoginContext {
   timeoutMs: number | undefined;
   /** When and how a second factor is asked (mfa-routes.ts). */
   secondFactor: SecondFactor | undefined;
+  /**
+   * Ends the user's other sessions after a credential change (ASVS 7.4.3), keeping `keepRecordId` (sessions-routes.ts).
+   * Never throws: a failure is reported as an event.
+   */
+  credentialChanged?: (c: Context, userId: string, keepRecordId?: string) => Promise<void>;
 }
 
 const MAX_USER_AGENT = 512;
@@ -95,6 +101,8 @@ export interface Start {
   secondFactorOf?: string;
   /** After a second factor: seconds this browser may skip the next one (device cookie). */
   trustFor?: number;
+  /** Runs once the new session is stored, before the answer. */
+  started?: (record: SessionRecord) => Promise<void>;
 }
 
 /** Verifies the tokens, replaces any existing session and answers the login. */
@@ -135,6 +143,8 @@ export async function startSession(c: Context, l: LoginContext, s: Start): Promi
   };
   const amr = amrOf(claims);
   if (amr) base.amr = amr;
+  const device = deviceName(c.req.header("user-agent"));
+  if (device) base.device = device;
   const record = withTokens(base, s.tokens, t, l.keepAccessToken);
   let value: string;
   try {
@@ -148,6 +158,7 @@ export async function startSession(c: Context, l: LoginContext, s: Start): Promi
     return l.replies.fail(c, "server_error", { ...info, reason: "session_store_failed" });
   }
   if (s.counted) await l.throttle.succeeded(s.userKey, s.device, c);
+  await s.started?.(record);
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
   // This browser has now signed in to the account: its next attempts on it are counted apart from strangers'.
@@ -338,5 +349,9 @@ export async function changePassword(c: Context, l: LoginContext): Promise<Respo
     counted: false,
     returnTo,
     cookies: clear,
+    // The other sessions of the account end; the one started with the new password stays (ASVS 7.4.3).
+    started: async (record) => {
+      if (record.userId) await l.credentialChanged?.(c, record.userId, record.id);
+    },
   });
 }

@@ -3,7 +3,7 @@
  * Good for a single process (Node, Bun, Deno) and tests; records die with the process.
  */
 import { randomId } from "./crypto.ts";
-import type { SessionRecord, SessionStore } from "./session-record.ts";
+import { type SessionRecord, type SessionStore, type SessionSummary, summaryOf as summary } from "./session-record.ts";
 
 /**
  * Options of {@link memorySessionStore}.
@@ -75,5 +75,27 @@ export function memorySessionStore(options: MemorySessionStoreOptions = {}): Ses
     async delete(value) {
       records.delete(value);
     },
+    async listUser(userId) {
+      return live(userId).map(([, r]) => summary(r));
+    },
+    async endUser(userId, { only, except }) {
+      const ended: SessionSummary[] = [];
+      for (const [handle, r] of live(userId)) {
+        if ((only !== undefined && r.id !== only) || r.id === except) continue;
+        records.delete(handle);
+        ended.push({ ...summary(r), ...(r.transmitSessionId ? { transmitSessionId: r.transmitSessionId } : {}) });
+      }
+      return { ended, failed: 0 };
+    },
   };
+
+  /** The user's unexpired sessions (expired ones are pruned on the way). */
+  function live(userId: string): [string, SessionRecord][] {
+    const out: [string, SessionRecord][] = [];
+    for (const [handle, r] of records) {
+      if (expired(r)) records.delete(handle);
+      else if (r.kind === "session" && r.userId === userId) out.push([handle, r]);
+    }
+    return out;
+  }
 }

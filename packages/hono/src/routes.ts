@@ -16,6 +16,7 @@ import { changePassword, type LoginContext, login, startSession } from "./login-
 import { secondFactorRoutes } from "./mfa-routes.ts";
 import type { PageState } from "./reply.ts";
 import { currentSession, logout, refresh, type SessionRoutesContext } from "./session-routes.ts";
+import { credentialChangedHook, endSession, endSessionSchema, listSessions, logoutAll } from "./sessions-routes.ts";
 
 /** What the router needs from its instance. */
 export interface RoutesContext extends LoginContext, SessionRoutesContext {
@@ -32,6 +33,8 @@ export interface RoutesContext extends LoginContext, SessionRoutesContext {
 function typeOfPath(path: string): AuthEventType {
   if (path.endsWith("/signup")) return "signup";
   if (path.endsWith("-password")) return "password_reset";
+  if (path.endsWith("/logout-all") || path.endsWith("/sessions/end")) return "logout";
+  if (path.endsWith("/sessions")) return "session";
   if (path.endsWith("/password")) return "password_change";
   if (path.endsWith("/logout")) return "logout";
   if (path.endsWith("/refresh")) return "refresh";
@@ -50,7 +53,10 @@ function stepOfPath(path: string): PageState["step"] {
 }
 
 /** Builds the login router. */
-export function createRoutes(r: RoutesContext): Hono {
+export function createRoutes(routes: RoutesContext): Hono {
+  // The credential routes end the user's other sessions through this hook (sessions-routes.ts).
+  const r: RoutesContext = { ...routes };
+  r.credentialChanged ??= credentialChangedHook(r);
   const { replies } = r;
 
   /** Checks every unsafe request before its body is read. `needsBody`: only JSON or a urlencoded form. */
@@ -135,8 +141,19 @@ export function createRoutes(r: RoutesContext): Hono {
       app.all("/reset-password", notAllowed("GET, HEAD, POST"));
     }
   }
+  // A user's sessions: sign out everywhere, the list, ending one (sessions-routes.ts).
+  app.post("/logout-all", unsafe("logout", false), limit("logout"), (c) => logoutAll(c, r));
+  app.get("/sessions", (c) => listSessions(c, r));
+  app.post(
+    "/sessions/end",
+    unsafe("logout", true),
+    limit("logout"),
+    validateBody(endSessionSchema, invalid("logout", "login")),
+    (c) => endSession(c, r),
+  );
+  paths.push("/logout-all", "/sessions/end");
   for (const path of paths) app.all(path, notAllowed("POST"));
-  app.all("/session", notAllowed("GET, HEAD"));
+  for (const path of ["/session", "/sessions"]) app.all(path, notAllowed("GET, HEAD"));
   app.onError((err, c) => {
     const type = typeOfPath(c.req.path);
     // The validators throw 400 for a body that does not parse; never echo it.

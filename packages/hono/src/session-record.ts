@@ -49,6 +49,8 @@ export interface SessionRecord {
   returnTo?: string;
   /** `"reset"`: a pending record of a reset email's link (account-routes.ts), never a forced change's. */
   purpose?: "reset";
+  /** Short summary of the browser and system that signed in ("Firefox on Windows"), for the list of sessions. */
+  device?: string;
   /** Creation time. */
   createdAt: number;
   /** Last time the record was used (for the idle timeout). */
@@ -104,6 +106,51 @@ export interface SessionStore {
     record: SessionRecord,
     rotate: () => Promise<SessionRecord>,
   ): Promise<SessionRecord | undefined>;
+  /**
+   * Optional: the user's live sessions (`kind: "session"`), for `GET /sessions`. `region`: the user's Transmit region
+   * when known (a store may keep one index per region). Without it the list shows the current session only.
+   */
+  listUser?(userId: string, region?: string): Promise<SessionSummary[]>;
+  /**
+   * Optional: ends the user's sessions (all, `only` one, or all `except` one), for `POST /logout-all`,
+   * `POST /sessions/end` and after a credential change. Resolves with the sessions it ended (their Transmit session
+   * ids, for Transmit's logout) and how many it could not end. Without it only the current session can be ended.
+   */
+  endUser?(userId: string, options: EndUserOptions): Promise<EndedSessions>;
+}
+
+/** One of a user's sessions as a store lists it: no tokens, nothing a browser could present. */
+export interface SessionSummary {
+  /** The record id: server-side only (the routes show a hash of it). */
+  id: string;
+  region?: string;
+  device?: string;
+  createdAt: number;
+  /** Last use, as precise as the store keeps it (at least every touch interval). */
+  lastSeenAt: number;
+  /** The Transmit session id, on sessions `endUser` ended (for Transmit's logout). */
+  transmitSessionId?: string;
+}
+
+/** Which of a user's sessions {@link SessionStore.endUser} ends. */
+export interface EndUserOptions {
+  /** Only the session with this record id. */
+  only?: string;
+  /** Every session but the one with this record id (the session started with a new password). */
+  except?: string;
+  /** The user's Transmit region, when known. */
+  region?: string;
+  /** Now, in seconds: a store that revokes by time revokes every session created up to then. */
+  at: number;
+  /** Seconds since the epoch after which every session that exists now has expired (how long a mark must last). */
+  until: number;
+}
+
+/** What {@link SessionStore.endUser} did. */
+export interface EndedSessions {
+  ended: SessionSummary[];
+  /** Sessions that could not be ended (a store failure): they stay listed, so a retry finds them. */
+  failed: number;
 }
 
 /**
@@ -192,6 +239,14 @@ export function publicView(record: SessionRecord): Record<string, unknown> {
     expiresAt: record.expiresAt,
     idleExpiresAt: record.lastSeenAt + record.idleTimeout,
   };
+}
+
+/** The listed fields of a record (no tokens, no Transmit session id). */
+export function summaryOf(r: SessionRecord): SessionSummary {
+  const s: SessionSummary = { id: r.id, createdAt: r.createdAt, lastSeenAt: r.lastSeenAt };
+  if (r.region !== undefined) s.region = r.region;
+  if (r.device !== undefined) s.device = r.device;
+  return s;
 }
 
 /** `c.var.session` for a cookie session. */

@@ -24,7 +24,12 @@ export interface SessionRoutesContext {
 }
 
 /** The answer for a request whose session could not be used; the cookie is cleared when the session was ended. */
-function refused(c: Context, r: SessionRoutesContext, type: AuthEventType, result: Denied | Failed): Promise<Response> {
+export function refused(
+  c: Context,
+  r: SessionRoutesContext,
+  type: AuthEventType,
+  result: Denied | Failed,
+): Promise<Response> {
   if ("error" in result) return r.replies.failWith(c, result.error, { type, ...result.tags });
   return r.replies.fail(c, "unauthorized", {
     type,
@@ -120,7 +125,7 @@ export async function logout(c: Context, r: SessionRoutesContext): Promise<Respo
 }
 
 /** A form logout (a sign-out button) goes back to a page; a JSON logout gets `{ signedOut: true }`. */
-function signedOut(c: Context, r: SessionRoutesContext, cookies: string[]): Response {
+export function signedOut(c: Context, r: SessionRoutesContext, cookies: string[]): Response {
   return bodyKind(c) === "form"
     ? r.replies.seeOther(c, r.logoutRedirectTo, cookies)
     : r.replies.ok(c, { signedOut: true }, cookies);

@@ -84,4 +84,11 @@ export const de: Messages = {
   resetIntro: "Wählen Sie ein neues Passwort für Ihr Konto.",
   resetInvalid: "Dieser Link ist ungültig, schon benutzt oder abgelaufen. Fordern Sie einen neuen an.",
   passwordResetNotice: "Ihr Passwort wurde geändert. Melden Sie sich mit dem neuen an.",
+  // Überall abmelden und die Liste der Sitzungen (issue 16 part 4).
+  sessionsTitle: "Ihre Sitzungen",
+  thisDevice: "Dieses Gerät",
+  lastSeen: "Zuletzt aktiv",
+  unknownDevice: "Unbekanntes Gerät",
+  endSession: "Beenden",
+  signOutEverywhere: "Überall abmelden",
 };

@@ -88,6 +88,13 @@ export const en = {
   resetIntro: "Choose a new password for your account.",
   resetInvalid: "This link is invalid, used or expired. Ask for a new one.",
   passwordResetNotice: "Your password has been changed. Sign in with the new one.",
+  // Sign out everywhere and the list of sessions (issue 16 part 4).
+  sessionsTitle: "Your sessions",
+  thisDevice: "This device",
+  lastSeen: "Last seen",
+  unknownDevice: "Unknown device",
+  endSession: "End",
+  signOutEverywhere: "Sign out everywhere",
 };
 
 /** The shape every catalogue has. */
