@@ -41,7 +41,13 @@ describe("attack1 F2: one token, many spellings (non-canonical base64url signatu
     const accepted: string[] = [];
     for (const v of variants) {
       const token = `${h}.${p}.${v}`;
-      if (await client.tokens.verifyIdToken(token).then(() => true, () => false)) accepted.push(v.slice(-4));
+      if (
+        await client.tokens.verifyIdToken(token).then(
+          () => true,
+          () => false,
+        )
+      )
+        accepted.push(v.slice(-4));
     }
     expect(accepted).toEqual([]);
   });
