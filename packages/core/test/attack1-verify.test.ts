@@ -102,3 +102,25 @@ describe("attack1: attacker-chosen header parameters (regression guards, these p
     ).toBe("token_invalid");
   });
 });
+
+describe("attack1 F4: forged kids keep the reload cooldown busy across a key rotation (not fixed: trade-off)", () => {
+  // An attacker sends a token with a random kid every 30 s (JWKS_COOLDOWN_MS): each one spends the reload. When
+  // Transmit rotates its signing key, the first genuine tokens of the new key arrive inside that cooldown and are
+  // refused as "no matching key" for up to 30 s: logins answer 502 (token_unverified), bearer calls 401. jose's
+  // createRemoteJWKSet has the same window; the attacker only needs to time one request per cooldown.
+  it.fails("F4 a genuine token of a freshly rotated key verifies even right after a forged-kid reload", async () => {
+    key ??= await createTestKey("kid-a");
+    const next = await createTestKey("kid-next");
+    const attacker = await createTestKey("forged");
+    const fake = new FakeFetch().on("/cis/oidc/jwks", jwks(key), jwks(key), jwks(key, next));
+    const { client, clock } = makeClient(fake);
+    await client.tokens.verifyIdToken(await signToken(key, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms }));
+    clock.advance(31);
+    const forged = await signToken(attacker, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms, kid: "forged-1" });
+    await caught(() => client.tokens.verifyIdToken(forged));
+    expect(fake.calls).toHaveLength(2);
+    clock.advance(5); // Transmit rotates now; the JWKS endpoint serves the new key.
+    const genuine = await signToken(next, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms });
+    expect((await client.tokens.verifyIdToken(genuine)).iss).toBe(ISSUER);
+  });
+});
