@@ -29,7 +29,7 @@ function respellings(part: string): string[] {
 }
 
 describe("attack1 F2: one token, many spellings (non-canonical base64url signature)", () => {
-  it("F2 refuses a signature whose last character carries non-zero unused bits (jose's decoder accepts it)", async () => {
+  it("F2 G04 refuses a signature whose last character carries non-zero unused bits (jose's decoder accepts it)", async () => {
     const { client, clock } = await setup();
     const jwt = await signToken(key, { iss: ISSUER, aud: CLIENT_ID, sub: "u" }, { nowMs: clock.ms });
     expect((await client.tokens.verifyIdToken(jwt)).sub).toBe("u");
