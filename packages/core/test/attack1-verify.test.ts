@@ -124,3 +124,60 @@ describe("attack1 F4: forged kids keep the reload cooldown busy across a key rot
     expect((await client.tokens.verifyIdToken(genuine)).iss).toBe(ISSUER);
   });
 });
+
+describe("attack1 F5: verifyAccessToken and tokens of another tenant or application of the region", () => {
+  // The issuer is per region (https://eu.userid.security) and the JWKS is the region's, so a token that Transmit
+  // issued in any tenant of the region verifies. An attacker with a tenant of their own mints a user access token
+  // (audience `userid-api`, `roles` of their choosing). `verifyAccessToken(jwt, { audience })` checks no tenant and
+  // no application; the hono guard adds those checks itself, a core-only API does not.
+  async function attackerToken(clock: { ms: number }) {
+    return signToken(
+      key,
+      {
+        iss: ISSUER,
+        aud: "userid-api",
+        sub: "attacker-user",
+        client_id: "attacker-app",
+        tid: "attacker-tenant",
+        roles: ["admin"],
+      },
+      { nowMs: clock.ms },
+    );
+  }
+
+  it.fails("F5 by default (audience only), another tenant's user access token is refused", async () => {
+    const { client, clock } = await setup();
+    const jwt = await attackerToken(clock);
+    const error = (await caught(() =>
+      client.tokens.verifyAccessToken(jwt, { audience: "userid-api" }),
+    )) as TransmitError;
+    expect(error.code).toBe("token_invalid");
+  });
+
+  it("F5 with tenantId and clientId, another tenant's or application's token is refused and ours is accepted", async () => {
+    const { client, clock } = await setup();
+    const ours = { audience: "userid-api", tenantId: "our-tenant", clientId: ["our-app", "our-other-app"] };
+    const attacker = await attackerToken(clock);
+    const sameTenantOtherApp = await signToken(
+      key,
+      { iss: ISSUER, aud: "userid-api", sub: "u", client_id: "someone-else", tid: "our-tenant" },
+      { nowMs: clock.ms },
+    );
+    const noClaims = await signToken(key, { iss: ISSUER, aud: "userid-api", sub: "u" }, { nowMs: clock.ms });
+    for (const jwt of [attacker, sameTenantOtherApp, noClaims]) {
+      const error = (await caught(() => client.tokens.verifyAccessToken(jwt, ours))) as TransmitError;
+      expect(error.code).toBe("token_invalid");
+    }
+    const good = await signToken(
+      key,
+      { iss: ISSUER, aud: "userid-api", sub: "u", client_id: "our-other-app", tid: "our-tenant" },
+      { nowMs: clock.ms },
+    );
+    expect((await client.tokens.verifyAccessToken(good, ours)).sub).toBe("u");
+    // Malformed options are a configuration error, never a silent pass.
+    const bad = (await caught(() =>
+      client.tokens.verifyAccessToken(good, { tenantId: [] as string[] }),
+    )) as TransmitError;
+    expect(bad.code).toBe("configuration");
+  });
+});
