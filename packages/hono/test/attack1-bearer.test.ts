@@ -59,3 +59,17 @@ describe("attack1 F3: a bearer access token outlives the Transmit session it cam
     expect((await call(tokens.accessToken)).status).toBe(401);
   });
 });
+
+describe("attack1 F2 (guard): one bearer token, one spelling", () => {
+  it("F2 G04 the guard refuses a real access token whose signature's last character was re-spelled", async () => {
+    await ready();
+    const { mine, call } = api();
+    const token = (await mine.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD })).accessToken;
+    expect((await call(token)).status).toBe(200);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(token.at(-1) as string);
+    // A 2048-bit signature leaves 4 unused bits in its last character: flip the lowest.
+    const respelled = token.slice(0, -1) + alphabet[last ^ 1];
+    expect((await call(respelled)).status).toBe(401);
+  });
+});
