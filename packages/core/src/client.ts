@@ -78,7 +78,11 @@ export interface TransmitClient extends TransmitLoginClient {
     refresh(refreshToken: string, options?: RequestOptions): Promise<TokenSet>;
     /** Verifies an ID token: signature (JWKS), `iss`, `aud` = clientId, `exp`. */
     verifyIdToken(jwt: string, options?: RequestOptions): Promise<VerifiedClaims>;
-    /** Verifies a user access token: signature, `iss`, `exp`, and `aud` when `audience` is given. */
+    /**
+     * Verifies a user access token: signature, `iss`, `exp`; `aud`, `tid` and `client_id` when `audience`, `tenantId`
+     * and `clientId` are given. The issuer and JWKS are the region's: give `tenantId` and `clientId`, or any tenant's
+     * tokens of the region verify.
+     */
     verifyAccessToken(jwt: string, options?: VerifyAccessTokenOptions): Promise<VerifiedClaims>;
   };
   /** Returns a valid client access token (cached; fetched when missing or about to expire). */
@@ -105,13 +109,28 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
     engine.openCall(),
   );
 
-  function verify(jwt: string, audience: string | string[] | undefined, opts: RequestOptions | undefined) {
-    return run(engine, opts, (call) => {
+  /** `listed`: claims that must hold one of the given strings (`[claim, option name, option value]`). */
+  function verify(
+    jwt: string,
+    audience: string | string[] | undefined,
+    opts: RequestOptions | undefined,
+    listed: [claim: string, option: string, value: unknown][] = [],
+  ) {
+    return run(engine, opts, async (call) => {
       const issuer = verifyConfig.issuer;
       if (issuer === undefined) {
         throw transmitError("configuration", {}, "issuer is required to verify tokens (sandbox or custom baseUrl)");
       }
-      return verifyJwt(
+      const lists: [string, unknown[]][] = [];
+      for (const [claim, option, value] of listed) {
+        if (value === undefined) continue;
+        const list: unknown[] = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
+        if (list.length === 0 || list.some((v) => typeof v !== "string" || v === "")) {
+          throw transmitError("configuration", {}, `${option} must be a non-empty string or a list of them`);
+        }
+        lists.push([claim, list]);
+      }
+      const claims = await verifyJwt(
         jwt,
         keySet,
         {
@@ -123,6 +142,10 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
         },
         call,
       );
+      for (const [claim, list] of lists) {
+        if (!list.includes(claims[claim])) throw transmitError("token_invalid", {}, `${claim} claim check failed`);
+      }
+      return claims;
     });
   }
 
@@ -170,7 +193,11 @@ export function createTransmitClient(options: TransmitClientOptions): TransmitCl
           opts,
         ),
       verifyIdToken: (jwt, opts) => verify(jwt, config.clientId, opts),
-      verifyAccessToken: (jwt, opts) => verify(jwt, opts?.audience, opts),
+      verifyAccessToken: (jwt, opts) =>
+        verify(jwt, opts?.audience, opts, [
+          ["tid", "tenantId", opts?.tenantId],
+          ["client_id", "clientId", opts?.clientId],
+        ]),
     },
     clientAccessToken: (opts) =>
       run(engine, opts, (call) => {

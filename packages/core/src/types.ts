@@ -252,6 +252,13 @@ export interface VerifiedClaims {
 export interface VerifyAccessTokenOptions extends RequestOptions {
   /** Expected `aud` (e.g. your resource URI, or Transmit's default `userid-api`). Not checked when omitted. */
   audience?: string | string[];
+  /**
+   * Accepted `tid` (your tenant, or one per regional tenant). Not checked when omitted: the issuer and the JWKS are
+   * the region's, so without it a token from any tenant of the region verifies.
+   */
+  tenantId?: string | string[];
+  /** Accepted `client_id` (your application, and any other whose users' tokens you accept). Not checked when omitted. */
+  clientId?: string | string[];
 }
 
 /**

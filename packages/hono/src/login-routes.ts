@@ -108,15 +108,27 @@ export interface Start {
 /** Verifies the tokens, replaces any existing session and answers the login. */
 export async function startSession(c: Context, l: LoginContext, s: Start): Promise<Response> {
   const info = { type: "login" as const, userKey: s.userKey, region: s.rc.region };
+  /**
+   * Transmit accepted the password but no session starts here: end Transmit's session so nothing stays open, and do
+   * not count the attempt as a failed guess (an outage of the keys must not lock the account's owner out).
+   */
+  const abandon = async () => {
+    if (s.tokens.sessionId) await s.rc.client.sessions.logout(s.tokens.sessionId, callOptions(l)).catch(() => {});
+    if (s.counted) await l.throttle.release(s.userKey, s.device, c);
+  };
   let claims: Awaited<ReturnType<typeof verifiedClaims>>;
   try {
     claims = await verifiedClaims(l, s.rc, s.tokens);
   } catch (e) {
     // A token we cannot verify after a successful login is an upstream fault, not bad credentials.
     const kind = problemForError(e) === "server_error" ? "server_error" : "upstream_error";
+    await abandon();
     return l.replies.fail(c, kind, { ...info, reason: "token_unverified" });
   }
-  if (!claims) return l.replies.fail(c, "upstream_error", { ...info, reason: "token_without_subject" });
+  if (!claims) {
+    await abandon();
+    return l.replies.fail(c, "upstream_error", { ...info, reason: "token_without_subject" });
+  }
   if (s.secondFactorOf === undefined) {
     // A correct password: a second factor may be needed first (then no session yet).
     const held = await holdForSecondFactor(c, l, { ...s, claims });
@@ -151,10 +163,8 @@ export async function startSession(c: Context, l: LoginContext, s: Start): Promi
     value = await s.store.create(record);
   } catch {
     // Transmit accepted the password but the store cannot keep the session (e.g. a token set too large for a sealed
-    // cookie, or a store outage): end Transmit's session so nothing stays open, and do not count it as a failed
-    // guess. The caller gets the generic 500.
-    if (s.tokens.sessionId) await s.rc.client.sessions.logout(s.tokens.sessionId, callOptions(l)).catch(() => {});
-    if (s.counted) await l.throttle.release(s.userKey, s.device, c);
+    // cookie, or a store outage): the same as above. The caller gets the generic 500.
+    await abandon();
     return l.replies.fail(c, "server_error", { ...info, reason: "session_store_failed" });
   }
   if (s.counted) await l.throttle.succeeded(s.userKey, s.device, c);

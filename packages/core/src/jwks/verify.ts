@@ -35,9 +35,18 @@ const imported = new WeakMap<JWK, Record<string, CryptoKey>>();
 
 const invalid = (reason: string) => transmitError("token_invalid", {}, reason);
 
-/** Bytes of one base64url part of a compact JWS (no padding, no other characters). */
+/**
+ * Bytes of one base64url part of a compact JWS (no padding, no other characters), in its one canonical spelling: the
+ * unused low bits of the last character must be zero (RFC 4648 section 3.5). Otherwise every RS256 signature (342
+ * characters, 4 unused bits) would have 15 other spellings that verify, and anything keyed by the token string (a
+ * deny-list of stolen tokens, a replay or cache key) could be bypassed.
+ */
 function bytes(part: string): Uint8Array<ArrayBuffer> {
   if (!/^[\w-]*$/.test(part)) throw invalid(MALFORMED);
+  const tail = part.length % 4;
+  if ((tail === 2 && !/[AQgw]$/.test(part)) || (tail === 3 && !/[AEIMQUYcgkosw048]$/.test(part))) {
+    throw invalid(MALFORMED);
+  }
   const binary = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
