@@ -108,7 +108,9 @@ describe("attack1 F4: forged kids keep the reload cooldown busy across a key rot
   // Transmit rotates its signing key, the first genuine tokens of the new key arrive inside that cooldown and are
   // refused as "no matching key" for up to 30 s: logins answer 502 (token_unverified), bearer calls 401. jose's
   // createRemoteJWKSet has the same window; the attacker only needs to time one request per cooldown.
-  it.fails("F4 a genuine token of a freshly rotated key verifies even right after a forged-kid reload", async () => {
+  // Kept as a statement of the known limit (SECURITY.md, "Open findings"): this test fails, and must be turned
+  // around, the day the window is closed.
+  it("F4 known limit: a genuine token of a freshly rotated key is refused right after a forged-kid reload", async () => {
     key ??= await createTestKey("kid-a");
     const next = await createTestKey("kid-next");
     const attacker = await createTestKey("forged");
@@ -121,6 +123,10 @@ describe("attack1 F4: forged kids keep the reload cooldown busy across a key rot
     expect(fake.calls).toHaveLength(2);
     clock.advance(5); // Transmit rotates now; the JWKS endpoint serves the new key.
     const genuine = await signToken(next, { iss: ISSUER, aud: CLIENT_ID }, { nowMs: clock.ms });
+    expect(((await caught(() => client.tokens.verifyIdToken(genuine))) as TransmitError).code).toBe("token_invalid");
+    expect(fake.calls).toHaveLength(2);
+    // Once the cooldown is over, the new key is loaded and the same token verifies.
+    clock.advance(30);
     expect((await client.tokens.verifyIdToken(genuine)).iss).toBe(ISSUER);
   });
 });
@@ -145,13 +151,13 @@ describe("attack1 F5: verifyAccessToken and tokens of another tenant or applicat
     );
   }
 
-  it.fails("F5 by default (audience only), another tenant's user access token is refused", async () => {
+  // The documented default (core README, SECURITY.md "Open findings"): audience only. Pass tenantId and clientId
+  // (next test); the hono guard always does.
+  it("F5 known limit: by default (audience only), another tenant's user access token of the region verifies", async () => {
     const { client, clock } = await setup();
     const jwt = await attackerToken(clock);
-    const error = (await caught(() =>
-      client.tokens.verifyAccessToken(jwt, { audience: "userid-api" }),
-    )) as TransmitError;
-    expect(error.code).toBe("token_invalid");
+    const claims = await client.tokens.verifyAccessToken(jwt, { audience: "userid-api" });
+    expect(claims.tid).toBe("attacker-tenant");
   });
 
   it("F5 with tenantId and clientId, another tenant's or application's token is refused and ours is accepted", async () => {

@@ -50,13 +50,15 @@ describe("attack1 F3: a bearer access token outlives the Transmit session it cam
   // a stolen access token stays a session on a bearer-guarded API until its `exp` (an hour by default). Nothing in
   // the README's "Bearer tokens" section or in SECURITY.md says so. Expected to fail until there is a revocation hook
   // (or a max token age) in bearer mode; the limitation should at least be documented.
-  it.fails("F3 a stolen access token is refused once its Transmit session was logged out", async () => {
+  // Kept as a statement of the documented limit (README "Bearer tokens", SECURITY.md "Open findings"): this test
+  // fails, and must be turned around, the day bearer mode gains a revocation check.
+  it("F3 known limit: a stolen access token stays valid on a bearer route until its exp, after its session's logout", async () => {
     await ready();
     const { mine, call } = api();
     const tokens = await mine.passwords.authenticate({ username: "alice", password: DEMO_PASSWORD });
     expect((await call(tokens.accessToken)).status).toBe(200);
     await mine.sessions.logout(tokens.sessionId as string);
-    expect((await call(tokens.accessToken)).status).toBe(401);
+    expect((await call(tokens.accessToken)).status).toBe(200);
   });
 });
 
