@@ -7,6 +7,9 @@ import {
   type TransmitLockout,
   windowVerdict,
 } from "@transmit-edge/hono";
+import { accountLogin } from "./account-login.ts";
+import { TOKEN_CACHE_HINTS } from "./client-token-cache.ts";
+import { jurisdictionOf, placed } from "./residency.ts";
 
 /** Untrusted attempts (browsers without a device cookie for the account). */
 const UNTRUSTED = "failures";
@@ -24,6 +27,11 @@ interface Home {
   region: string;
   at: number;
 }
+
+/** When the other jurisdiction's object of this account was last told the home region: `{ region, at }`. */
+const TOLD = "told";
+/** Tell the other jurisdiction again after this long (its pointer then outlives any 400-day gap between logins). */
+const RETELL_MS = 30 * 24 * 3_600_000;
 
 /** A throttle verdict, with the account's home region when one is known. */
 export type AccountVerdict = LimitResult & { home?: string };
@@ -84,8 +92,8 @@ export class AccountThrottle extends DurableObject {
     if (verdict.allowed && alarm !== null && alarm > nowMs + 2 * rule.windowMs) {
       await this.ctx.storage.setAlarm(nowMs + rule.windowMs);
     }
-    const home = await this.ctx.storage.get<Home>(HOME);
-    return home && home.at + HOME_TTL_MS > nowMs ? { ...verdict, home: home.region } : verdict;
+    const home = await this.home(nowMs);
+    return home ? { ...verdict, home } : verdict;
   }
 
   /**
@@ -98,11 +106,36 @@ export class AccountThrottle extends DurableObject {
     rule: LimitRule,
     device: string | undefined,
     region: string | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (device === undefined) await this.release(nowMs, rule);
     else await this.clear(device);
-    if (region) await this.ctx.storage.put(HOME, { region, at: nowMs } satisfies Home);
+    return region ? this.point(region, nowMs) : false;
+  }
+
+  /**
+   * Records `region` as the account's home as of `at` (a success here, or one that another jurisdiction's object of
+   * the account saw: a pointer, see docs/regions.md, "The hand-over"). An older report never replaces a newer one.
+   * Returns whether the other jurisdiction's object should be told (a new region, or not told for 30 days).
+   */
+  async point(region: string, at: number): Promise<boolean> {
+    const home = await this.ctx.storage.get<Home>(HOME);
+    if (!home || home.at <= at) await this.ctx.storage.put(HOME, { region, at } satisfies Home);
     if ((await this.ctx.storage.getAlarm()) === null) await this.keepHome();
+    const told = await this.ctx.storage.get<Home>(TOLD);
+    if (told && told.region === region && told.at + RETELL_MS > at) return false;
+    await this.ctx.storage.put(TOLD, { region, at } satisfies Home);
+    return true;
+  }
+
+  /** The account's home region, when one was learnt in the last 400 days. */
+  async home(nowMs: number): Promise<string | undefined> {
+    const home = await this.ctx.storage.get<Home>(HOME);
+    return home && home.at + HOME_TTL_MS > nowMs ? home.region : undefined;
+  }
+
+  /** A login handed over by the Worker (account-login.ts): runs here, next to the account's counters. */
+  override fetch(request: Request): Promise<Response> {
+    return accountLogin(this, this.env as Env, request);
   }
 
   /** Arms the alarm for the home region's expiry, or forgets the account once it has expired. */
@@ -141,6 +174,45 @@ export interface EdgeLimiterOptions {
    * home region recorded). Default: awaited in line.
    */
   defer?: (task: () => Promise<unknown>) => void;
+  /** False only for local development (workerd has no jurisdictions): `ALLOW_NO_JURISDICTION=true`. */
+  enforceJurisdictions?: boolean;
+  /** The configured regions: a home region is also told to the other jurisdiction's object when they mix EU and not. */
+  regions?: readonly string[];
+}
+
+/**
+ * The object of an account (keyed hash `userKey`) for logins to `region`: in the `eu` jurisdiction for EU, in the
+ * default namespace otherwise (residency.ts), created near the region (`locationHint`). Locally, without
+ * jurisdictions, the EU object is still a different one (its name says `eu:`), as it is deployed.
+ */
+export function accountObject(
+  accounts: DurableObjectNamespace<AccountThrottle>,
+  userKey: string,
+  region: string,
+  enforce = true,
+): DurableObjectStub<AccountThrottle> {
+  const j = jurisdictionOf(region);
+  const ns = placed(accounts, j, enforce);
+  const hint = TOKEN_CACHE_HINTS[region];
+  return ns.get(ns.idFromName(j && !enforce ? `${j}:${userKey}` : userKey), hint ? { locationHint: hint } : {});
+}
+
+/**
+ * After a success in `region` the account's object in the other jurisdiction learns the home region too (only when
+ * the configuration mixes EU with other regions), so that a login that first reaches that object (a traveller) is
+ * sent to the right one before its password is read. Only the region's name and the time cross.
+ */
+export async function tellOther(
+  accounts: DurableObjectNamespace<AccountThrottle>,
+  userKey: string,
+  region: string,
+  at: number,
+  regions: readonly string[],
+  enforce = true,
+): Promise<void> {
+  const eu = jurisdictionOf(region) === "eu";
+  const other = regions.find((r) => (jurisdictionOf(r) === "eu") !== eu);
+  if (other) await accountObject(accounts, userKey, other, enforce).point(region, at);
 }
 
 /**
@@ -173,6 +245,20 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
     },
     async release(k) {
       if (k.scope === "account") await account(k.key).release(now(), ruleOf(k.device), k.device);
+    },
+    // The end of a forced password change (not counted): its region becomes the account's home, as at a login.
+    async learned(k, c) {
+      const region = c?.get("transmitRegion" as never) as string | undefined;
+      if (k.scope !== "account" || !region) return;
+      const enforce = options.enforceJurisdictions ?? true;
+      const task = async () => {
+        const at = now();
+        if (await accountObject(options.accounts, k.key, region, enforce).point(region, at)) {
+          await tellOther(options.accounts, k.key, region, at, options.regions ?? [], enforce);
+        }
+      };
+      if (options.defer) options.defer(task);
+      else await task();
     },
     async succeeded(k, c) {
       if (k.scope !== "account") return;

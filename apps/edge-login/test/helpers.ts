@@ -25,6 +25,8 @@ export interface ObjectCall {
   locationHint?: string;
   /** "request": before the answer was returned; "deferred": work the Worker left for after it (`waitUntil`). */
   phase: "request" | "deferred";
+  /** "account": made by the account's object running a handed-over login (near it), not by the Worker. */
+  via?: "account";
 }
 
 export interface Harness {
@@ -97,6 +99,18 @@ export async function harness(overrides: Record<string, string> = {}, options: H
       ),
     ]),
   );
+  // The same bindings as seen from inside an account object running a handed-over login (account-login.ts).
+  const fromAccount = Object.fromEntries(
+    (["SESSIONS", "ACCOUNT_THROTTLE", "CLIENT_TOKENS"] as const).map((b) => [
+      b,
+      instrument(
+        options.replace?.[b] ??
+          ((env as unknown as Record<string, DurableObjectNamespace>)[b] as DurableObjectNamespace),
+        b,
+        (call) => objectCalls.push({ ...call, phase: phase.now, via: "account" }),
+      ),
+    ]),
+  );
   const base = { ...env, ...bindings, ...vars, ...overrides } as unknown as Env;
   const testEnv = { ...base, ...options.bindings?.(base) } as Env;
   const logs: string[] = [];
@@ -122,6 +136,7 @@ export async function harness(overrides: Record<string, string> = {}, options: H
         return response;
       },
       log: (line) => logs.push(line),
+      objectEnv: (e) => ({ ...e, ...fromAccount }) as Env,
     });
   let worker = makeWorker();
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;

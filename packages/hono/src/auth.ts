@@ -14,6 +14,7 @@ import { type EventSink, Events } from "./events.ts";
 import { challengeFor, createGuard, type GuardOptions } from "./guard.ts";
 import { originAllowlist, PAGE_CSP } from "./http-policy.ts";
 import type { Limiter } from "./limiter.ts";
+import type { HandOff } from "./login-routes.ts";
 import { integerIn, OptionError, positive } from "./option-error.ts";
 import { problemForError, problemStatus } from "./problem.ts";
 import { type PageRenderer, Replies } from "./reply.ts";
@@ -104,6 +105,12 @@ export interface TransmitAuthOptions {
    * a request must not await another request's promise (finished results are still shared there).
    */
   shareInFlight?: boolean;
+  /**
+   * Runs `POST /login` elsewhere after the router's checks (origin, content type, body size, validation, per-IP
+   * limit) and the username hash: e.g. edge-login hands it to the account's Durable Object, which runs these same
+   * routes. Its answer is the login's answer; a throw is a server error, never retried.
+   */
+  handOff?: HandOff;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -262,6 +269,7 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
         redirectTo,
         logoutRedirectTo,
         timeoutMs,
+        handOff: options.handOff,
         allowedOrigins,
         pageCsp: options.contentSecurityPolicy ?? PAGE_CSP,
       });

@@ -19,6 +19,7 @@ export {
   transmitAuth,
 } from "./auth.ts";
 export type { GetIp, IpSource } from "./client-ip.ts";
+export type { HandOff } from "./login-routes.ts";
 export type { ClientSource, LoginClient, RegionalClient } from "./client-source.ts";
 export { type CookieSessionStoreOptions, cookieSessionStore, type RevocationStore } from "./cookie-store.ts";
 export type { CookieOptions } from "./cookies.ts";
