@@ -120,11 +120,11 @@ export class AccountThrottle extends DurableObject {
   async point(region: string, at: number): Promise<boolean> {
     const home = await this.ctx.storage.get<Home>(HOME);
     if (!home || home.at <= at) await this.ctx.storage.put(HOME, { region, at } satisfies Home);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.keepHome();
     const told = await this.ctx.storage.get<Home>(TOLD);
-    if (told && told.region === region && told.at + RETELL_MS > at) return false;
-    await this.ctx.storage.put(TOLD, { region, at } satisfies Home);
-    return true;
+    const tell = !told || told.region !== region || told.at + RETELL_MS <= at;
+    if (tell) await this.ctx.storage.put(TOLD, { region, at } satisfies Home);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.keepHome();
+    return tell;
   }
 
   /** The account's home region, when one was learnt in the last 400 days. */

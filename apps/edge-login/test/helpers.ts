@@ -99,20 +99,22 @@ export async function harness(overrides: Record<string, string> = {}, options: H
       ),
     ]),
   );
+  const base = { ...env, ...bindings, ...vars, ...overrides } as unknown as Env;
+  const replaced = options.bindings?.(base) as Record<string, DurableObjectNamespace> | undefined;
+  const testEnv = { ...base, ...replaced } as Env;
   // The same bindings as seen from inside an account object running a handed-over login (account-login.ts).
   const fromAccount = Object.fromEntries(
     (["SESSIONS", "ACCOUNT_THROTTLE", "CLIENT_TOKENS"] as const).map((b) => [
       b,
       instrument(
-        options.replace?.[b] ??
+        replaced?.[b] ??
+          options.replace?.[b] ??
           ((env as unknown as Record<string, DurableObjectNamespace>)[b] as DurableObjectNamespace),
         b,
         (call) => objectCalls.push({ ...call, phase: phase.now, via: "account" }),
       ),
     ]),
   );
-  const base = { ...env, ...bindings, ...vars, ...overrides } as unknown as Env;
-  const testEnv = { ...base, ...options.bindings?.(base) } as Env;
   const logs: string[] = [];
   // Work the Worker defers (waitUntil) runs after the answer, as on the platform; the harness waits for it so the
   // next request sees its effect, and counts its object calls apart.
