@@ -15,7 +15,7 @@ import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import { type AccountThrottle, accountObject, tellOther } from "./account-throttle.ts";
 import { type AppOptions, sharedAuth } from "./app.tsx";
-import { readConfig, type RoutableRegion, type WorkerConfig } from "./config.ts";
+import { type RoutableRegion, readConfig, type WorkerConfig } from "./config.ts";
 import { configuredRegion, formRegion, guessRegion, type RegionSource, type RegionVariables } from "./home-region.ts";
 import { jurisdictionOf } from "./residency.ts";
 

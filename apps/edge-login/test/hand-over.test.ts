@@ -78,7 +78,9 @@ describe("the hand-over to the account's object", () => {
     expect(h.calls("password.authenticate", "us")).toBe(0);
     expect(h.calls("password.authenticate", "eu")).toBe(2);
     // Two hand-overs (the cost of the traveller), then the session, in the EU, created by the EU object.
-    const calls = h.objectCalls.slice(start).map((c) => `${c.binding}.${c.method}${c.jurisdiction ? ` [${c.jurisdiction}]` : ""}${c.via ? " (object)" : ""}`);
+    const calls = h.objectCalls
+      .slice(start)
+      .map((c) => `${c.binding}.${c.method}${c.jurisdiction ? ` [${c.jurisdiction}]` : ""}${c.via ? " (object)" : ""}`);
     expect(calls).toEqual(["ACCOUNT_THROTTLE.fetch", "ACCOUNT_THROTTLE.fetch [eu]", "SESSIONS.create [eu] (object)"]);
     for (const call of h.objectCalls) expect(call.name).not.toContain("elsa");
   });
@@ -102,7 +104,10 @@ describe("the hand-over to the account's object", () => {
     expect(h.calls("password.authenticate")).toBe(1);
     expect(accountCalls(h).filter((c) => c.method === "fetch")).toHaveLength(1);
 
-    const broken = await harness({}, { bindings: () => ({ ACCOUNT_THROTTLE: failingNamespace(env.ACCOUNT_THROTTLE) }) });
+    const broken = await harness(
+      {},
+      { bindings: () => ({ ACCOUNT_THROTTLE: failingNamespace(env.ACCOUNT_THROTTLE) }) },
+    );
     const res = await login(broken, ALICE, { cf: CITIES.frankfurt });
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain("overloaded");
@@ -114,7 +119,9 @@ describe("the hand-over to the account's object", () => {
     const res = await login(h, ALICE, { cf: CITIES.frankfurt });
     expect(res.status).toBe(200);
     const calls = h.objectCalls.filter((c) => c.phase === "request");
-    expect(calls.map((c) => [c.binding, c.method, c.jurisdiction ?? "-", c.via ?? "worker", c.locationHint ?? "-"])).toEqual([
+    expect(
+      calls.map((c) => [c.binding, c.method, c.jurisdiction ?? "-", c.via ?? "worker", c.locationHint ?? "-"]),
+    ).toEqual([
       ["ACCOUNT_THROTTLE", "fetch", "eu", "worker", "weur"],
       ["CLIENT_TOKENS", "readEntry", "-", "account", "weur"],
       ["SESSIONS", "create", "eu", "account", "-"],
@@ -122,7 +129,9 @@ describe("the hand-over to the account's object", () => {
     // A US login's objects are placed near the US region and carry no jurisdiction.
     const us = await harness();
     await us.emulator.addUser("us", { username: "sam.us-only", password: "Sam-In-The-US-7!" });
-    expect((await login(us, { username: "sam.us-only", password: "Sam-In-The-US-7!" }, { cf: CITIES.newYork })).status).toBe(200);
+    expect(
+      (await login(us, { username: "sam.us-only", password: "Sam-In-The-US-7!" }, { cf: CITIES.newYork })).status,
+    ).toBe(200);
     const first = us.objectCalls[0]!;
     expect([first.method, first.jurisdiction, first.locationHint]).toEqual(["fetch", undefined, "enam"]);
   });
@@ -132,10 +141,14 @@ describe("a forced password change records the account's home region (issue 14, 
   it("after the change in EU, a new browser from the US with no cookie is routed to EU by the account's home", async () => {
     const h = await withEuOnlyAccount();
     await h.emulator.addUser("eu", { username: "tim.eu-only", password: "Temporary-Only-EU-1!", temporary: true });
-    const pending = await login(h, { username: "tim.eu-only", password: "Temporary-Only-EU-1!", region: "eu" }, {
-      cf: {},
-      headers: fromUS,
-    });
+    const pending = await login(
+      h,
+      { username: "tim.eu-only", password: "Temporary-Only-EU-1!", region: "eu" },
+      {
+        cf: {},
+        headers: fromUS,
+      },
+    );
     expect(pending.status).toBe(403);
     const pendingCookie = pending.headers
       .getSetCookie()
@@ -155,7 +168,11 @@ describe("a forced password change records the account's home region (issue 14, 
       ["-", "deferred"],
     ]);
     // Another browser (no cookie), from the US, automatic: the account's home decides, the US tenant is never asked.
-    const res = await login(h, { username: "tim.eu-only", password: "Brand-New-Secret-9!" }, { cf: {}, headers: fromUS });
+    const res = await login(
+      h,
+      { username: "tim.eu-only", password: "Brand-New-Secret-9!" },
+      { cf: {}, headers: fromUS },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("x-transmit-region")).toBe("eu");
     expect(h.calls("password.authenticate", "us")).toBe(0);

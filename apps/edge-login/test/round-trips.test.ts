@@ -143,7 +143,12 @@ describe("Durable Object round trips per flow (budget)", () => {
     const h = await harness();
     const m = await measure(h, () => login(h, ALICE, { cf: CITIES.sydney }), 200);
     expect(m.request).toEqual(["ACCOUNT_THROTTLE.fetch"]);
-    expect(m.object).toEqual(["CLIENT_TOKENS.readEntry", "SESSIONS.create", "CLIENT_TOKENS.write (after)", "ACCOUNT_THROTTLE.point [eu] (after)"]);
+    expect(m.object).toEqual([
+      "CLIENT_TOKENS.readEntry",
+      "SESSIONS.create",
+      "CLIENT_TOKENS.write (after)",
+      "ACCOUNT_THROTTLE.point [eu] (after)",
+    ]);
     Object.assign(task.meta, {
       roundTrips: {
         flow: "login success, first login of an isolate (once per isolate and token lifetime)",

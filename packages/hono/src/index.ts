@@ -19,7 +19,6 @@ export {
   transmitAuth,
 } from "./auth.ts";
 export type { GetIp, IpSource } from "./client-ip.ts";
-export type { HandOff } from "./login-routes.ts";
 export type { ClientSource, LoginClient, RegionalClient } from "./client-source.ts";
 export { type CookieSessionStoreOptions, cookieSessionStore, type RevocationStore } from "./cookie-store.ts";
 export type { CookieOptions } from "./cookies.ts";
@@ -39,6 +38,7 @@ export {
   type TransmitLockout,
   windowVerdict,
 } from "./limiter.ts";
+export type { HandOff } from "./login-routes.ts";
 export { type MemorySessionStoreOptions, memorySessionStore } from "./memory-store.ts";
 export { type ProblemKind, problemType } from "./problem.ts";
 export type { PageRenderer, PageState } from "./reply.ts";
