@@ -152,27 +152,17 @@ export class AccountThrottle extends DurableObject {
   }
 }
 
-/** Settings of {@link edgeLimiter}. */
+/** Settings of {@link edgeLimiter}, the Worker's limiter: per IP, and what a forced password change teaches. */
 export interface EdgeLimiterOptions {
   accounts: DurableObjectNamespace<AccountThrottle>;
   /** Workers Rate Limiting binding: per location, eventually consistent; a cheap first layer per IP. */
   ips?: RateLimit;
-  /**
-   * The tenant's lockout policy (`maxPasswordFailures`, `failuresExpireIn`): the account rules stay below it, so no
-   * stranger can get an account suspended at Transmit. Default Transmit's: 5 failures in 15 minutes.
-   */
+  /** The tenant's lockout policy, checked when the Worker starts (the account's object applies it). */
   transmit?: TransmitLockout;
-  /** Untrusted attempts per account. Default from hono's `lockoutRules`: 3 per 16 minutes. */
-  account?: LimitRule;
-  /** Attempts per device cookie of an account. Default from hono's `lockoutRules`: 4 per 16 minutes. */
-  device?: LimitRule;
   /** Seconds to announce in `Retry-After` when the per-IP binding refuses (its period). Default 60. */
   ipRetryAfter?: number;
   now?: () => number;
-  /**
-   * Runs work after the response (`waitUntil`): the post-login write to the account's object (attempt taken back,
-   * home region recorded). Default: awaited in line.
-   */
+  /** Runs work after the response (`waitUntil`): recording the home region. Default: awaited in line. */
   defer?: (task: () => Promise<unknown>) => void;
   /** False only for local development (workerd has no jurisdictions): `ALLOW_NO_JURISDICTION=true`. */
   enforceJurisdictions?: boolean;
@@ -216,35 +206,23 @@ export async function tellOther(
 }
 
 /**
- * The router's {@link Limiter}: per-account counters (untrusted, and per device cookie) in Durable Objects, per-IP
- * limits with the binding. The router asks the per-IP layer first, so requests it refuses create no account object.
+ * The Worker's {@link Limiter}: per-IP limits with the binding, asked before a login is handed to its account's
+ * object, so requests it refuses create no account object (checklist H12). The per-account counters (untrusted, and
+ * per device cookie) live in that object, which runs the login with a limiter on its own storage (account-login.ts).
  */
 export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
-  const rules = lockoutRules(options.transmit, {
-    ...(options.account ? { account: options.account } : {}),
-    ...(options.device ? { device: options.device } : {}),
-  });
+  // Checked here too, so a policy the throttle cannot stay below fails when the Worker starts (checklist G01).
+  lockoutRules(options.transmit);
   const now = options.now ?? Date.now;
-  const account = (key: string) => options.accounts.get(options.accounts.idFromName(key));
-  const ruleOf = (device: string | undefined) => (device === undefined ? rules.account : rules.device);
   const ipRetryAfter = options.ipRetryAfter ?? 60;
   return {
-    async hit(k, c) {
-      if (k.scope === "account") {
-        const { home, ...verdict } = await account(k.key).hitHome(now(), ruleOf(k.device), k.device);
-        // Kept for the client choice of this request (home-region.ts); validated there.
-        if (home !== undefined) c?.set("accountRegion" as never, home as never);
-        return verdict;
-      }
+    async hit(k) {
+      // Logins are handed over before the router counts the account: its counters live in its object, which
+      // runs the login with a limiter on its own storage (account-login.ts). Never allowed blindly here.
+      if (k.scope === "account") throw new Error("account attempts are counted in the account's object");
       if (!options.ips) return { allowed: true };
       const { success } = await options.ips.limit({ key: k.key });
       return success ? { allowed: true } : { allowed: false, retryAfter: ipRetryAfter };
-    },
-    async reset(k) {
-      if (k.scope === "account") await account(k.key).clear(k.device);
-    },
-    async release(k) {
-      if (k.scope === "account") await account(k.key).release(now(), ruleOf(k.device), k.device);
     },
     // The end of a forced password change (not counted): its region becomes the account's home, as at a login.
     async learned(k, c) {
@@ -257,14 +235,6 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
           await tellOther(options.accounts, k.key, region, at, options.regions ?? [], enforce);
         }
       };
-      if (options.defer) options.defer(task);
-      else await task();
-    },
-    async succeeded(k, c) {
-      if (k.scope !== "account") return;
-      // The region this login succeeded in becomes the account's home (set by the client choice, home-region.ts).
-      const region = c?.get("transmitRegion" as never) as string | undefined;
-      const task = () => account(k.key).succeeded(now(), ruleOf(k.device), k.device, region);
       if (options.defer) options.defer(task);
       else await task();
     },

@@ -18,7 +18,10 @@ const accountCalls = (h: Harness) => h.objectCalls.filter((c) => c.binding === "
 
 describe("the hand-over to the account's object", () => {
   it("H12 A05 requests the Worker refuses (origin, content type, size, validation, per-IP limit) reach no account object", async () => {
-    const h = await harness({}, { bindings: () => ({ IP_RATE_LIMITER: { limit: async () => ({ success: false }) } }) });
+    const h = await harness(
+      {},
+      { bindings: () => ({ IP_RATE_LIMITER: { limit: async () => ({ success: false }) } as never }) },
+    );
     const json = { "content-type": "application/json", origin: ORIGIN };
     const refused = [
       { headers: { ...json, origin: "https://evil.example" }, body: JSON.stringify(ALICE), status: 403 },
@@ -106,7 +109,7 @@ describe("the hand-over to the account's object", () => {
 
     const broken = await harness(
       {},
-      { bindings: () => ({ ACCOUNT_THROTTLE: failingNamespace(env.ACCOUNT_THROTTLE) }) },
+      { bindings: () => ({ ACCOUNT_THROTTLE: failingNamespace(env.ACCOUNT_THROTTLE) as never }) },
     );
     const res = await login(broken, ALICE, { cf: CITIES.frankfurt });
     expect(res.status).toBe(500);
