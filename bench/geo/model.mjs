@@ -80,8 +80,10 @@ function placeOf(hop, city, home, placement) {
     // Created by the account's object without a hint: next to it (EU: an EU site).
     case "session from there": {
       const object = locate(placeOf("account object", city, home, placement));
-      return objectNear({ ...object, city: object.city ?? object.site ?? object.place }, { euOnly: home === "eu", placement })
-        .site;
+      return objectNear(
+        { ...object, city: object.city ?? object.site ?? object.place },
+        { euOnly: home === "eu", placement },
+      ).site;
     }
     default:
       throw new Error(`unknown hop ${hop}`);
