@@ -145,7 +145,7 @@ function table(m, network, serviceMs) {
     "![geographic model](geo-latency.svg)",
     "",
     "| city | home | direct | Worker login: hops (ms) | Worker | ratio | main | before issue 14 | traveller | guarded request: now / main |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   m.rows.forEach((r, i) => {
     const hops = r.after.hops.map((h) => `${h.hop} @ ${h.place} ${h.ms.toFixed(0)} ${h.source[0]}`).join("; ");

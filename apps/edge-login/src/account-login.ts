@@ -91,8 +91,12 @@ export function handOffLogin(
   };
 }
 
-/** The object's side: its router, built once per isolate (and env) like the Worker's. */
-const apps = new WeakMap<object, { app: Hono<ObjectEnv>; config: WorkerConfig; now: () => number }>();
+/**
+ * The object's side: its router, built once per isolate, not per object: the objects of many accounts share an
+ * isolate, and each built router holds the isolate's client tokens and Transmit's signing keys. Keyed by the test
+ * seam ("" deployed: one configuration per isolate).
+ */
+const apps = new Map<string, { app: Hono<ObjectEnv>; config: WorkerConfig; now: () => number }>();
 
 function objectApp(config: WorkerConfig, env: Env, options: AppOptions) {
   const { now, defer, clientFor, options: common } = sharedAuth(config, env, options);
@@ -141,11 +145,12 @@ function objectApp(config: WorkerConfig, env: Env, options: AppOptions) {
 export async function accountLogin(object: AccountThrottle, env: Env, request: Request): Promise<Response> {
   const [given, source, hop, seamId] = (request.headers.get(HAND_OFF) ?? "").split(";");
   const seam = seamId ? seams.get(seamId) : undefined;
-  const runEnv = seam?.env ?? env;
-  let built = apps.get(runEnv);
+  const key = seam ? (seamId as string) : "";
+  let built = apps.get(key);
   if (!built) {
+    const runEnv = seam?.env ?? env;
     built = objectApp(readConfig(runEnv as unknown as Record<string, unknown>), runEnv, seam?.options ?? {});
-    apps.set(runEnv, built);
+    apps.set(key, built);
   }
   let region = configuredRegion(built.config, given);
   if (!region) return new Response(null, { status: 400 });
