@@ -36,6 +36,13 @@ const steps = [
   { id: "workerd", title: "1,000 concurrent cold-cache logins (workerd)", run: worker.coldBurst, stack: true },
   { id: "e2e", title: "Worker login and requireSession end to end", run: worker.endToEnd, stack: true },
   { id: "emulator", title: "emulator throughput", run: worker.emulatorThroughput, stack: true },
+  {
+    id: "main",
+    title: "local login side by side: this Worker, main's Worker, the direct call",
+    run: worker.sideBySide,
+    stack: true,
+    main: true,
+  },
 ].filter((s) => !only || only.has(s.id));
 
 const started = Date.now();
@@ -45,6 +52,8 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 const rows = [];
 let stack;
 let stackState;
+let mainStack;
+let mainState;
 try {
   for (const [index, step] of steps.entries()) {
     const label = `[${index + 1}/${steps.length}] ${step.title}`;
@@ -64,8 +73,18 @@ try {
         vars: { UPSTREAM_TIMEOUT_MS: "60000" },
       });
     }
+    if (step.main && !mainStack) {
+      progress(`starting main's Worker (${worker.MAIN_COMMIT}) beside it`);
+      mainState = await mkdtemp(join(tmpdir(), "edge-login-bench-main-"));
+      mainStack = await startDevServers({
+        port: 0,
+        config: await worker.prepareMainWorker(),
+        persistTo: join(mainState, "state"),
+        envFile: join(mainState, ".dev.vars"),
+      });
+    }
     const roundTripFlows = rows.filter((r) => r.id === "trips").map((r) => r.data);
-    const stepRows = await step.run({ progress, quick, stack, roundTrips: roundTripFlows });
+    const stepRows = await step.run({ progress, quick, stack, mainStack, roundTrips: roundTripFlows });
     for (const row of stepRows) {
       rows.push({ id: step.id, ...row });
       const verdict = row.pass === null ? "info" : row.pass ? "PASS" : "FAIL";
@@ -74,7 +93,9 @@ try {
   }
 } finally {
   await stack?.stop();
+  await mainStack?.stop();
   if (stackState) await rm(stackState, { recursive: true, force: true });
+  if (mainState) await rm(mainState, { recursive: true, force: true });
 }
 
 const machine = {

@@ -103,11 +103,12 @@ function stop(child) {
  * Starts emulator + Worker. Resolves with the URLs, the demo users, and `stop()`.
  * Several stacks can run at once (tests, load runs): give each its own `port`, `envFile` (the secrets go there and
  * wrangler reads it with --env-file instead of the shared .dev.vars) and `persistTo` (Durable Object state).
- * `wranglerLog: "log"` keeps the Worker's console output on the worker's stdout.
+ * `wranglerLog: "log"` keeps the Worker's console output on the worker's stdout. `config`: another wrangler config
+ * (the bench runs main's Worker source beside this one).
  * `onOutbox` receives each email or SMS the emulator sends (reset links, one-time codes), as listed by
  * `GET /__emulator/<region>/outbox`.
  * @param {{ port?: number, emulatorPort?: number, inherit?: boolean, envFile?: string, persistTo?: string,
- *   vars?: Record<string, string>, wranglerLog?: string, onOutbox?: (message: object) => void }} options
+ *   vars?: Record<string, string>, wranglerLog?: string, config?: string, onOutbox?: (message: object) => void }} options
  */
 export async function startDevServers(options = {}) {
   // 0 picks a free port (tests and benchmarks run beside a developer's `pnpm dev`).
@@ -155,6 +156,7 @@ export async function startDevServers(options = {}) {
         "--port",
         String(port),
         "--show-interactive-dev-session=false",
+        ...(options.config ? ["--config", options.config] : []),
         ...(options.envFile ? ["--env-file", options.envFile] : []),
         ...(options.persistTo ? ["--persist-to", options.persistTo] : []),
         ...vars.flatMap((v) => ["--var", v]),

@@ -1,7 +1,8 @@
 // (2, workerd) (4) (5) (8): the edge-login Worker under `wrangler dev` wired to the emulator CLI, on loopback.
 import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
-import { fakeClientIp, interleavedLatency } from "../lib/http.mjs";
+import { fakeClientIp, interleavedLatency, timedRequest } from "../lib/http.mjs";
+import { median, percentile } from "../lib/stats.mjs";
 
 export const title = "Worker end to end (wrangler dev + emulator)";
 const ALICE = { username: "alice", password: "Correct-Horse-7!" };
@@ -232,6 +233,78 @@ export async function emulatorThroughput({ stack, progress, quick }) {
         total: result.requests.total,
         failed,
       },
+    },
+  ];
+}
+
+/** main's commit the hand-over branch started from: its Worker source is run beside this one for the local rows. */
+export const MAIN_COMMIT = "c459258";
+
+/**
+ * Writes main's Worker source (`apps/edge-login/src` and `wrangler.jsonc` at {@link MAIN_COMMIT}) to
+ * `apps/edge-login/.bench-main/` (git-ignored), so `wrangler dev --config` bundles it with this workspace's packages
+ * (the hono changes of this branch are additive: main's app uses none of them).
+ */
+export async function prepareMainWorker() {
+  const { execFileSync } = await import("node:child_process");
+  const { mkdirSync, rmSync } = await import("node:fs");
+  const { dirname, join } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const target = join(root, "apps", "edge-login", ".bench-main");
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  const tar = execFileSync("git", ["archive", MAIN_COMMIT, "apps/edge-login/src", "apps/edge-login/wrangler.jsonc"], {
+    cwd: root,
+    maxBuffer: 64 << 20,
+  });
+  execFileSync("tar", ["-x", "--strip-components=2", "-C", target], { input: tar });
+  return join(target, "wrangler.jsonc");
+}
+
+/**
+ * One run, three request kinds in turn (rotating which goes first): this branch's Worker login, main's Worker login
+ * (its own wrangler dev and emulator, same machine), and the direct emulator call. Answers the brief's "side by side
+ * with the direct call and with main's Worker, in one run".
+ */
+export async function sideBySide({ stack, progress, quick, mainStack }) {
+  const { root, token } = await emulatorToken(stack, "us");
+  const kinds = {
+    ours: workerLogin(stack),
+    main: workerLogin(mainStack),
+    direct: () => ({
+      url: `${root}/cis/v1/auth/password/authenticate`,
+      init: {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(ALICE),
+      },
+    }),
+  };
+  const names = Object.keys(kinds);
+  const times = { ours: [], main: [], direct: [] };
+  const samples = quick ? 150 : 800;
+  const warmup = quick ? 20 : 100;
+  for (let i = 0; i < warmup + samples; i++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length];
+      const t = await timedRequest(kinds[name]);
+      if (i >= warmup) times[name].push(t);
+    }
+    if ((i + 1) % 200 === 0) progress(`side by side: ${i + 1}/${warmup + samples} rounds`);
+  }
+  const s = Object.fromEntries(names.map((n) => [n, { p50Ms: median(times[n]), p99Ms: percentile(times[n], 99) }]));
+  const added = (n) => `+${ms(s[n].p50Ms - s.direct.p50Ms)} p50, +${ms(s[n].p99Ms - s.direct.p99Ms)} p99`;
+  return [
+    {
+      what: `local login side by side in one run (${samples} rounds; ours, main ${MAIN_COMMIT}, direct emulator call)`,
+      ours: `${ms(s.ours.p50Ms)} p50, ${ms(s.ours.p99Ms)} p99 (${added("ours")})`,
+      reference: `main ${ms(s.main.p50Ms)} p50, ${ms(s.main.p99Ms)} p99 (${added("main")}); direct ${ms(s.direct.p50Ms)} p50, ${ms(s.direct.p99Ms)} p99`,
+      ratio: s.ours.p50Ms - s.direct.p50Ms,
+      ratioText: `+${ms(s.ours.p50Ms - s.direct.p50Ms)} (main +${ms(s.main.p50Ms - s.direct.p50Ms)})`,
+      target: "added p50 <= 3 ms",
+      pass: s.ours.p50Ms - s.direct.p50Ms <= 3,
+      data: s,
     },
   ];
 }

@@ -10,7 +10,7 @@ import { PUBLISHED } from "./rtt.mjs";
 
 const SERIES = [
   { key: "ratioBefore", label: "main before issue 14", color: "#9e9e9e", shape: "square" },
-  { key: "ratio", label: "this branch (assumed object sites)", color: "#1f5fd6", shape: "circle" },
+  { key: "ratio", label: "this branch, the hand-over (assumed object sites)", color: "#1f5fd6", shape: "circle" },
   {
     key: "ratioEverywhere",
     label: "this branch, if every Cloudflare location hosted objects",
@@ -18,8 +18,8 @@ const SERIES = [
     shape: "diamond",
   },
   {
-    key: "ratioDesign",
-    label: "modelled, not built: the account's object runs the login",
+    key: "ratioMain",
+    label: "main (second round): the Worker calls each object itself",
     color: "#2e7d32",
     shape: "triangle",
   },
@@ -76,7 +76,7 @@ export function svg(serviceMs, pairs = PUBLISHED) {
   });
   const lines = [
     `before: median ${sites.before.median.toFixed(2)}x, worst ${sites.before.worst.toFixed(2)}x. This branch: median ${sites.median.toFixed(2)}x, worst ${sites.worst.ratio.toFixed(2)}x (${sites.worst.city}); if every location hosted objects: median ${everywhere.median.toFixed(2)}x, worst ${everywhere.worst.ratio.toFixed(2)}x (${everywhere.worst.city}).`,
-    `Modelled, not built (the account's object runs the login next to its home region): median ${sites.design.median.toFixed(2)}x, worst ${sites.design.worst.toFixed(2)}x.`,
+    `main (second round, the Worker calls each object): median ${sites.main.median.toFixed(2)}x, worst ${sites.main.worst.toFixed(2)}x. A traveller (one more hand-over): median ${sites.traveller.median.toFixed(2)}x, worst ${sites.traveller.worst.toFixed(2)}x.`,
   ];
   for (const [i, line] of lines.entries()) {
     out.push(`<text x="20" y="${legendY + 50 + i * 18}" fill="#333">${esc(line)}</text>`);

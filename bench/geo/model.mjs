@@ -9,27 +9,30 @@ const REGIONS = ["us", "eu", "ca", "au"];
 
 /**
  * The hops of a successful login, in order, as apps/edge-login/test/round-trips.test.ts counts them (Durable Object
- * calls the Worker waits for) with the upstream password call between them. Work left for after the answer
- * (`waitUntil`) is not on the login's path and is not priced.
+ * calls the Worker waits for) with the upstream password call between them. Hops named "... from there" are made by
+ * the account's object, not by the Worker, and are priced from where that object lives. Work left for after the
+ * answer (`waitUntil`) is not on the login's path and is not priced.
  */
 export const FLOWS = {
-  /** This branch, warm isolate: throttle verdict + home region, the password check, the new session. */
-  after: ["throttle", "transmit", "session"],
-  /** This branch, first login of an isolate: the region's shared token object, a token fetch (written after). */
-  cold: ["throttle", "tokens", "token fetch", "transmit", "session"],
+  /**
+   * This branch (the hand-over, docs/regions.md): the Worker hands the checked login to the account's object, placed
+   * near the account's region with `locationHint`; it counts the attempt in its own storage, calls Transmit and
+   * creates the session in an object next to it (created from there, so near it).
+   */
+  after: ["account object", "transmit from there", "session from there"],
+  /** This branch, first login of the object's isolate: the region's shared token object and a token fetch too. */
+  cold: ["account object", "tokens from there", "token fetch from there", "transmit from there", "session from there"],
+  /** A traveller: a new browser whose best guess is a region of the other jurisdiction (one more far round trip). */
+  traveller: ["account object elsewhere", "account object", "transmit from there", "session from there"],
+  /** main at c459258 (the second round): the Worker calls the throttle, Transmit and the session object itself. */
+  main: ["throttle", "transmit", "session"],
   /** main before issue 14: the token object read before every upstream call, the reset awaited. */
   before: ["throttle", "tokens (one global)", "transmit", "session", "throttle"],
-  /**
-   * Not built (bench/README.md, "Where the model says the targets are missed"): the account's object, created near
-   * its home region, runs the login itself (count, password check, new session next to it), so the edge waits for
-   * one far round trip. Hops after the first are priced from that object, not from the city.
-   */
-  design: ["account object near home", "transmit from there", "session from there"],
 };
 
 /** The Durable Object calls of each flow as the round-trip test reports them (checked against its results). */
 export const EXPECTED_CALLS = {
-  after: ["ACCOUNT_THROTTLE.hitHome", "SESSIONS.create [eu]"],
+  after: ["ACCOUNT_THROTTLE.fetch [eu]"],
 };
 
 function locate(name) {
@@ -50,27 +53,38 @@ export function homeRegion(city) {
 function placeOf(hop, city, home, placement) {
   const transmit = TRANSMIT[home].place;
   switch (hop) {
-    // The account's throttle object was created by its first attempt, from home: the site nearest the city.
+    // main: the account's throttle object was created by its first attempt, from home: the site nearest the city.
     case "throttle":
       return objectNear(city, { placement }).site;
-    // EU users' sessions are created in the eu jurisdiction (the nearest EU site); others near the city.
+    // main: EU users' sessions are created in the eu jurisdiction (the nearest EU site); others near the city.
     case "session":
       return objectNear(city, { euOnly: home === "eu", placement }).site;
     // One shared object per region, hinted near its Transmit region.
     case "tokens":
+    case "tokens from there":
       return nearestHinted(TOKEN_CACHE_HINTS[home], TRANSMIT[home]).site;
     // Before: one object per (region, client) with no hint, created where it was first used. Assumed (best case
     // for "before") to be near the Transmit region.
     case "tokens (one global)":
       return nearestSite(TRANSMIT[home]).site;
     case "transmit":
-    case "token fetch":
+    case "token fetch from there":
     case "transmit from there":
       return transmit;
-    case "account object near home":
-      return nearestSite(TRANSMIT[home]).site;
-    case "session from there":
-      return nearestSite(TRANSMIT[home], { euOnly: home === "eu" }).site;
+    // The account's object, created with the region's `locationHint` (EU: in the eu jurisdiction, hint weur). With
+    // the optimistic placement the hint is honoured at the Transmit region's own metro. The object in the other
+    // jurisdiction that a traveller reaches first was created by the same object's pointer write, with the same hint.
+    case "account object":
+    case "account object elsewhere":
+      return placement === "sites" ? nearestHinted(TOKEN_CACHE_HINTS[home], TRANSMIT[home]).site : transmit;
+    // Created by the account's object without a hint: next to it (EU: an EU site).
+    case "session from there": {
+      const object = locate(placeOf("account object", city, home, placement));
+      return objectNear(
+        { ...object, city: object.city ?? object.site ?? object.place },
+        { euOnly: home === "eu", placement },
+      ).site;
+    }
     default:
       throw new Error(`unknown hop ${hop}`);
   }
@@ -89,28 +103,32 @@ export function runModel({ serviceMs = 0, pairs = PUBLISHED, placement = "sites"
   const table = rttTable(pairs, locate);
   const rows = CITIES.map((city) => {
     const home = homeRegion(city);
-    const direct = table.rtt(city.city, TRANSMIT[home].place);
-    const price = (flow) => {
+    const price = (flow, account = home) => {
       let from = city.city;
       const hops = FLOWS[flow].map((hop) => {
-        const place = placeOf(hop, city, home, placement);
+        const place = placeOf(hop, city, account, placement);
         const { ms, source } = table.rtt(from, place);
-        // In the modelled design the account's object makes the later calls itself.
-        if (hop === "account object near home") from = place;
+        // After the hand-over the account's object makes the later calls itself.
+        if (hop === "account object") from = place;
         return { hop, place, ms: ms + (hop.startsWith("transmit") ? serviceMs : 0), source };
       });
       return { hops, ms: hops.reduce((s, h) => s + h.ms, 0) };
     };
+    const direct = table.rtt(city.city, TRANSMIT[home].place);
     const directMs = direct.ms + serviceMs;
     const after = price("after");
     const before = price("before");
+    const main = price("main");
     const cold = price("cold");
-    const design = price("design");
+    // The traveller from this city: an account in the other jurisdiction (EU for non-EU homes, US for EU homes).
+    const away = home === "eu" ? "us" : "eu";
+    const traveller = price("traveller", away);
+    const awayDirectMs = table.rtt(city.city, TRANSMIT[away].place).ms + serviceMs;
     // A guarded request: one session read, from the city to wherever the login put the session object.
     const guarded = {
-      after: table.rtt(city.city, placeOf("session", city, home, placement)).ms,
+      after: table.rtt(city.city, placeOf("session from there", city, home, placement)).ms,
+      main: table.rtt(city.city, placeOf("session", city, home, placement)).ms,
       before: table.rtt(city.city, objectNear(city, { placement }).site).ms,
-      design: table.rtt(city.city, placeOf("session from there", city, home, placement)).ms,
     };
     return {
       ...city,
@@ -119,13 +137,15 @@ export function runModel({ serviceMs = 0, pairs = PUBLISHED, placement = "sites"
       direct: { ms: directMs, source: direct.source },
       after,
       before,
+      main,
       cold,
-      design,
+      traveller: { ...traveller, away, directMs: awayDirectMs },
       guarded,
       ratio: after.ms / directMs,
-      ratioDesign: design.ms / directMs,
+      ratioMain: main.ms / directMs,
       ratioBefore: before.ms / directMs,
       ratioCold: cold.ms / directMs,
+      ratioTraveller: traveller.ms / awayDirectMs,
     };
   });
   const ratios = rows.map((r) => r.ratio).sort((a, b) => a - b);
@@ -142,8 +162,9 @@ export function runModel({ serviceMs = 0, pairs = PUBLISHED, placement = "sites"
     median,
     worst,
     before: stats("ratioBefore"),
+    main: stats("ratioMain"),
     cold: stats("ratioCold"),
-    design: stats("ratioDesign"),
+    traveller: stats("ratioTraveller"),
     serviceMs,
     placement,
   };

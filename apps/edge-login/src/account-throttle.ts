@@ -7,6 +7,9 @@ import {
   type TransmitLockout,
   windowVerdict,
 } from "@transmit-edge/hono";
+import { accountLogin } from "./account-login.ts";
+import { TOKEN_CACHE_HINTS } from "./client-token-cache.ts";
+import { jurisdictionOf, placed } from "./residency.ts";
 
 /** Untrusted attempts (browsers without a device cookie for the account). */
 const UNTRUSTED = "failures";
@@ -24,6 +27,11 @@ interface Home {
   region: string;
   at: number;
 }
+
+/** When the other jurisdiction's object of this account was last told the home region: `{ region, at }`. */
+const TOLD = "told";
+/** Tell the other jurisdiction again after this long (its pointer then outlives any 400-day gap between logins). */
+const RETELL_MS = 30 * 24 * 3_600_000;
 
 /** A throttle verdict, with the account's home region when one is known. */
 export type AccountVerdict = LimitResult & { home?: string };
@@ -84,8 +92,8 @@ export class AccountThrottle extends DurableObject {
     if (verdict.allowed && alarm !== null && alarm > nowMs + 2 * rule.windowMs) {
       await this.ctx.storage.setAlarm(nowMs + rule.windowMs);
     }
-    const home = await this.ctx.storage.get<Home>(HOME);
-    return home && home.at + HOME_TTL_MS > nowMs ? { ...verdict, home: home.region } : verdict;
+    const home = await this.home(nowMs);
+    return home ? { ...verdict, home } : verdict;
   }
 
   /**
@@ -98,11 +106,36 @@ export class AccountThrottle extends DurableObject {
     rule: LimitRule,
     device: string | undefined,
     region: string | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (device === undefined) await this.release(nowMs, rule);
     else await this.clear(device);
-    if (region) await this.ctx.storage.put(HOME, { region, at: nowMs } satisfies Home);
+    return region ? this.point(region, nowMs) : false;
+  }
+
+  /**
+   * Records `region` as the account's home as of `at` (a success here, or one that another jurisdiction's object of
+   * the account saw: a pointer, see docs/regions.md, "The hand-over"). An older report never replaces a newer one.
+   * Returns whether the other jurisdiction's object should be told (a new region, or not told for 30 days).
+   */
+  async point(region: string, at: number): Promise<boolean> {
+    const home = await this.ctx.storage.get<Home>(HOME);
+    if (!home || home.at <= at) await this.ctx.storage.put(HOME, { region, at } satisfies Home);
+    const told = await this.ctx.storage.get<Home>(TOLD);
+    const tell = !told || told.region !== region || told.at + RETELL_MS <= at;
+    if (tell) await this.ctx.storage.put(TOLD, { region, at } satisfies Home);
     if ((await this.ctx.storage.getAlarm()) === null) await this.keepHome();
+    return tell;
+  }
+
+  /** The account's home region, when one was learnt in the last 400 days. */
+  async home(nowMs: number): Promise<string | undefined> {
+    const home = await this.ctx.storage.get<Home>(HOME);
+    return home && home.at + HOME_TTL_MS > nowMs ? home.region : undefined;
+  }
+
+  /** A login handed over by the Worker (account-login.ts): runs here, next to the account's counters. */
+  override fetch(request: Request): Promise<Response> {
+    return accountLogin(this, this.env as Env, request);
   }
 
   /** Arms the alarm for the home region's expiry, or forgets the account once it has expired. */
@@ -119,68 +152,120 @@ export class AccountThrottle extends DurableObject {
   }
 }
 
-/** Settings of {@link edgeLimiter}. */
+/** Settings of {@link edgeLimiter}, the Worker's limiter: per IP, and what a forced password change teaches. */
 export interface EdgeLimiterOptions {
   accounts: DurableObjectNamespace<AccountThrottle>;
   /** Workers Rate Limiting binding: per location, eventually consistent; a cheap first layer per IP. */
   ips?: RateLimit;
-  /**
-   * The tenant's lockout policy (`maxPasswordFailures`, `failuresExpireIn`): the account rules stay below it, so no
-   * stranger can get an account suspended at Transmit. Default Transmit's: 5 failures in 15 minutes.
-   */
+  /** The tenant's lockout policy, checked when the Worker starts (the account's object applies it). */
   transmit?: TransmitLockout;
-  /** Untrusted attempts per account. Default from hono's `lockoutRules`: 3 per 16 minutes. */
-  account?: LimitRule;
-  /** Attempts per device cookie of an account. Default from hono's `lockoutRules`: 4 per 16 minutes. */
-  device?: LimitRule;
   /** Seconds to announce in `Retry-After` when the per-IP binding refuses (its period). Default 60. */
   ipRetryAfter?: number;
   now?: () => number;
-  /**
-   * Runs work after the response (`waitUntil`): the post-login write to the account's object (attempt taken back,
-   * home region recorded). Default: awaited in line.
-   */
+  /** Runs work after the response (`waitUntil`): recording the home region. Default: awaited in line. */
   defer?: (task: () => Promise<unknown>) => void;
+  /** False only for local development (workerd has no jurisdictions): `ALLOW_NO_JURISDICTION=true`. */
+  enforceJurisdictions?: boolean;
+  /** The configured regions: a home region is also told to the other jurisdiction's object when they mix EU and not. */
+  regions?: readonly string[];
 }
 
 /**
- * The router's {@link Limiter}: per-account counters (untrusted, and per device cookie) in Durable Objects, per-IP
- * limits with the binding. The router asks the per-IP layer first, so requests it refuses create no account object.
+ * The object of an account (keyed hash `userKey`) for logins to `region`: in the `eu` jurisdiction for EU, in the
+ * default namespace otherwise (residency.ts), created near the region (`locationHint`). Locally, without
+ * jurisdictions, the EU object is still a different one (its name says `eu:`), as it is deployed.
+ */
+export function accountObject(
+  accounts: DurableObjectNamespace<AccountThrottle>,
+  userKey: string,
+  region: string,
+  enforce = true,
+): DurableObjectStub<AccountThrottle> {
+  const j = jurisdictionOf(region);
+  const ns = placed(accounts, j, enforce);
+  const hint = TOKEN_CACHE_HINTS[region];
+  return ns.get(ns.idFromName(j && !enforce ? `${j}:${userKey}` : userKey), hint ? { locationHint: hint } : {});
+}
+
+/**
+ * After a success in `region` the account's object in the other jurisdiction learns the home region too (only when
+ * the configuration mixes EU with other regions), so that a login that first reaches that object (a traveller) is
+ * sent to the right one before its password is read. Only the region's name and the time cross.
+ */
+export async function tellOther(
+  accounts: DurableObjectNamespace<AccountThrottle>,
+  userKey: string,
+  region: string,
+  at: number,
+  regions: readonly string[],
+  enforce = true,
+): Promise<void> {
+  const eu = jurisdictionOf(region) === "eu";
+  const other = regions.find((r) => (jurisdictionOf(r) === "eu") !== eu);
+  if (other) await accountObject(accounts, userKey, other, enforce).point(region, at);
+}
+
+/**
+ * The Worker's {@link Limiter}: per-IP limits with the binding, asked before a login is handed to its account's
+ * object, so requests it refuses create no account object (checklist H12). The per-account counters (untrusted, and
+ * per device cookie) live in that object, which runs the login with a limiter on its own storage (account-login.ts).
  */
 export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
-  const rules = lockoutRules(options.transmit, {
-    ...(options.account ? { account: options.account } : {}),
-    ...(options.device ? { device: options.device } : {}),
-  });
-  const now = options.now ?? Date.now;
-  const account = (key: string) => options.accounts.get(options.accounts.idFromName(key));
+  // Checked here too, so a policy the throttle cannot stay below fails when the Worker starts (checklist G01).
+  const rules = lockoutRules(options.transmit);
   const ruleOf = (device: string | undefined) => (device === undefined ? rules.account : rules.device);
+  const now = options.now ?? Date.now;
   const ipRetryAfter = options.ipRetryAfter ?? 60;
+  const enforce = options.enforceJurisdictions ?? true;
+  // Counters of the account's requests that run here, in the Worker: sign-up and forgot password (devices "signup"
+  // and "reset") and second-factor codes (keys `mfa.*` and `mfa-send.*`). Keyed hashes only, no jurisdiction needed.
+  const counters = (key: string) => options.accounts.get(options.accounts.idFromName(key));
+  /** `region` becomes the account's home, in its object and as a pointer in the other jurisdiction's. */
+  const home = async (key: string, region: string) => {
+    const at = now();
+    if (await accountObject(options.accounts, key, region, enforce).point(region, at)) {
+      await tellOther(options.accounts, key, region, at, options.regions ?? [], enforce);
+    }
+  };
+  const later = async (task: () => Promise<unknown>) => {
+    if (options.defer) options.defer(task);
+    else await task();
+  };
   return {
     async hit(k, c) {
       if (k.scope === "account") {
-        const { home, ...verdict } = await account(k.key).hitHome(now(), ruleOf(k.device), k.device);
-        // Kept for the client choice of this request (home-region.ts); validated there.
-        if (home !== undefined) c?.set("accountRegion" as never, home as never);
+        // Logins are handed over before the router counts them (account-login.ts): what reaches this side is one
+        // of the requests above, never a password check.
+        const { home: region, ...verdict } = await counters(k.key).hitHome(now(), ruleOf(k.device), k.device);
+        // Forgot password goes to the account's home region when it is known (home-region.ts validates it).
+        if (region !== undefined) c?.set("accountRegion" as never, region as never);
         return verdict;
       }
       if (!options.ips) return { allowed: true };
       const { success } = await options.ips.limit({ key: k.key });
       return success ? { allowed: true } : { allowed: false, retryAfter: ipRetryAfter };
     },
-    async reset(k) {
-      if (k.scope === "account") await account(k.key).clear(k.device);
-    },
     async release(k) {
-      if (k.scope === "account") await account(k.key).release(now(), ruleOf(k.device), k.device);
+      if (k.scope === "account") await counters(k.key).release(now(), ruleOf(k.device), k.device);
     },
+    async reset(k) {
+      if (k.scope === "account") await counters(k.key).clear(k.device);
+    },
+    // A new account: its counter is taken back and the region it was created in becomes its home (sign-up).
     async succeeded(k, c) {
       if (k.scope !== "account") return;
-      // The region this login succeeded in becomes the account's home (set by the client choice, home-region.ts).
       const region = c?.get("transmitRegion" as never) as string | undefined;
-      const task = () => account(k.key).succeeded(now(), ruleOf(k.device), k.device, region);
-      if (options.defer) options.defer(task);
-      else await task();
+      await later(async () => {
+        await counters(k.key).succeeded(now(), ruleOf(k.device), k.device, undefined);
+        if (region && k.device === "signup") await home(k.key, region);
+      });
+    },
+    // The end of a forced password change or of a second factor (not counted here): its region becomes the
+    // account's home, as at a login.
+    async learned(k, c) {
+      const region = c?.get("transmitRegion" as never) as string | undefined;
+      if (k.scope !== "account" || !region) return;
+      await later(() => home(k.key, region));
     },
   };
 }

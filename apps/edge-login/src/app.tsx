@@ -5,6 +5,7 @@ import { createSignupClient } from "@transmit-edge/core/account";
 import { jsonLines, type Session, securityHeaders, transmitAuth } from "@transmit-edge/hono";
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
+import { handOffLogin, seamFor } from "./account-login.ts";
 import { accountPages } from "./account-pages.ts";
 import { edgeLimiter } from "./account-throttle.ts";
 import { TOKEN_CACHE_HINTS, tieredTokenCache } from "./client-token-cache.ts";
@@ -33,6 +34,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Runs work after the response. Default: `waitUntil(task())` (the current request's). */
   defer?: (task: () => Promise<unknown>) => void;
+  /** The env a handed-over login runs with in the account's object (tests instrument its bindings). */
+  objectEnv?: (env: Env) => Env;
 }
 
 /**
@@ -55,7 +58,7 @@ function regionField(
 }
 
 /** What a failed form post tells the next page about regions: the region chosen, or the region tried. */
-function regionFlash(c: Context<AppEnv>): { tried?: string; chosen?: string } {
+export function regionFlash(c: Context<AppEnv>): { tried?: string; chosen?: string } {
   const region = c.get("transmitRegion");
   if (!region) return {};
   return c.get("regionSource") === "form" ? { chosen: region } : { tried: region };
@@ -124,10 +127,14 @@ function displayName(session: Session): string {
   return session.userId ?? "signed-in user";
 }
 
-function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<AppEnv> {
+/**
+ * What the Worker and the account objects build alike from the configuration (once per isolate each): the regional
+ * Transmit clients (token in isolate memory first, one shared object per region), the session store, and the
+ * options of `transmitAuth` that do not depend on where the login runs.
+ */
+export function sharedAuth(config: WorkerConfig, env: Env, options: AppOptions) {
   const now = options.now ?? Date.now;
   const log = options.log ?? ((line: string) => console.log(line));
-  const onEvent = jsonLines(log);
   const clients: Partial<Record<RoutableRegion, TransmitClient>> = {};
   const defer = options.defer ?? ((task: () => Promise<unknown>) => waitUntil(task()));
 
@@ -185,9 +192,33 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     // Each user's sessions are indexed (sign out everywhere, the list on the signed-in page).
     index: env.USER_SESSIONS,
   });
+  const timeout = config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {};
+  return {
+    now,
+    defer,
+    clientFor,
+    options: {
+      sessions,
+      // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
+      ip: "cf-connecting-ip" as const,
+      userKeySecret: config.sessionSecret,
+      render: pageRenderer(now, (c) => regionFlash(c as Context<AppEnv>)),
+      touchInterval: TOUCH_INTERVAL,
+      logoutRedirectTo: "/login?signedOut",
+      // SECOND_FACTOR / SECOND_FACTOR_TRUST_SECONDS (config.ts); the code page is /verify (verify-page.ts). Shared:
+      // the password check runs in the account's object, the code check in the Worker.
+      secondFactor: config.secondFactor,
+      onEvent: jsonLines(log),
+      now,
+      ...timeout,
+    },
+  };
+}
 
-  // Calls on an existing session go to the region stored in it; a login goes to the region home-region.ts picks
-  // (form, account's home, remembered, nearest). The region is kept on the context for the throttle's `succeeded`.
+function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<AppEnv> {
+  const { now, defer, clientFor, options: common } = sharedAuth(config, env, options);
+  // Calls on an existing session go to the region stored in it; the end of a forced password change to the region
+  // of its pending record. A login is handed to its account's object (account-login.ts), which picks its region.
   const client = async (c: Context<AppEnv>, stored?: string) => {
     // A stored region (a session's, or a reset link's) must be a configured one: nothing else picks a host.
     if (stored !== undefined && !configuredRegion(config, stored)) throw new ConfigurationError(["region"]);
@@ -199,24 +230,21 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
     c.set("transmitRegion", region);
     return { client: clientFor(region), region };
   };
-  const timeout = config.timeoutMs !== undefined ? { timeoutMs: config.timeoutMs } : {};
   // One auth instance for the routes, the guard and the pages: one configuration, validated once.
   const auth = transmitAuth({
+    ...common,
     client,
-    sessions,
-    // Untrusted attempts per account stay below the tenant's lockout; browsers with the account's device cookie are
-    // counted apart (hono's device cookies), so strangers cannot lock the owner out (checklist A04). The account's
-    // object also returns and records its home region (home-region.ts).
+    // Per IP here, before any account object is reached (checklist H12). Logins are counted per account inside
+    // the account's object; this limiter's account side only records what a forced password change teaches.
     limiter: edgeLimiter({
       accounts: env.ACCOUNT_THROTTLE,
       ips: env.IP_RATE_LIMITER,
       transmit: config.lockout,
       now,
       defer,
+      enforceJurisdictions: !config.allowNoJurisdiction,
+      regions: config.candidates,
     }),
-    // On Workers only CF-Connecting-IP identifies the end user (checklist A08).
-    ip: "cf-connecting-ip",
-    userKeySecret: config.sessionSecret,
     // Sign-up and forgot password (src/account-pages.ts). The reset link is built from the request's own URL: on
     // Workers a request reaches this Worker only through its routes or custom domains, so its host is one of ours
     // (a forged Host header reaches another zone, not this Worker). The reset email is sent after the answer.
@@ -225,14 +253,8 @@ function buildApp(config: WorkerConfig, env: Env, options: AppOptions): Hono<App
       resetUrl: (c) => new URL("/auth/reset-password", c.req.url).href,
       defer: (_c, task) => defer(task),
     },
-    render: pageRenderer(now, (c) => regionFlash(c as Context<AppEnv>)),
-    touchInterval: TOUCH_INTERVAL,
-    logoutRedirectTo: "/login?signedOut",
-    // SECOND_FACTOR / SECOND_FACTOR_TRUST_SECONDS (config.ts); the code page is /verify (verify-page.ts).
-    secondFactor: config.secondFactor,
-    onEvent,
-    now,
-    ...timeout,
+    // The checked login runs in the account's object, near its home region (docs/regions.md, "The hand-over").
+    handOff: handOffLogin(config, env.ACCOUNT_THROTTLE, seamFor(env, options)),
   });
   const guard = auth.guard();
 

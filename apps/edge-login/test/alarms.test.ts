@@ -58,8 +58,9 @@ describe("Durable Object clean-up by alarms", () => {
     const now = Date.now();
     expect(await stub.hitHome(now, rule)).toEqual({ allowed: true });
     // A success without a device cookie takes its own attempt back and records the region.
-    await stub.succeeded(now, rule, undefined, "eu");
-    expect(await keys(stub)).toEqual(["home"]);
+    // It also notes when the account's object in the other jurisdiction was told (account-login.ts, a traveller).
+    expect(await stub.succeeded(now, rule, undefined, "eu")).toBe(true);
+    expect(await keys(stub)).toEqual(["home", "told"]);
     // The counters' alarm, still pending, runs first; it then arms the home region's.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 400 * 24 * 3_600_000);
@@ -68,7 +69,7 @@ describe("Durable Object clean-up by alarms", () => {
     // While attempts are counted, the alarm is theirs; it drops them, keeps the home region and re-arms for its end.
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 60_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await keys(stub)).toEqual(["home"]);
+    expect(await keys(stub)).toEqual(["home", "told"]);
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 400 * 24 * 3_600_000);
 
     const stale = env.ACCOUNT_THROTTLE.get(env.ACCOUNT_THROTTLE.newUniqueId());

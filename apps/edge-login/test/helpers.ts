@@ -25,6 +25,8 @@ export interface ObjectCall {
   locationHint?: string;
   /** "request": before the answer was returned; "deferred": work the Worker left for after it (`waitUntil`). */
   phase: "request" | "deferred";
+  /** "account": made by the account's object running a handed-over login (near it), not by the Worker. */
+  via?: "account";
 }
 
 export interface Harness {
@@ -98,7 +100,21 @@ export async function harness(overrides: Record<string, string> = {}, options: H
     ]),
   );
   const base = { ...env, ...bindings, ...vars, ...overrides } as unknown as Env;
-  const testEnv = { ...base, ...options.bindings?.(base) } as Env;
+  const replaced = options.bindings?.(base) as Record<string, DurableObjectNamespace> | undefined;
+  const testEnv = { ...base, ...replaced } as Env;
+  // The same bindings as seen from inside an account object running a handed-over login (account-login.ts).
+  const fromAccount = Object.fromEntries(
+    (["SESSIONS", "ACCOUNT_THROTTLE", "CLIENT_TOKENS"] as const).map((b) => [
+      b,
+      instrument(
+        replaced?.[b] ??
+          options.replace?.[b] ??
+          ((env as unknown as Record<string, DurableObjectNamespace>)[b] as DurableObjectNamespace),
+        b,
+        (call) => objectCalls.push({ ...call, phase: phase.now, via: "account" }),
+      ),
+    ]),
+  );
   const logs: string[] = [];
   // Work the Worker defers (waitUntil) runs after the answer, as on the platform; the harness waits for it so the
   // next request sees its effect, and counts its object calls apart.
@@ -122,6 +138,7 @@ export async function harness(overrides: Record<string, string> = {}, options: H
         return response;
       },
       log: (line) => logs.push(line),
+      objectEnv: (e) => ({ ...e, ...fromAccount }) as Env,
     });
   let worker = makeWorker();
   const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;

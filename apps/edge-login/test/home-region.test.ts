@@ -73,14 +73,16 @@ describe("home-region routing: an account that exists only in EU, signing in fro
     expect(res.status).toBe(200);
     expect(res.headers.get("x-transmit-region")).toBe("eu");
     expect(h.calls("password.authenticate", "us")).toBe(0);
-    // Learnt in the object that counts the attempts: the home region came with the throttle's verdict, and no object
-    // was addressed by the username.
+    // The traveller (docs/regions.md, "The hand-over"): the EU login was handed to the account's EU object, which
+    // told the account's object outside the EU the home region after the answer. The new browser's login went first
+    // to that object (the guess was US), which sent it on, unread, to the EU object. No object was addressed by
+    // the username.
     const throttle = h.objectCalls.filter((c) => c.binding === "ACCOUNT_THROTTLE");
-    expect(throttle.map((c) => `${c.method}/${c.phase}`)).toEqual([
-      "hitHome/request",
-      "succeeded/deferred",
-      "hitHome/request",
-      "succeeded/deferred",
+    expect(throttle.map((c) => `${c.method}/${c.phase}/${c.jurisdiction ?? "-"}${c.via ? "/account" : ""}`)).toEqual([
+      "fetch/request/eu",
+      "point/deferred/-/account",
+      "fetch/request/-",
+      "fetch/request/eu",
     ]);
     for (const call of h.objectCalls) expect(call.name.toLowerCase()).not.toContain("elsa");
   });

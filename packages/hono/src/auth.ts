@@ -15,6 +15,7 @@ import { type EventSink, Events } from "./events.ts";
 import { challengeFor, createGuard, type GuardOptions } from "./guard.ts";
 import { originAllowlist, PAGE_CSP } from "./http-policy.ts";
 import type { Limiter } from "./limiter.ts";
+import type { HandOff } from "./login-routes.ts";
 import { SecondFactor, type SecondFactorOptions } from "./mfa-routes.ts";
 import { integerIn, OptionError, positive } from "./option-error.ts";
 import { problemForError, problemStatus } from "./problem.ts";
@@ -119,6 +120,12 @@ export interface TransmitAuthOptions {
    * They need the same `limiter` as the login routes.
    */
   account?: AccountOptions;
+  /**
+   * Runs `POST /login` elsewhere after the router's checks (origin, content type, body size, validation, per-IP
+   * limit) and the username hash: e.g. edge-login hands it to the account's Durable Object, which runs these same
+   * routes. Its answer is the login's answer; a throw is a server error, never retried.
+   */
+  handOff?: HandOff;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -287,6 +294,7 @@ export function transmitAuth(options: TransmitAuthOptions): TransmitAuth {
         logoutRedirectTo,
         timeoutMs,
         secondFactor,
+        handOff: options.handOff,
         allowedOrigins,
         pageCsp: options.contentSecurityPolicy ?? PAGE_CSP,
         account,

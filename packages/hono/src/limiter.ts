@@ -71,6 +71,11 @@ export interface Limiter {
    * records the region the account signed in to).
    */
   succeeded?(key: LimitKey, c?: Context): Promise<void>;
+  /**
+   * Optional: a sign-in that was not counted succeeded (the one that ends a forced password change). Nothing is
+   * counted or taken back; a limiter may keep what the success teaches (edge-login records the account's region).
+   */
+  learned?(key: LimitKey, c?: Context): Promise<void>;
 }
 
 /** One window: at most `limit` events per `windowMs`. */

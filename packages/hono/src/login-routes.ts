@@ -55,7 +55,17 @@ export interface LoginContext {
    * Never throws: a failure is reported as an event.
    */
   credentialChanged?: (c: Context, userId: string, keepRecordId?: string) => Promise<void>;
+  /** Hands a checked login to where its account lives (`TransmitAuthOptions.handOff`). */
+  handOff?: HandOff | undefined;
 }
+
+/**
+ * Runs a login elsewhere once the router's own checks passed (origin, content type, body size, validation, the
+ * per-IP limit) and the username's keyed hash is known: e.g. in the account's Durable Object, which runs the same
+ * routes with a limiter of its own. Its answer is the login's answer. A throw is answered as a server error (5xx)
+ * and never retried: the login may have reached Transmit.
+ */
+export type HandOff = (c: Context, login: { userKey: string }) => Promise<Response>;
 
 const MAX_USER_AGENT = 512;
 
@@ -168,6 +178,7 @@ export async function startSession(c: Context, l: LoginContext, s: Start): Promi
     return l.replies.fail(c, "server_error", { ...info, reason: "session_store_failed" });
   }
   if (s.counted) await l.throttle.succeeded(s.userKey, s.device, c);
+  else if (s.userKey) await l.throttle.learned(s.userKey, c);
   await s.started?.(record);
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
@@ -193,6 +204,13 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
       retryAfter: byIp.retryAfter ?? 1,
       ...page,
     });
+  }
+  if (l.handOff) {
+    try {
+      return await l.handOff(c, { userKey });
+    } catch (e) {
+      return l.replies.failWith(c, e, { type: "login", userKey, reason: "hand_off_failed", ...page });
+    }
   }
   // A browser with this account's device cookie is counted on its own; everyone else shares the untrusted count,
   // which stays below Transmit's lockout so that strangers never get the account suspended.

@@ -46,6 +46,11 @@ export class Throttle {
     else if (device === undefined) await this.release(userKey, undefined, c);
     else await this.#limiter?.reset?.(key, c);
   }
+
+  /** After a sign-in that was not counted (a forced password change): lets the limiter learn from it. */
+  async learned(userKey: string, c: Context): Promise<void> {
+    await this.#limiter?.learned?.(accountKey(userKey, undefined), c);
+  }
 }
 
 function accountKey(userKey: string, device: string | undefined): LimitKey {

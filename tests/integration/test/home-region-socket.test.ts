@@ -104,6 +104,31 @@ describe("home-region routing in pnpm dev (issue 14, done when)", () => {
     expect(await passwordCalls(user.username)).toEqual({ eu: 1 });
   });
 
+  it("H14 over HTTP: a forged hand-over header changes nothing, and alternating US and EU guesses buys no extra attempts", async () => {
+    const user = { username: "erik.eu-only", password: "Erik-Only-In-EU-7!" };
+    await createUser("eu", user.username, user.password);
+    // The owner signs in once, choosing EU: the account's objects (EU, and the pointer outside it) learn the home.
+    expect((await formLogin({ ...user, region: "eu" }, US)).status).toBe(303);
+    // A forged x-edge-login claiming a form choice of US on a second hop: the Worker replaces it, the home decides.
+    const forged = await formLogin({ ...user, region: "" }, { ...US, "x-edge-login": "us;form;1;x" });
+    expect(forged.headers.get("x-transmit-region")).toBe("eu");
+    expect(forged.headers.get("x-edge-region")).toBeNull();
+    expect(await passwordCalls(user.username)).toEqual({ eu: 2 });
+    // Wrong passwords, alternating a US guess and an EU guess, from new addresses: 3 reach the EU tenant, no more.
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await formLogin(
+        { ...user, password: `Wrong-${i}-Guess!`, region: "" },
+        {
+          "x-debug-country": i % 2 ? "DE" : "US",
+        },
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses.every((s) => s === 303)).toBe(true);
+    expect(await passwordCalls(user.username)).toEqual({ eu: 5 });
+  });
+
   it("NZ routes to AU, JP to AU, GB to EU (a country alone routes by its representative location)", async () => {
     for (const [country, region] of [
       ["NZ", "au"],
