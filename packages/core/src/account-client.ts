@@ -216,8 +216,9 @@ export interface TransmitFactorClient {
  * ```ts
  * import { createFactorClient } from "@transmit-edge/core/account";
  *
+ * const first = await transmit.passwords.authenticate({ username: email, usernameType: "email", password });
  * const factors = createFactorClient(transmit);
- * const tokens = await factors.totp.authenticate({ token: code, identifier: email, sessionId });
+ * const tokens = await factors.totp.authenticate({ token: code, identifier: email, sessionId: first.sessionId });
  * ```
  */
 export function createFactorClient(from: TransmitLoginClient | LoginClientOptions): TransmitFactorClient {
