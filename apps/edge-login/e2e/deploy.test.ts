@@ -16,7 +16,9 @@ const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
  * The deployed Worker's budget: 47 KB gzip (README, "Benchmarks"; Auth.js with Credentials is 47.1 KB). Measured
  * 44.3 KB after the size work, 45.9 KB with home-region routing (account journey in its own core entry, hand-written body checks, one router).
  * 40.5 KB after the second size work (token verification on WebCrypto without jose, security headers and CORS
- * without Hono's middleware; bench/README.md, "Worker bundle").
+ * without Hono's middleware; bench/README.md, "Worker bundle"). 52.1 KB with sign-up, forgot password, the second
+ * factor and the sessions list; 51.2 KB after the third size work (own cookie reader/serializer, a second-factor-only
+ * account client): still over BUDGET (bench/README.md, "Third size pass").
  */
 const BUDGET = 47 * 1024;
 /**
@@ -24,7 +26,9 @@ const BUDGET = 47 * 1024;
  * bundled again) fails here long before the budget. A change that adds bytes on purpose (a new flow) raises it to
  * its new measured size + 1 KB, in the same commit, never above BUDGET.
  */
-const TRIPWIRE = 41.5 * 1024;
+// Measured 52,458 bytes (51.23 KB) + 1 KB. Above BUDGET for now, so the BUDGET assertion fails first; it returns to
+// measured + 1 KB (at most BUDGET) once the Worker is under its budget again.
+const TRIPWIRE = 52.25 * 1024;
 
 describe("deploy (wrangler deploy --dry-run)", () => {
   const scratch = mkdtempSync(join(tmpdir(), "edge-login-deploy-"));

@@ -5,8 +5,9 @@
  * posts come back through the same flash as the sign-in page (page-flow.ts). The answers after sign-up and forgot
  * password are the same whether or not an account exists (SECURITY.md, "Account enumeration").
  */
+
+import { readCookie } from "@transmit-edge/hono";
 import type { Env, Hono } from "hono";
-import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
 import type { Messages } from "./i18n/index.ts";
 import { type Flash, page, pageContext, problem } from "./page-flow.ts";
@@ -81,7 +82,7 @@ ${errorRegion(flash.e === "invalid_request" ? t.forgotInvalid : problem(t, flash
     // new link. Only the cookie's presence is read here; the router checks the record.
     let landed = false;
     try {
-      landed = getCookie(c, options.resetCookie, "host") !== undefined;
+      landed = readCookie(c, `__Host-${options.resetCookie}`) !== undefined;
     } catch {}
     if (!landed || c.req.query("invalid") !== undefined || flash.e === "unauthorized") {
       return page(

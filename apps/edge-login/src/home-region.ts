@@ -10,8 +10,9 @@
  *
  * A password is never sent to a second region: a failed login is answered, never retried elsewhere.
  */
+
+import { readCookie } from "@transmit-edge/hono";
 import type { Context } from "hono";
-import { getCookie } from "hono/cookie";
 import { chooseRegion, type RoutableRegion, type WorkerConfig } from "./config.ts";
 
 /** Where a login's region came from. */
@@ -49,7 +50,7 @@ export function configuredRegion(config: WorkerConfig, value: unknown): Routable
 export function rememberedRegion(c: Context, config: WorkerConfig): RoutableRegion | undefined {
   let value: string | undefined;
   try {
-    value = getCookie(c, REGION_COOKIE, "host");
+    value = readCookie(c, `__Host-${REGION_COOKIE}`);
   } catch {
     return undefined; // a malformed Cookie header is no hint
   }

@@ -5,9 +5,8 @@
  * `Accept-Language` (src/i18n). The forced password change checks the stated rules and the confirmation before
  * anything goes to Transmit.
  */
-import { type PageState, safeReturnTo } from "@transmit-edge/hono";
+import { type PageState, readCookie, safeReturnTo } from "@transmit-edge/hono";
 import type { Context, Env, Hono, MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { type Messages, pickMessages } from "./i18n/index.ts";
 import { FAVICON, loginPage, passwordChangePage, STYLES } from "./pages.ts";
@@ -59,7 +58,7 @@ function redirect(location: string, flash: Flash): Response {
 export function pageContext(c: Context): { t: Messages; flash: Flash } {
   let flash: Flash = {};
   try {
-    const parsed = JSON.parse(getCookie(c, FLASH) ?? "{}");
+    const parsed = JSON.parse(readCookie(c, FLASH) ?? "{}");
     if (parsed && typeof parsed === "object") flash = parsed;
   } catch {
     // A mangled flash is no flash.
@@ -71,7 +70,7 @@ export function pageContext(c: Context): { t: Messages; flash: Flash } {
 export function page(c: Context, t: Messages, body: HtmlEscapedString | Promise<HtmlEscapedString>): Promise<Response> {
   c.header("Content-Language", t.lang);
   c.header("Vary", "Accept-Language");
-  if (getCookie(c, FLASH) !== undefined)
+  if (readCookie(c, FLASH) !== undefined)
     c.header("Set-Cookie", `${FLASH}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax`);
   return Promise.resolve(body).then((b) => c.html(b));
 }

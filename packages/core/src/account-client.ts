@@ -201,3 +201,33 @@ export function createSignupClient(from: TransmitLoginClient | LoginClientOption
     passwords: { sendResetEmail: (input, opts) => sendResetEmail(engine, input, opts) },
   };
 }
+
+/** The part of {@link TransmitAccountClient} that a second factor uses: one-time codes and TOTP. */
+export interface TransmitFactorClient {
+  readonly otp: TransmitAccountClient["otp"];
+  readonly totp: TransmitAccountClient["totp"];
+}
+
+/**
+ * {@link createAccountClient} with `otp` and `totp` only (a second factor after the password login): a bundler then
+ * leaves sign-up and forgot password out. Same arguments and behaviour.
+ *
+ * @example
+ * ```ts
+ * import { createFactorClient } from "@transmit-edge/core/account";
+ *
+ * const first = await transmit.passwords.authenticate({ username: email, usernameType: "email", password });
+ * const factors = createFactorClient(transmit);
+ * const tokens = await factors.totp.authenticate({ token: code, identifier: email, sessionId: first.sessionId });
+ * ```
+ */
+export function createFactorClient(from: TransmitLoginClient | LoginClientOptions): TransmitFactorClient {
+  const engine = engines.get(from) ?? createEngine(from as LoginClientOptions);
+  return {
+    otp: {
+      send: (input, opts) => sendOtp(engine, input, opts),
+      authenticate: (input, opts) => authenticateOtp(engine, input, opts),
+    },
+    totp: { authenticate: (input, opts) => authenticateTotp(engine, input, opts) },
+  };
+}

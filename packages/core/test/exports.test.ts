@@ -25,7 +25,7 @@ describe("public surface", () => {
   });
 
   it("core/account exports the account clients only (the full one, and sign-up with the reset email)", () => {
-    expect(Object.keys(account).sort()).toEqual(["createAccountClient", "createSignupClient"]);
+    expect(Object.keys(account).sort()).toEqual(["createAccountClient", "createFactorClient", "createSignupClient"]);
   });
 
   it("still honours the deprecated top-level now and random options (testing.* wins when both are set)", async () => {

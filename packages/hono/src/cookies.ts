@@ -1,12 +1,31 @@
 /**
- * The instance's cookies, through Hono's cookie helper with the `host` prefix: `__Host-` names are `Secure`,
- * `Path=/` and never carry a `Domain`, so no sibling subdomain can set or read them. `HttpOnly` and an explicit
- * `SameSite` are added here.
+ * The instance's cookies, with the `host` prefix: `__Host-` names are `Secure`, `Path=/` and never carry a `Domain`,
+ * so no sibling subdomain can set or read them; `HttpOnly` and an explicit `SameSite` too. Read and written here
+ * with the rules of Hono's cookie helper for the one shape we use (smaller than its general parser and serialiser).
  */
 import type { Context } from "hono";
-import { generateCookie, getCookie, setCookie } from "hono/cookie";
-import type { CookieOptions as HonoCookieOptions } from "hono/utils/cookie";
+import { tryDecodeURIComponent } from "hono/utils/url";
 import { OptionError } from "./option-error.ts";
+
+const SPACE = /^[ \t]+|[ \t]+$/g;
+const VALUE = /^[ !#-:<-[\]-~]*$/;
+
+/**
+ * The value of cookie `name` in the request, read as Hono's `getCookie(c, name)` reads it: the first `name=value`
+ * pair whose value is valid (RFC 6265 characters, surrounding quotes removed), percent-decoded; `undefined` when none.
+ */
+export function readCookie(c: Context, name: string): string | undefined {
+  const header = c.req.raw.headers.get("Cookie");
+  if (!header?.includes(name)) return undefined;
+  for (const pair of header.split(";")) {
+    const at = pair.indexOf("=");
+    if (at < 0 || pair.slice(0, at).replace(SPACE, "") !== name) continue;
+    let value = pair.slice(at + 1).replace(SPACE, "");
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (VALUE.test(value)) return tryDecodeURIComponent(value);
+  }
+  return undefined;
+}
 
 /**
  * Names and `SameSite` of the cookies an instance sets.
@@ -54,7 +73,7 @@ export class SessionCookies {
   read(c: Context, kind: CookieKind): string | undefined {
     let value: string | undefined;
     try {
-      value = getCookie(c, this.#names[kind], "host");
+      value = readCookie(c, `__Host-${this.#names[kind]}`);
     } catch {
       return undefined;
     }
@@ -63,7 +82,8 @@ export class SessionCookies {
 
   /** A `Set-Cookie` value that sets the cookie for `maxAge` seconds (0 clears it). */
   line(kind: CookieKind, value: string, maxAge: number): string {
-    return generateCookie(this.#names[kind], value, this.#attributes(maxAge));
+    const age = Math.max(0, Math.min(MAX_AGE, Math.floor(maxAge))) | 0;
+    return `__Host-${this.#names[kind]}=${encodeURIComponent(value)}; Max-Age=${age}; Path=/; HttpOnly; Secure; SameSite=${this.#sameSite}`;
   }
 
   /** A `Set-Cookie` value that clears the cookie (same attributes, `Max-Age=0`). */
@@ -73,16 +93,7 @@ export class SessionCookies {
 
   /** Sets the cookie on the context's response (for middleware, around `next()`). */
   set(c: Context, kind: CookieKind, value: string, maxAge: number): void {
-    setCookie(c, this.#names[kind], value, this.#attributes(maxAge));
-  }
-
-  #attributes(maxAge: number): HonoCookieOptions & { prefix: "host" } {
-    return {
-      prefix: "host",
-      httpOnly: true,
-      sameSite: this.#sameSite,
-      maxAge: Math.max(0, Math.min(MAX_AGE, Math.floor(maxAge))),
-    };
+    c.header("Set-Cookie", this.line(kind, value, maxAge), { append: true });
   }
 }
 

@@ -28,6 +28,7 @@ export {
   type UserRevocation,
 } from "./cookie-store.ts";
 export type { CookieOptions } from "./cookies.ts";
+export { readCookie } from "./cookies.ts";
 export type { DeviceCookieOptions } from "./device-cookie.ts";
 export { type AuthEvent, type AuthEventType, type EventSink, jsonLines } from "./events.ts";
 export type { BearerOptions, GuardOptions } from "./guard.ts";

@@ -5,7 +5,7 @@
  * step an existing session up. How Transmit does it: docs/transmit-contract.md, "Second factor".
  */
 import type { TokenSet } from "@transmit-edge/core";
-import { createAccountClient, type TransmitAccountClient } from "@transmit-edge/core/account";
+import { createFactorClient, type TransmitFactorClient } from "@transmit-edge/core/account";
 import type { Context } from "hono";
 import { clientAddress, formatAddress } from "./client-ip.ts";
 import { type LoginClient, type RegionalClient, resolveClient } from "./client-source.ts";
@@ -203,10 +203,10 @@ function pageWith(page: string, returnTo: string | undefined, sent?: string): st
 }
 
 /** The account client of a login client: core's own, or (tests, other clients) one with `otp` and `totp` already. */
-function accountOf(client: LoginClient): Pick<TransmitAccountClient, "otp" | "totp"> {
-  const own = client as unknown as Partial<TransmitAccountClient>;
-  if (own.otp && own.totp) return own as TransmitAccountClient;
-  return createAccountClient(client as unknown as Parameters<typeof createAccountClient>[0]);
+function accountOf(client: LoginClient): TransmitFactorClient {
+  const own = client as unknown as Partial<TransmitFactorClient>;
+  if (own.otp && own.totp) return own as TransmitFactorClient;
+  return createFactorClient(client as unknown as Parameters<typeof createFactorClient>[0]);
 }
 
 interface Pending {

@@ -13,6 +13,7 @@ describe("public surface", () => {
       "memorySessionStore",
       "passwordLogin",
       "problemType",
+      "readCookie",
       "requireSession",
       "safeReturnTo",
       "securityHeaders",
