@@ -1,0 +1,194 @@
+// attack2: an outside review of sign-up / reset (R), the second factor (M) and a user's sessions (U). Each test is
+// an attack; the ones named "attack2 F<n>" show a finding (fixed ones now pass; open ones are `it.fails`).
+import type { TokenSet } from "@transmit-edge/core";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { memoryLimiter, memorySessionStore, type SessionStore, transmitAuth } from "../src/index.ts";
+import { browser, FakeClient, ORIGIN, SECRET, START, upstream } from "./helpers.ts";
+
+const CODE = "123456";
+
+/** A fake Transmit with the second factor: `otp` / `totp` accept {@link CODE} in a Transmit session not logged out. */
+class MfaFake extends FakeClient {
+  private m = 0;
+  constructor() {
+    super();
+    const verify = this.tokens.verifyIdToken;
+    // ID tokens minted by a second factor carry `amr: ["pwd", "mfa"]`.
+    (this.tokens as { verifyIdToken: typeof verify }).verifyIdToken = async (jwt, o) => {
+      const claims = await verify(jwt, o);
+      return jwt.endsWith(".mfa") ? { ...claims, amr: ["pwd", "mfa"] } : claims;
+    };
+  }
+  private check(input: { identifier: string; sessionId?: string }, code: string): TokenSet {
+    this.calls.push({ method: "secondFactor", args: [input.sessionId] });
+    const out = this.calls.some((c) => c.method === "logout" && c.args[0] === input.sessionId);
+    if (out) throw upstream("token_invalid");
+    if (code !== CODE) throw upstream("invalid_credentials");
+    const sub = input.identifier.replace(/^user-/, "");
+    const n = ++this.m;
+    return {
+      accessToken: `at.${sub}.m${n}`,
+      idToken: `id.${sub}.mfa`,
+      refreshToken: `rt.${sub}.m${n}`,
+      tokenType: "Bearer",
+      expiresIn: 3600,
+    };
+  }
+  readonly otp = {
+    send: async () => ({}),
+    authenticate: async (input: { identifier: string; sessionId?: string; passcode: string }) =>
+      this.check(input, input.passcode),
+  };
+  readonly totp = {
+    authenticate: async (input: { identifier: string; sessionId?: string; token: string }) =>
+      this.check(input, input.token),
+  };
+}
+
+/** A browser's cookie jar (Set-Cookie in order; Max-Age=0 deletes). */
+class Jar {
+  readonly values = new Map<string, string>();
+  take(res: Response): Response {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const at = pair.indexOf("=");
+      const name = pair.slice(0, at);
+      const value = pair.slice(at + 1);
+      if (/max-age=0(;|$)/i.test(line) || value === "") this.values.delete(name);
+      else this.values.set(name, value);
+    }
+    return res;
+  }
+  get header(): string {
+    return [...this.values].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+  only(name: string): Jar {
+    const j = new Jar();
+    const v = this.values.get(name);
+    if (v !== undefined) j.values.set(name, v);
+    return j;
+  }
+}
+
+interface World {
+  app: Hono;
+  fake: MfaFake;
+  clock: { t: number };
+  sessions: SessionStore;
+}
+
+function world(options: { maxEntries?: number; require?: "always" | "never"; ipLimit?: number } = {}): World {
+  const clock = { t: START };
+  const now = () => clock.t;
+  const fake = new MfaFake();
+  const sessions = memorySessionStore({ now, ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}) });
+  const auth = transmitAuth({
+    client: fake,
+    sessions,
+    limiter: memoryLimiter({ now, ip: { limit: options.ipLimit ?? 50, windowMs: 60_000 } }),
+    userKeySecret: SECRET,
+    now,
+    ip: "cf-connecting-ip",
+    secondFactor: { require: options.require ?? "always" },
+    account: {
+      client: () => ({
+        users: { create: async () => ({}) as never },
+        passwords: { sendResetEmail: async () => ({}) as never },
+      }),
+      resetUrl: `${ORIGIN}/auth/reset-password`,
+    },
+  });
+  const app = new Hono();
+  app.route("/auth", auth.routes());
+  app.use("/api/*", auth.guard());
+  app.get("/api/me", (c) => c.json({ userId: c.var.session.userId, amr: c.var.session.amr ?? null }));
+  return { app, fake, clock, sessions };
+}
+
+async function send(w: World, jar: Jar, path: string, body?: unknown, ip = "203.0.113.7"): Promise<Response> {
+  const headers = browser({ "cf-connecting-ip": ip, ...(body === undefined ? {} : { "content-type": "application/json" }) });
+  if (jar.header) headers.cookie = jar.header;
+  const res = await w.app.request(`${ORIGIN}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return jar.take(res);
+}
+
+/** Password, then the code: a signed-in browser. */
+async function signIn(w: World, user = "alice", password = `pw-${user}`): Promise<Jar> {
+  const jar = new Jar();
+  const first = await send(w, jar, "/auth/login", { username: user, password });
+  expect(first.status).toBe(403);
+  const done = await send(w, jar, "/auth/verify", { code: CODE, method: "totp" });
+  expect(done.status).toBe(200);
+  return jar;
+}
+
+const me = async (w: World, jar: Jar) => (await send(w, jar.only("__Host-session"), "/api/me")).status;
+
+describe("attack2: second factor, credential changes and sessions", () => {
+  it("attack2 F1 (U01 with a second factor): a forced password change that then asks for the second factor ends the user's other sessions", async () => {
+    const w = world();
+    const old = await signIn(w);
+    expect(await me(w, old)).toBe(200);
+    // alice's password must change at her next sign-in (Transmit: temporary or expired password).
+    w.fake.failNext.authenticate = [upstream("password_change_required", { resetToken: "reset-alice" })];
+    const jar = new Jar();
+    expect((await send(w, jar, "/auth/login", { username: "alice", password: "pw-alice" })).status).toBe(403);
+    const changed = await send(w, jar, "/auth/password", { newPassword: "New-Password-42!" });
+    // The password did change at Transmit; the new sign-in now waits for the second factor.
+    expect(changed.status).toBe(403);
+    expect(w.fake.users.alice).toBe("New-Password-42!");
+    // The credential changed: the session from before must end now, not only if and when the code is entered.
+    expect(await me(w, old)).toBe(401);
+    const verified = await send(w, jar, "/auth/verify", { code: CODE, method: "totp" });
+    expect(verified.status).toBe(200);
+    expect(await me(w, jar)).toBe(200);
+    expect(await me(w, old)).toBe(401);
+  });
+
+  it("attack2 F2 (U02): a login waiting for its second factor survives 'sign out everywhere' and becomes a session afterwards", async () => {
+    const w = world();
+    const victim = await signIn(w);
+    // The attacker has alice's password (phished) and is at the code step.
+    const attacker = new Jar();
+    expect((await send(w, attacker, "/auth/login", { username: "alice", password: "pw-alice" }, "198.51.100.9")).status).toBe(403);
+    // alice notices and signs out everywhere.
+    expect((await send(w, victim, "/auth/logout-all", {})).status).toBe(200);
+    // The pending login's Transmit session must have been ended too: its code no longer starts a session.
+    const after = await send(w, attacker, "/auth/verify", { code: CODE, method: "totp" }, "198.51.100.9");
+    expect(after.status).not.toBe(200);
+    expect(await me(w, attacker)).toBe(401);
+  });
+
+  it("attack2 F2b (R04/U01): a login waiting for its second factor survives a password reset", async () => {
+    const w = world();
+    const attacker = new Jar();
+    expect((await send(w, attacker, "/auth/login", { username: "alice", password: "pw-alice" }, "198.51.100.9")).status).toBe(403);
+    // alice resets her password through the email link (the fake's reset answer names no email, so give one).
+    const reset = w.fake.passwords.reset;
+    (w.fake.passwords as { reset: typeof reset }).reset = async (i, o) => ({ ...(await reset(i, o)), email: "alice" });
+    const jar = new Jar();
+    expect((await send(w, jar, "/auth/reset-password?code=reset-alice")).status).toBe(303);
+    expect((await send(w, jar, "/auth/reset-password", { newPassword: "New-Password-42!" })).status).toBe(200);
+    const after = await send(w, attacker, "/auth/verify", { code: CODE, method: "totp" }, "198.51.100.9");
+    expect(after.status).not.toBe(200);
+    expect(await me(w, attacker)).toBe(401);
+  });
+
+  it("attack2 F3 (R04, memory store): unauthenticated reset-link landings cannot push signed-in users' sessions out of the store", async () => {
+    const w = world({ maxEntries: 20, ipLimit: 1000 });
+    const victim = await signIn(w);
+    const bob = await signIn(w, "bob");
+    // Anyone can open `/auth/reset-password?code=<anything>`: each landing stores a 15-minute record.
+    for (let i = 0; i < 40; i++) {
+      const res = await send(w, new Jar(), `/auth/reset-password?code=junk${i}`, undefined, `192.0.2.${i + 1}`);
+      expect(res.status).toBe(303);
+    }
+    expect(await me(w, victim)).toBe(200);
+    expect(await me(w, bob)).toBe(200);
+  });
+});
