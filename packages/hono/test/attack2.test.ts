@@ -107,7 +107,10 @@ function world(options: { maxEntries?: number; require?: "always" | "never"; ipL
 }
 
 async function send(w: World, jar: Jar, path: string, body?: unknown, ip = "203.0.113.7"): Promise<Response> {
-  const headers = browser({ "cf-connecting-ip": ip, ...(body === undefined ? {} : { "content-type": "application/json" }) });
+  const headers = browser({
+    "cf-connecting-ip": ip,
+    ...(body === undefined ? {} : { "content-type": "application/json" }),
+  });
   if (jar.header) headers.cookie = jar.header;
   const res = await w.app.request(`${ORIGIN}${path}`, {
     method: body === undefined ? "GET" : "POST",
@@ -155,7 +158,9 @@ describe("attack2: second factor, credential changes and sessions", () => {
     const victim = await signIn(w);
     // The attacker has alice's password (phished) and is at the code step.
     const attacker = new Jar();
-    expect((await send(w, attacker, "/auth/login", { username: "alice", password: "pw-alice" }, "198.51.100.9")).status).toBe(403);
+    expect(
+      (await send(w, attacker, "/auth/login", { username: "alice", password: "pw-alice" }, "198.51.100.9")).status,
+    ).toBe(403);
     // alice notices and signs out everywhere.
     expect((await send(w, victim, "/auth/logout-all", {})).status).toBe(200);
     // The pending login's Transmit session must have been ended too: its code no longer starts a session.
@@ -167,7 +172,9 @@ describe("attack2: second factor, credential changes and sessions", () => {
   it("attack2 F2b (R04/U01): a login waiting for its second factor survives a password reset", async () => {
     const w = world();
     const attacker = new Jar();
-    expect((await send(w, attacker, "/auth/login", { username: "alice", password: "pw-alice" }, "198.51.100.9")).status).toBe(403);
+    expect(
+      (await send(w, attacker, "/auth/login", { username: "alice", password: "pw-alice" }, "198.51.100.9")).status,
+    ).toBe(403);
     // alice resets her password through the email link (the fake's reset answer names no email, so give one).
     const reset = w.fake.passwords.reset;
     (w.fake.passwords as { reset: typeof reset }).reset = async (i, o) => ({ ...(await reset(i, o)), email: "alice" });
