@@ -199,3 +199,33 @@ describe("attack2: second factor, credential changes and sessions", () => {
     expect(await me(w, bob)).toBe(200);
   });
 });
+
+describe("attack2: the trusted-device window of the second factor", () => {
+  it("attack2 F4 (M05): a second factor on one's own account does not skip the second factor of another account whose username normalises the same", async () => {
+    const clock = { t: START };
+    const now = () => clock.t;
+    const fake = new MfaFake();
+    // A tenant whose usernames are case-sensitive (the emulator's are): two people, two accounts.
+    fake.users = { Alice: "pw-victim", alice: "pw-mallory" };
+    const auth = transmitAuth({
+      client: fake,
+      sessions: memorySessionStore({ now }),
+      limiter: memoryLimiter({ now }),
+      userKeySecret: SECRET,
+      now,
+      ip: "cf-connecting-ip",
+      secondFactor: { require: "always", trustedDeviceFor: 86_400 },
+    });
+    const app = new Hono();
+    app.route("/auth", auth.routes());
+    const w = { app, fake, clock, sessions: memorySessionStore() } as World;
+    // Mallory passes the second factor on her own account "alice" in her browser (trusted for a day)...
+    const mallory = new Jar();
+    expect((await send(w, mallory, "/auth/login", { username: "alice", password: "pw-mallory" })).status).toBe(403);
+    expect((await send(w, mallory, "/auth/verify", { code: CODE, method: "totp" })).status).toBe(200);
+    // ...then uses Alice's stolen password: Alice's second factor must still be asked.
+    const res = await send(w, mallory, "/auth/login", { username: "Alice", password: "pw-victim" });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { type?: string }).type ?? "").toContain("mfa");
+  });
+});
