@@ -156,7 +156,7 @@ export async function holdForSecondFactor(c: Context, l: LoginContext, h: Held):
   const f = l.secondFactor;
   if (!f || f.require === "never") return undefined;
   if (f.require === "when-enrolled" && !(await f.enrolled(h.claims, c))) return undefined;
-  if (f.trustedDeviceFor > 0 && l.devices && (await l.devices.mfaTrusted(c, h.userKey))) return undefined;
+  if (f.trustedDeviceFor > 0 && l.devices && (await l.devices.mfaTrusted(c, h.claims.sub))) return undefined;
   const info = { type: "login" as const, userKey: h.userKey, region: h.rc.region };
   if (!h.tokens.sessionId) return l.replies.fail(c, "upstream_error", { ...info, reason: "no_session_id" });
   // The password was right: it is no failure for the account's counters.
