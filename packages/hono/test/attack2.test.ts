@@ -229,3 +229,44 @@ describe("attack2: the trusted-device window of the second factor", () => {
     expect(((await res.json()) as { type?: string }).type ?? "").toContain("mfa");
   });
 });
+
+describe("attack2: open findings (documented, not fixed here)", () => {
+  // F4b: the same collision on the login throttle's device cookies. A device entry is signed for the typed username's
+  // keyed hash (normalised: NFKC, trimmed, lower case); on a tenant whose usernames are case-sensitive, Mallory's own
+  // account "alice" hands her device entries that count her guesses on "Alice" per device, and every sign-in to
+  // "alice" mints a new device id: the untrusted cap (which stays below Transmit's lockout) no longer holds, so she
+  // can guess on and get Alice suspended. Fix: hash the username exactly as Transmit matches it (or refuse a
+  // sign-up / username whose normal form is taken), or check the device entry against the user id after the call.
+  it.fails("attack2 F4b (A04, open): guesses on 'Alice' from browsers signed in to 'alice' stay below Transmit's lockout", async () => {
+    const clock = { t: START };
+    const now = () => clock.t;
+    const fake = new MfaFake();
+    fake.users = { Alice: "pw-victim", alice: "pw-mallory" };
+    const auth = transmitAuth({
+      client: fake,
+      sessions: memorySessionStore({ now }),
+      limiter: memoryLimiter({ now, ip: { limit: 1000, windowMs: 60_000 } }),
+      userKeySecret: SECRET,
+      now,
+      ip: "cf-connecting-ip",
+      secondFactor: { require: "never" },
+    });
+    const app = new Hono();
+    app.route("/auth", auth.routes());
+    const w = { app, fake, clock, sessions: memorySessionStore() } as World;
+    const browsers: Jar[] = [];
+    for (let i = 0; i < 3; i++) {
+      const jar = new Jar();
+      expect((await send(w, jar, "/auth/login", { username: "alice", password: "pw-mallory" })).status).toBe(200);
+      browsers.push(jar.only("__Host-session-device"));
+    }
+    for (const jar of browsers) {
+      for (let i = 0; i < 4; i++) await send(w, jar, "/auth/login", { username: "Alice", password: `guess-${i}` });
+    }
+    const onAlice = fake.calls.filter(
+      (c) => c.method === "authenticate" && (c.args[0] as { username: string }).username === "Alice",
+    ).length;
+    // Transmit's default lockout is 5 failures in 15 minutes.
+    expect(onAlice).toBeLessThan(5);
+  });
+});
