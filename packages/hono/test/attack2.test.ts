@@ -3,7 +3,15 @@
 import type { TokenSet } from "@transmit-edge/core";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { memoryLimiter, memorySessionStore, type SessionStore, transmitAuth } from "../src/index.ts";
+import {
+  cookieSessionStore,
+  memoryLimiter,
+  memorySessionStore,
+  type RevocationStore,
+  type SessionStore,
+  transmitAuth,
+  type UserRevocation,
+} from "../src/index.ts";
 import { browser, FakeClient, ORIGIN, SECRET, START, upstream } from "./helpers.ts";
 
 const CODE = "123456";
@@ -78,11 +86,27 @@ interface World {
   sessions: SessionStore;
 }
 
-function world(options: { maxEntries?: number; require?: "always" | "never"; ipLimit?: number } = {}): World {
+/** A shared revocation store with per-user "revoked before" marks. */
+function markingRevocations(): RevocationStore {
+  const ids = new Set<string>();
+  const marks = new Map<string, UserRevocation>();
+  return {
+    has: (id) => ids.has(id),
+    add: (id) => void ids.add(id),
+    revokeUser: (user, mark) => void marks.set(user, mark),
+    userRevocation: (user) => marks.get(user),
+  };
+}
+
+function world(
+  options: { maxEntries?: number; require?: "always" | "never"; ipLimit?: number; sealed?: boolean } = {},
+): World {
   const clock = { t: START };
   const now = () => clock.t;
   const fake = new MfaFake();
-  const sessions = memorySessionStore({ now, ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}) });
+  const sessions = options.sealed
+    ? cookieSessionStore({ secrets: [SECRET], revocations: markingRevocations() })
+    : memorySessionStore({ now, ...(options.maxEntries ? { maxEntries: options.maxEntries } : {}) });
   const auth = transmitAuth({
     client: fake,
     sessions,
@@ -149,6 +173,21 @@ describe("attack2: second factor, credential changes and sessions", () => {
     expect(await me(w, old)).toBe(401);
     const verified = await send(w, jar, "/auth/verify", { code: CODE, method: "totp" });
     expect(verified.status).toBe(200);
+    expect(await me(w, jar)).toBe(200);
+    expect(await me(w, old)).toBe(401);
+  });
+
+  it("attack2 F1 (sealed-cookie store with per-user marks): the same, and the pending step and the new session survive the marks", async () => {
+    const w = world({ sealed: true });
+    const old = await signIn(w);
+    w.clock.t += 2_000;
+    w.fake.failNext.authenticate = [upstream("password_change_required", { resetToken: "reset-alice" })];
+    const jar = new Jar();
+    expect((await send(w, jar, "/auth/login", { username: "alice", password: "pw-alice" })).status).toBe(403);
+    expect((await send(w, jar, "/auth/password", { newPassword: "New-Password-42!" })).status).toBe(403);
+    expect(await me(w, old)).toBe(401);
+    // The same second as the mark: the pending step is kept by it, and so is the session it starts.
+    expect((await send(w, jar, "/auth/verify", { code: CODE, method: "totp" })).status).toBe(200);
     expect(await me(w, jar)).toBe(200);
     expect(await me(w, old)).toBe(401);
   });
