@@ -239,6 +239,24 @@ describe("attack2: second factor, credential changes and sessions", () => {
   });
 });
 
+describe("attack2: limits a stranger can use up", () => {
+  it("attack2 F5 (R03): strangers who use up an account's forgot-password budget do not stop its owner's browser from asking for a link", async () => {
+    const w = world({ require: "never", ipLimit: 1000 });
+    const owner = new Jar();
+    expect((await send(w, owner, "/auth/login", { username: "alice", password: "pw-alice" })).status).toBe(200);
+    // A stranger asks for alice's reset link again and again, from several addresses (and floods her mailbox).
+    let refused = 0;
+    for (let i = 0; i < 10; i++) {
+      const res = await send(w, new Jar(), "/auth/forgot-password", { username: "alice" }, `192.0.2.${i + 1}`);
+      if (res.status === 429) refused++;
+    }
+    expect(refused).toBeGreaterThan(0);
+    // alice, in the browser she signs in with, forgot her password: she still gets her link.
+    const mine = await send(w, owner.only("__Host-session-device"), "/auth/forgot-password", { username: "alice" });
+    expect(mine.status).toBe(202);
+  });
+});
+
 describe("attack2: the trusted-device window of the second factor", () => {
   it("attack2 F4 (M05): a second factor on one's own account does not skip the second factor of another account whose username normalises the same", async () => {
     const clock = { t: START };
