@@ -257,6 +257,22 @@ describe("attack2: limits a stranger can use up", () => {
   });
 });
 
+describe("attack2: upstream work per client network", () => {
+  it("attack2 F6 (R03/A05): POST /reset-password is counted per client network like every other unauthenticated write", async () => {
+    const w = world({ require: "never", ipLimit: 10 });
+    const jar = new Jar();
+    // One landed link (the attacker's own account's); Transmit keeps the token after a refused password.
+    expect((await send(w, jar, "/auth/reset-password?code=reset-alice")).status).toBe(303);
+    w.fake.failNext.reset = Array.from({ length: 50 }, () => upstream("password_rejected"));
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      statuses.push((await send(w, jar, "/auth/reset-password", { newPassword: `Weak-${i}-password!` })).status);
+    }
+    expect(statuses).toContain(429);
+    expect(w.fake.count("reset")).toBeLessThanOrEqual(10);
+  });
+});
+
 describe("attack2: the trusted-device window of the second factor", () => {
   it("attack2 F4 (M05): a second factor on one's own account does not skip the second factor of another account whose username normalises the same", async () => {
     const clock = { t: START };
