@@ -336,6 +336,17 @@ export async function landReset(c: Context, a: AccountContext): Promise<Response
  */
 export async function resetPassword(c: Context, a: AccountContext): Promise<Response> {
   const input = validInput<PasswordInput>(c);
+  // Each post may call Transmit (a refused password keeps the link's token): counted per client network like every
+  // other unauthenticated write, so one landed link cannot drive unbounded upstream calls (attack2 F6).
+  const byIp = await a.throttle.ip(clientAddress(c, a.ip), c);
+  if (!byIp.allowed) {
+    return a.replies.fail(c, "too_many_requests", {
+      type: "password_reset",
+      reason: "ip_throttled",
+      retryAfter: byIp.retryAfter ?? 1,
+      step: "reset",
+    });
+  }
   let store: SessionStore;
   try {
     store = a.access.store(c);
