@@ -44,11 +44,13 @@ export function memorySessionStore(options: MemorySessionStoreOptions = {}): Ses
   function makeRoom() {
     if (records.size < maxEntries) return;
     for (const [handle, r] of records) if (expired(r)) records.delete(handle);
-    // Records anyone can make (a reset link's landing, a login waiting for a step) go before signed-in sessions: a
-    // flood of them must not sign people out (attack2 F3).
-    for (const [handle, r] of records) {
-      if (records.size < maxEntries) return;
-      if (r.kind !== "session") records.delete(handle);
+    // Records anyone can make go first (a reset link's landing), then logins waiting for a step, and only then
+    // signed-in sessions: a flood of landings must not sign people out (attack2 F3).
+    for (const first of [(r: SessionRecord) => r.purpose === "reset", (r: SessionRecord) => r.kind !== "session"]) {
+      for (const [handle, r] of records) {
+        if (records.size < maxEntries) return;
+        if (first(r)) records.delete(handle);
+      }
     }
     while (records.size >= maxEntries) {
       const first = records.keys().next();

@@ -229,6 +229,8 @@ describe("attack2: second factor, credential changes and sessions", () => {
     const w = world({ maxEntries: 20, ipLimit: 1000 });
     const victim = await signIn(w);
     const bob = await signIn(w, "bob");
+    const waiting = new Jar();
+    expect((await send(w, waiting, "/auth/login", { username: "alice", password: "pw-alice" })).status).toBe(403);
     // Anyone can open `/auth/reset-password?code=<anything>`: each landing stores a 15-minute record.
     for (let i = 0; i < 40; i++) {
       const res = await send(w, new Jar(), `/auth/reset-password?code=junk${i}`, undefined, `192.0.2.${i + 1}`);
@@ -236,6 +238,8 @@ describe("attack2: second factor, credential changes and sessions", () => {
     }
     expect(await me(w, victim)).toBe(200);
     expect(await me(w, bob)).toBe(200);
+    // Landings go before a login waiting for its code, too.
+    expect((await send(w, waiting, "/auth/verify", { code: CODE, method: "totp" })).status).toBe(200);
   });
 });
 
