@@ -347,3 +347,66 @@ describe("attack2: open findings (documented, not fixed here)", () => {
     expect(onAlice).toBeLessThan(5);
   });
 });
+
+describe("attack2: sign-up of a look-alike address (against the emulator)", () => {
+  it("attack2 F7 (R01/A04): an address whose normal form is another account's cannot be signed up, so it cannot hand out that account's device buckets", async () => {
+    const { createTransmitClient } = await import("@transmit-edge/core");
+    const { createAccountClient } = await import("@transmit-edge/core/account");
+    const { createEmulator } = await import("@transmit-edge/emulator");
+    const emulator = createEmulator({ regions: ["eu"] });
+    try {
+      const client = createTransmitClient({
+        region: "eu",
+        baseUrl: "http://127.0.0.1:4010/eu",
+        clientId: "demo-client-eu",
+        clientSecret: "demo-secret-eu",
+        allowInsecureLoopback: true,
+        fetch: (input, init) => emulator.fetch(new Request(input, init)),
+        timeoutMs: 2000,
+      });
+      const auth = transmitAuth({
+        client,
+        sessions: memorySessionStore(),
+        limiter: memoryLimiter({ ip: { limit: 1000, windowMs: 60_000 } }),
+        userKeySecret: SECRET,
+        ip: "cf-connecting-ip",
+        account: { client: createAccountClient, resetUrl: `${ORIGIN}/auth/reset-password`, defer: () => {} },
+      });
+      const app = new Hono();
+      app.route("/auth", auth.routes());
+      const w = { app } as World;
+      const victimPassword = "Victim-Secret-42!";
+      expect(
+        (await send(w, new Jar(), "/auth/signup", { email: "victim@example.com", password: victimPassword })).status,
+      ).toBe(202);
+      // Mallory signs up with a fullwidth "ｖ": NFKC makes it victim@example.com, Transmit keeps it apart.
+      const lookAlike = "\uff56ictim@example.com";
+      const made = await send(w, new Jar(), "/auth/signup", { email: lookAlike, password: "Mallory-Secret-42!" });
+      expect(made.status).toBe(400);
+      // (Before the fix: 202, Mallory signs in to it in several browsers, and each browser's device entry counts her
+      // guesses on victim@example.com apart from the untrusted ones, past Transmit's lockout.)
+      const browsers: Jar[] = [];
+      for (let i = 0; i < 3; i++) {
+        const jar = new Jar();
+        await send(w, jar, "/auth/login", { username: lookAlike, password: "Mallory-Secret-42!" }, `192.0.2.${i + 1}`);
+        browsers.push(jar.only("__Host-session-device"));
+      }
+      for (const jar of browsers) {
+        for (let i = 0; i < 4; i++) {
+          await send(w, jar, "/auth/login", { username: "victim@example.com", password: `guess-${i}` }, "192.0.2.9");
+        }
+      }
+      // The victim, in a new browser, can still sign in (Transmit did not suspend the account).
+      const victim = await send(
+        w,
+        new Jar(),
+        "/auth/login",
+        { username: "victim@example.com", password: victimPassword },
+        "198.51.100.77",
+      );
+      expect(victim.status).toBe(200);
+    } finally {
+      emulator.close();
+    }
+  });
+});
