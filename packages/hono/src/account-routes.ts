@@ -214,7 +214,11 @@ function sendReset(
 /** `POST /signup`: creates the user with a permanent password; a taken address's owner is emailed instead. */
 export async function signup(c: Context, a: AccountContext): Promise<Response> {
   const input = validInput<{ email: string; password: string }>(c);
-  if (!EMAIL.test(input.email)) {
+  // An address that is not its own NFKC form (fullwidth or other compatibility characters) would share its keyed
+  // hash, and so its throttle counters and device-cookie entries, with the account of its normal form, which Transmit
+  // keeps apart: its owner could guess on that account per device and get it suspended (attack2 F7). Refused from
+  // the input alone, the same whether or not either address is taken.
+  if (!EMAIL.test(input.email) || input.email.normalize("NFKC") !== input.email) {
     return a.replies.fail(c, "invalid_request", { type: "signup", field: "email", step: "signup" });
   }
   const userKey = await a.hasher.hash(input.email);

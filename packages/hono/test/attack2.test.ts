@@ -379,6 +379,16 @@ describe("attack2: sign-up of a look-alike address (against the emulator)", () =
       expect(
         (await send(w, new Jar(), "/auth/signup", { email: "victim@example.com", password: victimPassword })).status,
       ).toBe(202);
+      // The victim signs in once in her browser (it gets her device cookie).
+      const mine = new Jar();
+      const first = await send(
+        w,
+        mine,
+        "/auth/login",
+        { username: "victim@example.com", password: victimPassword },
+        "198.51.100.77",
+      );
+      expect(first.status).toBe(200);
       // Mallory signs up with a fullwidth "ｖ": NFKC makes it victim@example.com, Transmit keeps it apart.
       const lookAlike = "\uff56ictim@example.com";
       const made = await send(w, new Jar(), "/auth/signup", { email: lookAlike, password: "Mallory-Secret-42!" });
@@ -396,10 +406,10 @@ describe("attack2: sign-up of a look-alike address (against the emulator)", () =
           await send(w, jar, "/auth/login", { username: "victim@example.com", password: `guess-${i}` }, "192.0.2.9");
         }
       }
-      // The victim, in a new browser, can still sign in (Transmit did not suspend the account).
+      // The victim, in her browser, can still sign in (Transmit did not suspend the account).
       const victim = await send(
         w,
-        new Jar(),
+        mine.only("__Host-session-device"),
         "/auth/login",
         { username: "victim@example.com", password: victimPassword },
         "198.51.100.77",
