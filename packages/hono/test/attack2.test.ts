@@ -314,7 +314,7 @@ describe("attack2: open findings (documented, not fixed here)", () => {
   // "alice" mints a new device id: the untrusted cap (which stays below Transmit's lockout) no longer holds, so she
   // can guess on and get Alice suspended. Fix: hash the username exactly as Transmit matches it (or refuse a
   // sign-up / username whose normal form is taken), or check the device entry against the user id after the call.
-  it.fails("attack2 F4b (A04, open): guesses on 'Alice' from browsers signed in to 'alice' stay below Transmit's lockout", async () => {
+  it.fails("attack2 F4b (open, login throttle): guesses on 'Alice' from browsers signed in to 'alice' stay below Transmit's lockout", async () => {
     const clock = { t: START };
     const now = () => clock.t;
     const fake = new MfaFake();
