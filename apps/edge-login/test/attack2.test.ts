@@ -62,4 +62,41 @@ describe("attack2 in the Worker", () => {
     const me = await h.fetch("/api/me", { headers: { cookie: attacker.header } });
     expect(me.status).toBe(401);
   });
+
+  it("attack2 F1 (U01, Worker): a forced password change that then asks for the second factor ends the other sessions at once", async () => {
+    const h = await harness({ SECOND_FACTOR: "always" }, { policy: { passwordExpiresIn: 1 } });
+    const old = new Jar();
+    expect(
+      (await form(h, old, "/auth/login", { username: "tom", password: DEMO_PASSWORD }, "198.51.100.2")).status,
+    ).toBe(303);
+    await form(h, old, "/auth/verify/send", { method: "email" }, "198.51.100.2");
+    await form(h, old, "/auth/verify", { method: "email", code: lastCode(h, "tom@example.com") }, "198.51.100.2");
+    expect((await h.fetch("/api/me", { headers: { cookie: old.header } })).status).toBe(200);
+    // Two days later (Transmit's clock) tom's password has expired: his next sign-in must change it.
+    h.emulator.advanceClock(2 * 86_400);
+    const jar = new Jar();
+    const first = await form(h, jar, "/auth/login", { username: "tom", password: DEMO_PASSWORD }, "198.51.100.3");
+    expect(first.headers.get("location")).toBe("/password");
+    const changed = await form(
+      h,
+      jar,
+      "/auth/password",
+      { newPassword: "Brand-New-Password-42!", confirmPassword: "Brand-New-Password-42!" },
+      "198.51.100.3",
+    );
+    expect(changed.headers.get("location")).toBe("/verify");
+    // The password changed: the session from before ends now.
+    expect((await h.fetch("/api/me", { headers: { cookie: old.header } })).status).toBe(401);
+    await form(h, jar, "/auth/verify/send", { method: "email" }, "198.51.100.3");
+    const done = await form(
+      h,
+      jar,
+      "/auth/verify",
+      { method: "email", code: lastCode(h, "tom@example.com") },
+      "198.51.100.3",
+    );
+    expect(done.status).toBe(303);
+    expect((await h.fetch("/api/me", { headers: { cookie: jar.header } })).status).toBe(200);
+    expect((await h.fetch("/api/me", { headers: { cookie: old.header } })).status).toBe(401);
+  });
 });
