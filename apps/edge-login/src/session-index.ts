@@ -13,6 +13,11 @@ export interface IndexEntry {
   lastSeenAt: number;
   /** Absolute expiry (seconds): entries past it are dropped even when their session object never said so. */
   expiresAt: number;
+  /**
+   * `"mfa"`: a correct password waiting for its second factor (never listed as a session, but ended with the user's
+   * sessions: it must not become one after "sign out everywhere" or a credential change; attack2 F2).
+   */
+  kind?: "mfa" | undefined;
 }
 
 const PREFIX = "s:";

@@ -213,7 +213,7 @@ export class SessionObject extends DurableObject {
 
 /** The index entry of a new session. */
 const entryOf = (
-  { id, region, device, createdAt, lastSeenAt, expiresAt }: SessionRecord,
+  { kind, id, region, device, createdAt, lastSeenAt, expiresAt }: SessionRecord,
   object: string,
 ): IndexEntry => ({
   id,
@@ -223,6 +223,7 @@ const entryOf = (
   createdAt,
   lastSeenAt,
   expiresAt,
+  ...(kind === "mfa" ? { kind } : {}),
 });
 
 /** When a record stops being valid, in ms: its absolute expiry or its idle deadline, whichever is first. */
@@ -337,7 +338,8 @@ export function durableSessionStore(
       const ns = placed(namespace, j, enforce);
       const objectId = ns.idFromName(await objectName(id));
       let link: IndexLink | undefined;
-      if (index && record.kind === "session" && record.userId) {
+      // Sessions, and logins waiting for their second factor (ended with the sessions, never listed: attack2 F2).
+      if (index && (record.kind === "session" || record.kind === "mfa") && record.userId) {
         const [user] = await indexes(record.userId, record.region ?? "");
         link = { index: String(user?.id), object: objectId.toString() };
       }
@@ -377,12 +379,14 @@ export function durableSessionStore(
     },
   };
   if (!index) return store;
-  store.listUser = async (userId, region) => (await listed(userId, region)).map(({ e }) => summaryOf(e));
+  store.listUser = async (userId, region) =>
+    (await listed(userId, region)).filter(({ e }) => e.kind !== "mfa").map(({ e }) => summaryOf(e));
   // Each selected session object removes its record and then its own index entry: an entry stays until its session
   // has really ended, so a retry after a failure finds what is left.
   store.endUser = async (userId, { only, except, region }) => {
+    // A pending second factor ends with every session of the user, never by a handle (it has none).
     const chosen = (await listed(userId, region)).filter(({ e }) =>
-      only === undefined ? e.id !== except : e.id === only,
+      only === undefined ? e.id !== except : e.id === only && e.kind !== "mfa",
     );
     const results = await Promise.allSettled(
       chosen.map(({ e }) => {
@@ -407,4 +411,4 @@ export function durableSessionStore(
 }
 
 /** The listed fields of an index entry. */
-const summaryOf = ({ object, expiresAt, ...listed }: IndexEntry): SessionSummary => listed;
+const summaryOf = ({ object, expiresAt, kind, ...listed }: IndexEntry): SessionSummary => listed;

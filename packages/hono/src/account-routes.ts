@@ -140,19 +140,30 @@ function accepted(c: Context, a: AccountContext, page: string): Response {
   return c.body('{"accepted":true}', 202, { "Content-Type": "application/json; charset=utf-8" });
 }
 
-/** Counts the attempt per client network and per account (`purpose` keeps it apart from logins); a 429 or nothing. */
+/**
+ * The account counter a request is counted under: `purpose` keeps it apart from logins. A forgot-password request from
+ * a browser with the account's device cookie is counted for that device alone (`reset.<device id>`), so strangers who
+ * use up the account's reset budget do not stop its owner from asking for a link (attack2 F5).
+ */
+async function bucketOf(c: Context, a: AccountContext, userKey: string, purpose: "signup" | "reset"): Promise<string> {
+  if (purpose !== "reset") return purpose;
+  const device = await a.devices?.trusted(c, userKey);
+  return device === undefined ? purpose : `${purpose}.${device}`;
+}
+
+/** Counts the attempt per client network and per account (under `bucket`); a 429 or nothing. */
 async function throttled(
   c: Context,
   a: AccountContext,
   type: "signup" | "password_reset",
   userKey: string,
-  purpose: "signup" | "reset",
+  bucket: string,
 ): Promise<Response | undefined> {
   let reason = "ip_throttled";
   let verdict = await a.throttle.ip(clientAddress(c, a.ip), c);
   if (verdict.allowed) {
     reason = "account_throttled";
-    verdict = await a.throttle.account(userKey, purpose, c);
+    verdict = await a.throttle.account(userKey, bucket, c);
   }
   if (verdict.allowed) return undefined;
   const step = type === "signup" ? "signup" : "forgot";
@@ -168,7 +179,7 @@ function resetLink(c: Context, a: AccountContext, region: string): string {
 
 /**
  * Emails the reset link for `identifier` (after the answer); the outcome goes to the events only. `counted`: the
- * request was counted under the account's reset throttle (forgot password), which an upstream fault takes back.
+ * account counter the request was counted under (forgot password), which an upstream fault takes back.
  */
 function sendReset(
   c: Context,
@@ -176,7 +187,7 @@ function sendReset(
   rc: RegionalClient,
   identifier: string,
   userKey: string,
-  counted: boolean,
+  counted: string | undefined,
 ): void {
   const input = EMAIL.test(identifier) ? { email: identifier } : { username: identifier };
   a.account.defer(c, async () => {
@@ -189,7 +200,7 @@ function sendReset(
     } catch (e) {
       // Nobody to send to is no failure of the request: the visitor was answered the same either way.
       const code = TransmitError.is(e) ? e.code : "unexpected";
-      if (counted && code !== "user_not_found") await a.throttle.release(userKey, "reset", c);
+      if (counted !== undefined && code !== "user_not_found") await a.throttle.release(userKey, counted, c);
       await a.replies.events.emit(c, {
         ...info,
         outcome: code === "user_not_found" ? "success" : "error",
@@ -203,7 +214,11 @@ function sendReset(
 /** `POST /signup`: creates the user with a permanent password; a taken address's owner is emailed instead. */
 export async function signup(c: Context, a: AccountContext): Promise<Response> {
   const input = validInput<{ email: string; password: string }>(c);
-  if (!EMAIL.test(input.email)) {
+  // An address that is not its own NFKC form (fullwidth or other compatibility characters) would share its keyed
+  // hash, and so its throttle counters and device-cookie entries, with the account of its normal form, which Transmit
+  // keeps apart: its owner could guess on that account per device and get it suspended (attack2 F7). Refused from
+  // the input alone, the same whether or not either address is taken.
+  if (!EMAIL.test(input.email) || input.email.normalize("NFKC") !== input.email) {
     return a.replies.fail(c, "invalid_request", { type: "signup", field: "email", step: "signup" });
   }
   const userKey = await a.hasher.hash(input.email);
@@ -227,7 +242,7 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
     if (code === "identifier_taken") {
       // The same answer as a new account; the owner learns of the attempt by email, with a way back in (OWASP
       // Authentication Cheat Sheet, account creation). Sent after the answer: its time never shows in it.
-      if (a.account.resetUrl) sendReset(c, a, rc, input.email, userKey, false);
+      if (a.account.resetUrl) sendReset(c, a, rc, input.email, userKey, undefined);
       await a.replies.events.emit(c, { ...info, outcome: "success", status: 202, reason: "identifier_taken" });
       return accepted(c, a, a.account.pages.signedUp);
     }
@@ -249,16 +264,17 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
 export async function forgotPassword(c: Context, a: AccountContext): Promise<Response> {
   const { username } = validInput<{ username: string }>(c);
   const userKey = await a.hasher.hash(username);
-  const refused = await throttled(c, a, "password_reset", userKey, "reset");
+  const bucket = await bucketOf(c, a, userKey, "reset");
+  const refused = await throttled(c, a, "password_reset", userKey, bucket);
   if (refused) return refused;
   let rc: RegionalClient;
   try {
     rc = await resolveClient(a.client, c);
   } catch (e) {
-    await a.throttle.release(userKey, "reset", c);
+    await a.throttle.release(userKey, bucket, c);
     return a.replies.failWith(c, e, { type: "password_reset", userKey, step: "forgot" });
   }
-  sendReset(c, a, rc, username, userKey, true);
+  sendReset(c, a, rc, username, userKey, bucket);
   return accepted(c, a, a.account.pages.resetSent);
 }
 
@@ -324,6 +340,17 @@ export async function landReset(c: Context, a: AccountContext): Promise<Response
  */
 export async function resetPassword(c: Context, a: AccountContext): Promise<Response> {
   const input = validInput<PasswordInput>(c);
+  // Each post may call Transmit (a refused password keeps the link's token): counted per client network like every
+  // other unauthenticated write, so one landed link cannot drive unbounded upstream calls (attack2 F6).
+  const byIp = await a.throttle.ip(clientAddress(c, a.ip), c);
+  if (!byIp.allowed) {
+    return a.replies.fail(c, "too_many_requests", {
+      type: "password_reset",
+      reason: "ip_throttled",
+      retryAfter: byIp.retryAfter ?? 1,
+      step: "reset",
+    });
+  }
   let store: SessionStore;
   try {
     store = a.access.store(c);

@@ -25,8 +25,12 @@ export interface DeviceCookieOptions {
 
 /** Entries per browser: the newest sign-ins, and the newest second factors (a trusted-device window each). */
 const MAX_ENTRIES = 6;
-/** The key an entry is signed for when it records a second factor on the account (never valid as a sign-in entry). */
-const mfaKey = (userKey: string) => `mfa\u0000${userKey}`;
+/**
+ * The key an entry is signed for when it records a second factor (never valid as a sign-in entry): the Transmit user
+ * id the verified tokens named, never the typed username's hash, which two accounts can share (usernames that differ
+ * only in case or NFKC form normalise alike: attack2 F4).
+ */
+const mfaKey = (userId: string) => `mfa\u0000user\u0000${userId}`;
 const ENTRY = /^([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/;
 const encoder = new TextEncoder();
 
@@ -99,28 +103,30 @@ export class DeviceCookies {
     return undefined;
   }
 
-  /** Whether a second factor on `userKey` from this browser is recent enough to skip the next one (mfa-routes.ts). */
-  async mfaTrusted(c: Context, userKey: string): Promise<boolean> {
-    return (await this.trusted(c, mfaKey(userKey))) !== undefined;
+  /** Whether a second factor of `userId` (Transmit's `sub`) from this browser is recent enough to skip the next one. */
+  async mfaTrusted(c: Context, userId: string): Promise<boolean> {
+    return (await this.trusted(c, mfaKey(userId))) !== undefined;
   }
 
   /**
-   * The `Set-Cookie` line after a sign-in to `userKey`: a new entry for it first (and, with `mfaFor` seconds, one
-   * recording a second factor on it that long), then the browser's other unexpired entries (the accounts it signed
-   * in to before), at most {@link MAX_ENTRIES} in all.
+   * The `Set-Cookie` line after a sign-in to `userKey`: a new entry for it first (and, with `mfaFor` seconds and the
+   * Transmit `userId`, one recording a second factor of that user that long), then the browser's other unexpired
+   * entries (the accounts it signed in to before), at most {@link MAX_ENTRIES} in all.
    */
-  async issue(c: Context, userKey: string, mfaFor = 0): Promise<string> {
+  async issue(c: Context, userKey: string, mfaFor = 0, userId?: string): Promise<string> {
+    // A second-factor entry names the Transmit user (never only the username's hash).
+    const mfa = userId === undefined ? 0 : mfaFor;
     const t = Math.floor(this.#now() / 1000);
     const entry = async (key: string, expires: number, nonce = randomId(16)) =>
       `${expires.toString(36)}.${nonce}.${await this.#mac(key, expires, nonce)}`;
     const parts = [await entry(userKey, t + this.maxAge)];
-    if (mfaFor > 0) parts.push(await entry(mfaKey(userKey), t + Math.min(mfaFor, this.maxAge)));
+    if (mfa > 0) parts.push(await entry(mfaKey(userId as string), t + Math.min(mfa, this.maxAge)));
     for (const entry of parse(this.#cookies.read(c, "device"))) {
       if (parts.length >= MAX_ENTRIES) break;
       // An entry of this account is replaced by the new one; entries of other accounts cannot be checked here. A
       // second-factor entry stays (its window does not restart) unless a new one was just made.
       if (entry.expires <= t || (await this.#valid(entry, userKey, t))) continue;
-      if (mfaFor > 0 && (await this.#valid(entry, mfaKey(userKey), t))) continue;
+      if (mfa > 0 && (await this.#valid(entry, mfaKey(userId as string), t))) continue;
       parts.push(`${entry.expires.toString(36)}.${entry.nonce}.${entry.mac}`);
     }
     return this.#cookies.line("device", parts.join("~"), this.maxAge);

@@ -18,7 +18,8 @@ export interface LimitKey {
    * limiter's `device` rule; attempts without it are the account's untrusted attempts, under the `account` rule.
    * Strangers who use up the untrusted attempts therefore do not lock the owner's browser out. The account routes
    * count their requests for an account apart from logins, under the `device` rule, with `"signup"` (sign-up) and
-   * `"reset"` (forgot password); device cookie ids are random and never take these values.
+   * `"reset"` (forgot password; `"reset.<device id>"` from a browser with the account's device cookie, so strangers
+   * cannot use up its owner's budget); device cookie ids are random and never take these values.
    */
   device?: string;
 }

@@ -183,7 +183,7 @@ export async function startSession(c: Context, l: LoginContext, s: Start): Promi
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
   // This browser has now signed in to the account: its next attempts on it are counted apart from strangers'.
-  if (l.devices && s.userKey) cookies.push(await l.devices.issue(c, s.userKey, s.trustFor ?? 0));
+  if (l.devices && s.userKey) cookies.push(await l.devices.issue(c, s.userKey, s.trustFor ?? 0, claims.sub));
   if (bodyKind(c) === "form") return l.replies.seeOther(c, s.returnTo ?? l.redirectTo, cookies);
   return l.replies.ok(c, publicView(record), cookies);
 }

@@ -44,6 +44,14 @@ export function memorySessionStore(options: MemorySessionStoreOptions = {}): Ses
   function makeRoom() {
     if (records.size < maxEntries) return;
     for (const [handle, r] of records) if (expired(r)) records.delete(handle);
+    // Records anyone can make go first (a reset link's landing), then logins waiting for a step, and only then
+    // signed-in sessions: a flood of landings must not sign people out (attack2 F3).
+    for (const first of [(r: SessionRecord) => r.purpose === "reset", (r: SessionRecord) => r.kind !== "session"]) {
+      for (const [handle, r] of records) {
+        if (records.size < maxEntries) return;
+        if (first(r)) records.delete(handle);
+      }
+    }
     while (records.size >= maxEntries) {
       const first = records.keys().next();
       if (first.done) break;
@@ -80,7 +88,7 @@ export function memorySessionStore(options: MemorySessionStoreOptions = {}): Ses
     },
     async endUser(userId, { only, except }) {
       const ended: SessionSummary[] = [];
-      for (const [handle, r] of live(userId)) {
+      for (const [handle, r] of live(userId, only === undefined)) {
         if ((only !== undefined && r.id !== only) || r.id === except) continue;
         records.delete(handle);
         ended.push({ ...summary(r), ...(r.transmitSessionId ? { transmitSessionId: r.transmitSessionId } : {}) });
@@ -89,12 +97,16 @@ export function memorySessionStore(options: MemorySessionStoreOptions = {}): Ses
     },
   };
 
-  /** The user's unexpired sessions (expired ones are pruned on the way). */
-  function live(userId: string): [string, SessionRecord][] {
+  /**
+   * The user's unexpired sessions (expired ones are pruned on the way). `pending`: with the user's logins waiting for
+   * a second factor too, which "sign out everywhere" and a credential change end as well (attack2 F2): a correct
+   * password that waits for its code must not turn into a session after the user signed out everywhere.
+   */
+  function live(userId: string, pending = false): [string, SessionRecord][] {
     const out: [string, SessionRecord][] = [];
     for (const [handle, r] of records) {
       if (expired(r)) records.delete(handle);
-      else if (r.kind === "session" && r.userId === userId) out.push([handle, r]);
+      else if ((r.kind === "session" || (pending && r.kind === "mfa")) && r.userId === userId) out.push([handle, r]);
     }
     return out;
   }

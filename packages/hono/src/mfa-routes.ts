@@ -156,7 +156,7 @@ export async function holdForSecondFactor(c: Context, l: LoginContext, h: Held):
   const f = l.secondFactor;
   if (!f || f.require === "never") return undefined;
   if (f.require === "when-enrolled" && !(await f.enrolled(h.claims, c))) return undefined;
-  if (f.trustedDeviceFor > 0 && l.devices && (await l.devices.mfaTrusted(c, h.userKey))) return undefined;
+  if (f.trustedDeviceFor > 0 && l.devices && (await l.devices.mfaTrusted(c, h.claims.sub))) return undefined;
   const info = { type: "login" as const, userKey: h.userKey, region: h.rc.region };
   if (!h.tokens.sessionId) return l.replies.fail(c, "upstream_error", { ...info, reason: "no_session_id" });
   // The password was right: it is no failure for the account's counters.
@@ -177,6 +177,8 @@ export async function holdForSecondFactor(c: Context, l: LoginContext, h: Held):
     idleTimeout: f.timeout,
   };
   if (h.returnTo !== undefined) record.returnTo = h.returnTo;
+  // A forced password change waits for its second factor: the session it will start must end the others again.
+  if (h.started) record.afterChange = true;
   let value: string;
   try {
     const old = l.cookies.read(c, "pending");
@@ -186,6 +188,9 @@ export async function holdForSecondFactor(c: Context, l: LoginContext, h: Held):
     await h.rc.client.sessions.logout(h.tokens.sessionId, callOptions(l)).catch(() => {});
     return l.replies.fail(c, "server_error", { ...info, reason: "session_store_failed" });
   }
+  // The credential changed already (a forced change): the user's other sessions end now, not only if and when the
+  // code is entered; this pending record stays (attack2 F1).
+  await h.started?.(record);
   const cookies = [...h.cookies, l.cookies.line("pending", value, f.timeout)];
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200, reason: "second_factor_required" });
   if (bodyKind(c) === "form") return l.replies.seeOther(c, pageWith(f.verifyPage, h.returnTo), cookies);
@@ -424,6 +429,13 @@ export function verifyCode(finish: (c: Context, l: LoginContext, s: Start) => Pr
       cookies: await end(l, p),
       secondFactorOf: r.userId as string,
       trustFor: f.trustedDeviceFor,
+      ...(r.afterChange
+        ? {
+            started: async (record: SessionRecord) => {
+              if (record.userId) await l.credentialChanged?.(c, record.userId, record.id);
+            },
+          }
+        : {}),
     });
   };
 }

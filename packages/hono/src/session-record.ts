@@ -47,6 +47,11 @@ export interface SessionRecord {
   sentAt?: number;
   /** Pending second factor only: where to go afterwards (a validated local path). */
   returnTo?: string;
+  /**
+   * Pending second factor only: the password just changed (a forced change), so the session it starts ends the
+   * user's other sessions again, keeping itself (the change already ended them, keeping this pending record).
+   */
+  afterChange?: boolean;
   /** `"reset"`: a pending record of a reset email's link (account-routes.ts), never a forced change's. */
   purpose?: "reset";
   /** Short summary of the browser and system that signed in ("Firefox on Windows"), for the list of sessions. */
