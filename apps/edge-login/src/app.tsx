@@ -88,7 +88,7 @@ export function createWorker(options: AppOptions = {}): EdgeLoginWorker {
           console.error(
             JSON.stringify({ type: "configuration", outcome: "error", missing: error.keys, message: error.message }),
           );
-          return misconfigured();
+          return misconfigured.fetch(request);
         }
         apps.set(env, app);
       }
@@ -97,21 +97,17 @@ export function createWorker(options: AppOptions = {}): EdgeLoginWorker {
   };
 }
 
-function misconfigured(): Response {
-  const body = JSON.stringify({ type: "urn:transmit-edge:problem:server_error", title: "Server error", status: 500 });
-  return new Response(body, {
-    status: 500,
-    headers: {
-      "Content-Type": "application/problem+json; charset=utf-8",
-      "Cache-Control": "no-store",
-      "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-      "X-Content-Type-Options": "nosniff",
-      "Referrer-Policy": "same-origin",
-      "X-Frame-Options": "DENY",
-      "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    },
-  });
-}
+/**
+ * The generic 500 of a Worker without a usable configuration, with the same security headers as every other answer
+ * (securityHeaders: HSTS, nosniff, `X-Frame-Options: DENY`, a deny-all CSP, `Cache-Control: no-store`, ...).
+ */
+const misconfigured = new Hono()
+  .use(securityHeaders())
+  .all("*", (c) =>
+    c.body(JSON.stringify({ type: "urn:transmit-edge:problem:server_error", title: "Server error", status: 500 }), 500, {
+      "Content-Type": "application/problem+json",
+    }),
+  );
 
 /** Whether a login answer started a session (it sets a non-empty session cookie). */
 function signedIn(res: Response): boolean {

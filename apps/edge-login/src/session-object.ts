@@ -53,7 +53,8 @@ export class SessionObject extends DurableObject {
 
   /** Stores the record and sets the alarm at its end (every write of a record goes through here). */
   async #put(record: SessionRecord): Promise<void> {
-    await this.#put(record);
+    await this.ctx.storage.put(RECORD, record);
+    await this.ctx.storage.setAlarm(endOf(record));
   }
 
   /** The stored record (undefined when absent). */
