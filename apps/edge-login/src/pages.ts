@@ -40,6 +40,9 @@ export const tie = (invalid: boolean | undefined, hint?: string) => {
   return html`${invalid ? html` aria-invalid="true"` : ""}${ids ? html` aria-describedby="${ids}"` : ""}`;
 };
 
+/** A status message (announced politely); nothing without text. */
+export const notice = (text: string | undefined) => (text ? html`<p class="notice" role="status">${text}</p>` : "");
+
 export const returnField = (returnTo: string | undefined) =>
   returnTo ? html`<input type="hidden" name="returnTo" value="${returnTo}">` : "";
 
@@ -56,12 +59,12 @@ export interface LoginPageProps {
 }
 
 /** The sign-in form. Works without JavaScript: a plain same-origin form POST to the login route. */
-export function loginPage({ t, error, invalid, username, returnTo, notice, region }: LoginPageProps): Html {
+export function loginPage({ t, error, invalid, username, returnTo, notice: message, region }: LoginPageProps): Html {
   // With the username kept after a failure, the cursor goes to the password.
   return layout(
     t,
     t.signIn,
-    html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
+    html`${notice(message)}
 ${errorRegion(error)}
 <form method="post" action="/auth/login">
 ${returnField(returnTo)}

@@ -8,7 +8,7 @@ import type { Env, Hono } from "hono";
 import { html } from "hono/html";
 import type { Messages } from "./i18n/index.ts";
 import { page, pageContext, problem } from "./page-flow.ts";
-import { errorRegion, layout, returnField, tie } from "./pages.ts";
+import { errorRegion, layout, notice, returnField, tie } from "./pages.ts";
 
 const METHODS = ["totp", "email", "sms"] as const;
 
@@ -35,7 +35,7 @@ export function verifyPage({ t, error, invalid, sent, returnTo }: VerifyPageProp
     t,
     t.verifyTitle,
     html`<p>${t.verifyIntro}</p>
-${sent ? html`<p class="notice" role="status">${t.codeSent(sent)}</p>` : ""}
+${notice(sent && t.codeSent(sent))}
 ${errorRegion(error)}
 <form method="post" action="/auth/verify">
 ${returnField(returnTo)}
