@@ -1,5 +1,5 @@
 import { isRegionName, nearestRegion, type RegionHint, type RegionName } from "@transmit-edge/core";
-import { type PasswordRules, readPasswordRules } from "./password-rules.ts";
+import type { PasswordRules } from "./password-rules.ts";
 
 /** The Transmit regions a Worker can route to (the sandbox is a test environment, not a location). */
 export const ROUTABLE_REGIONS = ["us", "eu", "ca", "au"] as const satisfies readonly RegionName[];
@@ -118,7 +118,11 @@ export function readConfig(env: EnvLike): WorkerConfig {
   // With 1, any stranger's guess would suspend the account: no untrusted attempt could stay below it.
   const maxPasswordFailures = parseWhole(env, "TRANSMIT_MAX_PASSWORD_FAILURES", 2, 20, missing);
   const failuresExpireIn = parseWhole(env, "TRANSMIT_FAILURES_EXPIRE_IN", 1, 525_600, missing);
-  const passwordRules = readPasswordRules(env, missing);
+  // The password rules (password-rules.ts): Transmit's defaults unless set.
+  const passwordRules: PasswordRules = {
+    minLength: parseWhole(env, "PASSWORD_MIN_LENGTH", 0, 256, missing) ?? 14,
+    kinds: parseWhole(env, "PASSWORD_CHARACTER_KINDS", 0, 4, missing) ?? 4,
+  };
   const require = text(env, "SECOND_FACTOR") ?? "when-enrolled";
   if (!["never", "always", "when-enrolled"].includes(require)) missing.push("SECOND_FACTOR");
   const trustedDeviceFor = parseWhole(env, "SECOND_FACTOR_TRUST_SECONDS", 0, 34_560_000, missing) ?? 0;
