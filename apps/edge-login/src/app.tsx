@@ -160,8 +160,7 @@ export function sharedAuth(config: WorkerConfig, env: Env, options: AppOptions) 
       tokenCache,
       // A failed token request ends its fetch lease at once (client-token-cache.ts), instead of at its expiry.
       fetch: async (input, init) => {
-        const url = typeof input === "string" ? input : String((input as { url?: string }).url ?? input);
-        const isToken = new URL(url).pathname.endsWith("/oidc/token");
+        const isToken = new URL(input).pathname.endsWith("/oidc/token");
         try {
           const res = await upstream(input, init);
           if (isToken && res.status !== 200) tokenCache.fetchFailed();
