@@ -8,7 +8,6 @@
 import type { Env, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
-import type { Messages } from "./i18n/index.ts";
 import { page, pageContext, passwordError, problem } from "./page-flow.ts";
 import { errorRegion, layout, notice, passwordChangePage, rulesHint, tie } from "./pages.ts";
 import type { PasswordRules } from "./password-rules.ts";

@@ -101,13 +101,11 @@ export function createWorker(options: AppOptions = {}): EdgeLoginWorker {
  * The generic 500 of a Worker without a usable configuration, with the same security headers as every other answer
  * (securityHeaders: HSTS, nosniff, `X-Frame-Options: DENY`, a deny-all CSP, `Cache-Control: no-store`, ...).
  */
-const misconfigured = new Hono()
-  .use(securityHeaders())
-  .all("*", (c) =>
-    c.body(JSON.stringify({ type: "urn:transmit-edge:problem:server_error", title: "Server error", status: 500 }), 500, {
-      "Content-Type": "application/problem+json",
-    }),
-  );
+const misconfigured = new Hono().use(securityHeaders()).all("*", (c) =>
+  c.body(JSON.stringify({ type: "urn:transmit-edge:problem:server_error", title: "Server error", status: 500 }), 500, {
+    "Content-Type": "application/problem+json",
+  }),
+);
 
 /** Whether a login answer started a session (it sets a non-empty session cookie). */
 function signedIn(res: Response): boolean {
