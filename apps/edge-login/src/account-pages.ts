@@ -24,6 +24,7 @@ export function accountPages<E extends Env>(
     const email = flash.u ?? "";
     const badEmail = flash.e === "invalid_request";
     const message = badEmail ? t.signUpInvalid : error;
+    const hint = rulesHint(t, rules, broken);
     return page(
       c,
       t,
@@ -35,8 +36,8 @@ export function accountPages<E extends Env>(
 <label for="email">${t.email}</label>
 <input id="email" name="email" type="email" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="254" value="${email}"${email ? "" : html` autofocus`}${tie(badEmail)}>
 <label for="password">${t.password}</label>
-${rulesHint(t, rules, broken)}
-<input id="password" name="password" type="password" autocomplete="new-password" required maxlength="1024"${email ? html` autofocus` : ""}${tie(bad, rules.minLength > 0 || rules.kinds > 0 ? "rules" : undefined)}>
+${hint}
+<input id="password" name="password" type="password" autocomplete="new-password" required maxlength="1024"${email ? html` autofocus` : ""}${tie(bad, hint ? "rules" : undefined)}>
 <button type="submit">${t.signUpTitle}</button>
 </form>
 <p><a href="/login">${t.haveAccount}</a></p>`,

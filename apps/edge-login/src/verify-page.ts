@@ -28,7 +28,7 @@ export function verifyPage({ t, error, invalid, sent, returnTo }: VerifyPageProp
   const options = METHODS.map(
     (m) => html`<option value="${m}"${m === selected ? html` selected` : ""}>${t.methods[m]}</option>`,
   );
-  const sends = (["email", "sms"] as const).map(
+  const sends = METHODS.slice(1).map(
     (m) => html`<button type="submit" name="method" value="${m}" class="secondary">${t.sendBy(m)}</button>`,
   );
   return layout(
