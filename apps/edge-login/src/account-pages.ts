@@ -9,20 +9,9 @@
 import { readCookie } from "@transmit-edge/hono";
 import type { Env, Hono } from "hono";
 import { html } from "hono/html";
-import type { Messages } from "./i18n/index.ts";
-import { type Flash, page, pageContext, problem } from "./page-flow.ts";
-import { errorRegion, layout, passwordChangePage, rulesHint, tie } from "./pages.ts";
+import { page, pageContext, passwordError, problem } from "./page-flow.ts";
+import { errorRegion, layout, notice, passwordChangePage, rulesHint, tie } from "./pages.ts";
 import type { PasswordRules } from "./password-rules.ts";
-
-const notice = (text: string | undefined) => (text ? html`<p class="notice" role="status">${text}</p>` : "");
-
-/** The error text of a new-password page: the broken rules, or the problem kind's message. */
-function passwordError(t: Messages, flash: Flash, rules: PasswordRules, now: () => number) {
-  const broken = Array.isArray(flash.b) ? flash.b.filter((b) => typeof b === "string") : [];
-  const ruleText: Record<string, string> = { length: t.ruleLength(rules.minLength), kinds: t.ruleKinds(rules.kinds) };
-  const error = flash.e === "rules" ? t.notMet(broken.flatMap((b) => ruleText[b] ?? [])) : problem(t, flash, now);
-  return { broken, error, bad: flash.e === "rules" || flash.e === "password_rejected" };
-}
 
 /** Mounts the account pages. */
 export function accountPages<E extends Env>(
@@ -33,9 +22,10 @@ export function accountPages<E extends Env>(
   app.get("/signup", (c) => {
     const { t, flash } = pageContext(c);
     const { broken, error, bad } = passwordError(t, flash, rules, now);
-    const email = typeof flash.u === "string" ? flash.u : "";
+    const email = flash.u ?? "";
     const badEmail = flash.e === "invalid_request";
     const message = badEmail ? t.signUpInvalid : error;
+    const hint = rulesHint(t, rules, broken);
     return page(
       c,
       t,
@@ -47,8 +37,8 @@ export function accountPages<E extends Env>(
 <label for="email">${t.email}</label>
 <input id="email" name="email" type="email" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="254" value="${email}"${email ? "" : html` autofocus`}${tie(badEmail)}>
 <label for="password">${t.password}</label>
-${rulesHint(t, rules, broken)}
-<input id="password" name="password" type="password" autocomplete="new-password" required maxlength="1024"${email ? html` autofocus` : ""}${tie(bad, rules.minLength > 0 || rules.kinds > 0 ? "rules" : undefined)}>
+${hint}
+<input id="password" name="password" type="password" autocomplete="new-password" required maxlength="1024"${email ? html` autofocus` : ""}${tie(bad, hint ? "rules" : undefined)}>
 <button type="submit">${t.signUpTitle}</button>
 </form>
 <p><a href="/login">${t.haveAccount}</a></p>`,
@@ -69,7 +59,7 @@ ${rulesHint(t, rules, broken)}
 ${errorRegion(flash.e === "invalid_request" ? t.forgotInvalid : problem(t, flash, now))}
 <form method="post" action="/auth/forgot-password">
 <label for="username">${t.username}</label>
-<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="256" value="${typeof flash.u === "string" ? flash.u : ""}" autofocus${tie(flash.e === "invalid_request")}>
+<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="256" value="${flash.u ?? ""}" autofocus${tie(flash.e === "invalid_request")}>
 <button type="submit">${t.sendLink}</button>
 </form>
 <p><a href="/login">${t.signIn}</a></p>`,

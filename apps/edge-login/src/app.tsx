@@ -88,7 +88,7 @@ export function createWorker(options: AppOptions = {}): EdgeLoginWorker {
           console.error(
             JSON.stringify({ type: "configuration", outcome: "error", missing: error.keys, message: error.message }),
           );
-          return misconfigured();
+          return misconfigured.fetch(request);
         }
         apps.set(env, app);
       }
@@ -97,21 +97,15 @@ export function createWorker(options: AppOptions = {}): EdgeLoginWorker {
   };
 }
 
-function misconfigured(): Response {
-  const body = JSON.stringify({ type: "urn:transmit-edge:problem:server_error", title: "Server error", status: 500 });
-  return new Response(body, {
-    status: 500,
-    headers: {
-      "Content-Type": "application/problem+json; charset=utf-8",
-      "Cache-Control": "no-store",
-      "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-      "X-Content-Type-Options": "nosniff",
-      "Referrer-Policy": "same-origin",
-      "X-Frame-Options": "DENY",
-      "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    },
-  });
-}
+/**
+ * The generic 500 of a Worker without a usable configuration, with the same security headers as every other answer
+ * (securityHeaders: HSTS, nosniff, `X-Frame-Options: DENY`, a deny-all CSP, `Cache-Control: no-store`, ...).
+ */
+const misconfigured = new Hono().use(securityHeaders()).all("*", (c) =>
+  c.body(JSON.stringify({ type: "urn:transmit-edge:problem:server_error", title: "Server error", status: 500 }), 500, {
+    "Content-Type": "application/problem+json",
+  }),
+);
 
 /** Whether a login answer started a session (it sets a non-empty session cookie). */
 function signedIn(res: Response): boolean {
@@ -164,8 +158,7 @@ export function sharedAuth(config: WorkerConfig, env: Env, options: AppOptions) 
       tokenCache,
       // A failed token request ends its fetch lease at once (client-token-cache.ts), instead of at its expiry.
       fetch: async (input, init) => {
-        const url = typeof input === "string" ? input : String((input as { url?: string }).url ?? input);
-        const isToken = new URL(url).pathname.endsWith("/oidc/token");
+        const isToken = new URL(input).pathname.endsWith("/oidc/token");
         try {
           const res = await upstream(input, init);
           if (isToken && res.status !== 200) tokenCache.fetchFailed();

@@ -1,5 +1,5 @@
 import { isRegionName, nearestRegion, type RegionHint, type RegionName } from "@transmit-edge/core";
-import { type PasswordRules, readPasswordRules } from "./password-rules.ts";
+import type { PasswordRules } from "./password-rules.ts";
 
 /** The Transmit regions a Worker can route to (the sandbox is a test environment, not a location). */
 export const ROUTABLE_REGIONS = ["us", "eu", "ca", "au"] as const satisfies readonly RegionName[];
@@ -54,6 +54,9 @@ function text(env: EnvLike, key: string): string | undefined {
   return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
 }
 
+/** An `ALLOW_...` opt-out: on only when set to exactly `true`. */
+const flag = (env: EnvLike, name: string) => text(env, name) === "true";
+
 /** Parses `"CH=eu, GB=eu"` into `{ CH: "eu", GB: "eu" }`; bad pairs are reported by key name. */
 function parseOverrides(raw: string | undefined, bad: string[]): Record<string, RegionName> {
   const out: Record<string, RegionName> = {};
@@ -67,15 +70,6 @@ function parseOverrides(raw: string | undefined, bad: string[]): Record<string, 
     out[country.toUpperCase()] = region!.toLowerCase() as RegionName;
   }
   return out;
-}
-
-/** `UPSTREAM_TIMEOUT_MS`: whole milliseconds between 100 and 60000, or unset. */
-function parseTimeout(raw: string | undefined, bad: string[]): number | undefined {
-  if (raw === undefined) return undefined;
-  const ms = Number(raw);
-  if (Number.isInteger(ms) && ms >= 100 && ms <= 60_000) return ms;
-  bad.push("UPSTREAM_TIMEOUT_MS");
-  return undefined;
 }
 
 /** A whole number from `min` to `max`, or unset; anything else is reported by key name. */
@@ -119,11 +113,16 @@ export function readConfig(env: EnvLike): WorkerConfig {
   // 32 bytes of entropy at least: the session keys are derived from it.
   if (!sessionSecret || sessionSecret.length < 32) missing.push("SESSION_SECRET");
   const countryOverrides = parseOverrides(text(env, "REGION_OVERRIDES"), missing);
-  const timeoutMs = parseTimeout(text(env, "UPSTREAM_TIMEOUT_MS"), missing);
+  // Whole milliseconds between 100 and 60000, or unset.
+  const timeoutMs = parseWhole(env, "UPSTREAM_TIMEOUT_MS", 100, 60_000, missing);
   // With 1, any stranger's guess would suspend the account: no untrusted attempt could stay below it.
   const maxPasswordFailures = parseWhole(env, "TRANSMIT_MAX_PASSWORD_FAILURES", 2, 20, missing);
   const failuresExpireIn = parseWhole(env, "TRANSMIT_FAILURES_EXPIRE_IN", 1, 525_600, missing);
-  const passwordRules = readPasswordRules(env, missing);
+  // The password rules (password-rules.ts): Transmit's defaults unless set.
+  const passwordRules: PasswordRules = {
+    minLength: parseWhole(env, "PASSWORD_MIN_LENGTH", 0, 256, missing) ?? 14,
+    kinds: parseWhole(env, "PASSWORD_CHARACTER_KINDS", 0, 4, missing) ?? 4,
+  };
   const require = text(env, "SECOND_FACTOR") ?? "when-enrolled";
   if (!["never", "always", "when-enrolled"].includes(require)) missing.push("SECOND_FACTOR");
   const trustedDeviceFor = parseWhole(env, "SECOND_FACTOR_TRUST_SECONDS", 0, 34_560_000, missing) ?? 0;
@@ -133,9 +132,9 @@ export function readConfig(env: EnvLike): WorkerConfig {
     regions,
     candidates,
     countryOverrides,
-    allowRegionOverride: text(env, "ALLOW_REGION_OVERRIDE") === "true",
-    allowInsecureLoopback: text(env, "ALLOW_INSECURE_LOOPBACK") === "true",
-    allowNoJurisdiction: text(env, "ALLOW_NO_JURISDICTION") === "true",
+    allowRegionOverride: flag(env, "ALLOW_REGION_OVERRIDE"),
+    allowInsecureLoopback: flag(env, "ALLOW_INSECURE_LOOPBACK"),
+    allowNoJurisdiction: flag(env, "ALLOW_NO_JURISDICTION"),
     sessionSecret: sessionSecret!,
     passwordRules,
     secondFactor: { require: require as WorkerConfig["secondFactor"]["require"], trustedDeviceFor },

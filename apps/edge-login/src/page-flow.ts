@@ -63,6 +63,8 @@ export function pageContext(c: Context): { t: Messages; flash: Flash } {
   } catch {
     // A mangled flash is no flash.
   }
+  // The pages show `u` as typed: a string or nothing.
+  if (typeof flash.u !== "string") delete flash.u;
   return { t: pickMessages(c.req.header("accept-language")), flash };
 }
 
@@ -177,6 +179,15 @@ export function problem(t: Messages, flash: Flash, now: () => number): string | 
   return t.errors[flash.e] ?? t.verifyErrors[flash.e] ?? t.errors.fallback;
 }
 
+/** The error text of a new-password page (the broken rules, or the problem kind's message) and whether the new
+ * password is at fault. */
+export function passwordError(t: Messages, flash: Flash, rules: PasswordRules, now: () => number) {
+  const broken = Array.isArray(flash.b) ? flash.b.filter((b) => typeof b === "string") : [];
+  const ruleText: Record<string, string> = { length: t.ruleLength(rules.minLength), kinds: t.ruleKinds(rules.kinds) };
+  const error = flash.e === "rules" ? t.notMet(broken.flatMap((b) => ruleText[b] ?? [])) : problem(t, flash, now);
+  return { broken, error, bad: flash.e === "rules" || flash.e === "password_rejected" };
+}
+
 /** The pages: sign-in, forced password change, stylesheet and icon. */
 export function pageRoutes<E extends Env>(
   app: Hono<E>,
@@ -202,7 +213,7 @@ export function pageRoutes<E extends Env>(
         t,
         error: problem(t, flash, now),
         invalid,
-        username: typeof flash.u === "string" ? flash.u : undefined,
+        username: flash.u,
         returnTo: safeReturnTo(c, c.req.query("returnTo")),
         notice:
           c.req.query("signedOut") !== undefined
@@ -218,15 +229,8 @@ export function pageRoutes<E extends Env>(
   });
   app.get("/password", (c) => {
     const { t, flash } = pageContext(c);
-    const broken = Array.isArray(flash.b) ? flash.b.filter((b) => typeof b === "string") : [];
-    const ruleText: Record<string, string> = { length: t.ruleLength(rules.minLength), kinds: t.ruleKinds(rules.kinds) };
-    const error = flash.e === "rules" ? t.notMet(broken.flatMap((b) => ruleText[b] ?? [])) : problem(t, flash, now);
-    const invalid =
-      flash.e === "mismatch"
-        ? "confirmPassword"
-        : flash.e === "rules" || flash.e === "password_rejected"
-          ? "newPassword"
-          : undefined;
+    const { broken, error, bad } = passwordError(t, flash, rules, now);
+    const invalid = flash.e === "mismatch" ? "confirmPassword" : bad ? "newPassword" : undefined;
     return page(
       c,
       t,
@@ -236,7 +240,7 @@ export function pageRoutes<E extends Env>(
         error,
         invalid,
         broken,
-        username: typeof flash.u === "string" ? flash.u : undefined,
+        username: flash.u,
         returnTo: safeReturnTo(c, c.req.query("returnTo")),
       }),
     );

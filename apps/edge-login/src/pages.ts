@@ -40,6 +40,9 @@ export const tie = (invalid: boolean | undefined, hint?: string) => {
   return html`${invalid ? html` aria-invalid="true"` : ""}${ids ? html` aria-describedby="${ids}"` : ""}`;
 };
 
+/** A status message (announced politely); nothing without text. */
+export const notice = (text: string | undefined) => (text ? html`<p class="notice" role="status">${text}</p>` : "");
+
 export const returnField = (returnTo: string | undefined) =>
   returnTo ? html`<input type="hidden" name="returnTo" value="${returnTo}">` : "";
 
@@ -56,12 +59,12 @@ export interface LoginPageProps {
 }
 
 /** The sign-in form. Works without JavaScript: a plain same-origin form POST to the login route. */
-export function loginPage({ t, error, invalid, username, returnTo, notice, region }: LoginPageProps): Html {
+export function loginPage({ t, error, invalid, username, returnTo, notice: message, region }: LoginPageProps): Html {
   // With the username kept after a failure, the cursor goes to the password.
   return layout(
     t,
     t.signIn,
-    html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
+    html`${notice(message)}
 ${errorRegion(error)}
 <form method="post" action="/auth/login">
 ${returnField(returnTo)}
@@ -165,16 +168,16 @@ body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--
 .card{width:min(24rem,100% - 1rem);margin:1rem .5rem;padding:clamp(1rem,6vw,2rem);border:1px solid #8886;\
 border-radius:12px;overflow-wrap:anywhere}
 h1{margin-top:0;font-size:1.5rem}
-label{display:block;margin:1rem 0 .25rem;font-weight:600}
-input,select{width:100%;padding:.6rem;font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);\
-border-radius:6px}
+label{display:block;margin:1rem 0 .25rem}
+input,select,button{width:100%;font:inherit;border-radius:6px}
+input,select{padding:.6rem;color:inherit;background:var(--bg);border:1px solid var(--line)}
 [aria-invalid=true]{border:2px solid var(--error)}
-button{margin-top:1.5rem;width:100%;padding:.7rem;font:inherit;font-weight:600;border:0;border-radius:6px;\
-background:var(--accent);color:var(--on-accent);cursor:pointer}
+button{margin-top:1.5rem;padding:.7rem;border:0;background:var(--accent);color:var(--on-accent);cursor:pointer}
 button.secondary{background:var(--soft);color:var(--fg)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-.error,.broken,.notice{font-weight:600}.error,.broken{color:var(--error)}.error.empty{display:none}.notice{color:var(--ok)}
+label,button,dt,.error,.broken,.notice{font-weight:600}.error,.broken{color:var(--error)}.error.empty{display:none}\
+.notice{color:var(--ok)}
 .hint{margin:0 0 .5rem;font-size:.9rem}.hint ul{margin:.25rem 0 0;padding-left:1.25rem}
-dt{font-weight:600}dd{margin:0 0 .75rem}
+dd{margin:0 0 .75rem}
 .sessions{padding:0;list-style:none}.sessions li{padding:.5rem 0;border-top:1px solid var(--line)}
 `;

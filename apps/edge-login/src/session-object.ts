@@ -51,6 +51,17 @@ export class SessionObject extends DurableObject {
   // The last `lastSeenAt` reported to the index.
   #reported = 0;
 
+  /** Stores the record and sets the alarm at its end (every write of a record goes through here). */
+  async #put(record: SessionRecord): Promise<void> {
+    await this.ctx.storage.put(RECORD, record);
+    await this.ctx.storage.setAlarm(endOf(record));
+  }
+
+  /** The stored record (undefined when absent). */
+  #get(): Promise<SessionRecord | undefined> {
+    return this.ctx.storage.get<SessionRecord>(RECORD);
+  }
+
   #index(link: IndexLink): DurableObjectStub<SessionIndex> {
     const ns = (this.env as Env).USER_SESSIONS;
     return ns.get(ns.idFromString(link.index));
@@ -69,7 +80,7 @@ export class SessionObject extends DurableObject {
 
   /** The record, or null when absent or expired at `nowMs` (an expired record is deleted on the spot). */
   async read(nowMs: number): Promise<SessionRecord | null> {
-    const record = await this.ctx.storage.get<SessionRecord>(RECORD);
+    const record = await this.#get();
     if (!record) return null;
     if (nowMs >= endOf(record)) {
       await this.remove();
@@ -89,8 +100,7 @@ export class SessionObject extends DurableObject {
     const t = Math.floor(nowMs / 1000);
     if (record.kind !== "session" || t - record.lastSeenAt < touchAfter) return record;
     const touched = { ...record, lastSeenAt: t };
-    await this.ctx.storage.put(RECORD, touched);
-    await this.ctx.storage.setAlarm(endOf(touched));
+    await this.#put(touched);
     await this.#seen(touched);
     return touched;
   }
@@ -102,7 +112,7 @@ export class SessionObject extends DurableObject {
    * and its `remove` makes this call store nothing (the login then fails rather than outlive the sign-out).
    */
   async create(record: SessionRecord, link?: IndexLink): Promise<boolean> {
-    if ((await this.ctx.storage.get(RECORD)) !== undefined) return false;
+    if ((await this.#get()) !== undefined) return false;
     if (link) {
       const index = this.#index(link);
       await index.add(entryOf(record, link.object));
@@ -112,8 +122,7 @@ export class SessionObject extends DurableObject {
       }
       await this.ctx.storage.put(LINK, link);
     }
-    await this.ctx.storage.put(RECORD, record);
-    await this.ctx.storage.setAlarm(endOf(record));
+    await this.#put(record);
     return true;
   }
 
@@ -123,21 +132,20 @@ export class SessionObject extends DurableObject {
    * refresh won meanwhile), only the later `lastSeenAt` is taken.
    */
   async update(record: SessionRecord): Promise<boolean> {
-    const current = await this.ctx.storage.get<SessionRecord>(RECORD);
+    const current = await this.#get();
     if (!current || current.id !== record.id) return false;
     const next =
       current.refreshToken === record.refreshToken
         ? record
         : { ...current, lastSeenAt: Math.max(current.lastSeenAt, record.lastSeenAt) };
-    await this.ctx.storage.put(RECORD, next);
-    await this.ctx.storage.setAlarm(endOf(next));
+    await this.#put(next);
     await this.#seen(next);
     return true;
   }
 
   /** Ends the session (logout, expiry, sign out everywhere) and drops it from its user's index; returns the record. */
   async remove(): Promise<SessionRecord | null> {
-    const record = await this.ctx.storage.get<SessionRecord>(RECORD);
+    const record = await this.#get();
     const link = await this.ctx.storage.get<IndexLink>(LINK);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
@@ -187,10 +195,9 @@ export class SessionObject extends DurableObject {
    */
   async endRefresh(token: string, next: SessionRecord | null): Promise<boolean> {
     let stored = false;
-    const current = await this.ctx.storage.get<SessionRecord>(RECORD);
+    const current = await this.#get();
     if (next && current && current.id === next.id && current.refreshToken === token) {
-      await this.ctx.storage.put(RECORD, next);
-      await this.ctx.storage.setAlarm(endOf(next));
+      await this.#put(next);
       stored = true;
     }
     const running = this.#rotation;
@@ -202,7 +209,7 @@ export class SessionObject extends DurableObject {
   }
 
   override async alarm(): Promise<void> {
-    const record = await this.ctx.storage.get<SessionRecord>(RECORD);
+    const record = await this.#get();
     if (!record) return;
     // The idle deadline may have moved since the alarm was set (a write touches lastSeenAt).
     const end = endOf(record);

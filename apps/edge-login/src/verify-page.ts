@@ -8,7 +8,7 @@ import type { Env, Hono } from "hono";
 import { html } from "hono/html";
 import type { Messages } from "./i18n/index.ts";
 import { page, pageContext, problem } from "./page-flow.ts";
-import { errorRegion, layout, returnField, tie } from "./pages.ts";
+import { errorRegion, layout, notice, returnField, tie } from "./pages.ts";
 
 const METHODS = ["totp", "email", "sms"] as const;
 
@@ -28,14 +28,14 @@ export function verifyPage({ t, error, invalid, sent, returnTo }: VerifyPageProp
   const options = METHODS.map(
     (m) => html`<option value="${m}"${m === selected ? html` selected` : ""}>${t.methods[m]}</option>`,
   );
-  const sends = (["email", "sms"] as const).map(
+  const sends = METHODS.slice(1).map(
     (m) => html`<button type="submit" name="method" value="${m}" class="secondary">${t.sendBy(m)}</button>`,
   );
   return layout(
     t,
     t.verifyTitle,
     html`<p>${t.verifyIntro}</p>
-${sent ? html`<p class="notice" role="status">${t.codeSent(sent)}</p>` : ""}
+${notice(sent && t.codeSent(sent))}
 ${errorRegion(error)}
 <form method="post" action="/auth/verify">
 ${returnField(returnTo)}

@@ -286,7 +286,21 @@ describe("configuration", () => {
       const bare = { ...env, ...blank, SESSION_SECRET: "a-session-secret-that-is-long-enough-000" } as unknown as Env;
       const res = await worker.fetch(new Request(`${ORIGIN}/login`), bare, {} as ExecutionContext);
       expect(res.status).toBe(500);
-      expect(await res.text()).not.toMatch(/TRANSMIT_|SECRET/);
+      const body = await res.text();
+      expect(body).not.toMatch(/TRANSMIT_|SECRET/);
+      expect(JSON.parse(body)).toEqual({
+        type: "urn:transmit-edge:problem:server_error",
+        title: "Server error",
+        status: 500,
+      });
+      // The answer carries the same security headers as every other one.
+      expect(res.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
+      expect(res.headers.get("content-security-policy")).toMatch(/^default-src 'none'; frame-ancestors 'none'/);
       expect(errors.join("\n")).toContain("TRANSMIT_US_CLIENT_ID");
       expect(errors.join("\n")).toContain("at least one region");
       expect(errors.join("\n")).not.toContain("a-session-secret-that-is-long-enough-000");
