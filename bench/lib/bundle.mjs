@@ -30,7 +30,10 @@ export const BUDGETS = {
   coreAuthenticateRatchet: 10.75 * 1024,
   /** Login + ID-token verification: 14.08 KB measured with jose, 9.67 KB without; the measured size + about 1 KB. */
   coreVerify: 10.75 * 1024,
-  worker: 80 * 1024,
+  /** The deployed Worker with every flow (README, "Benchmarks"): missed since the account journey landed. */
+  worker: 47 * 1024,
+  /** What CI holds until `worker` is met again: the measured 52.4 KB + about 0.6 KB (apps/edge-login/e2e/deploy.test.ts). */
+  workerRatchet: 53 * 1024,
 };
 
 function sizes(code) {
