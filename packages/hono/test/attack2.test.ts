@@ -348,6 +348,28 @@ describe("attack2: the login throttle's device entries", () => {
   });
 });
 
+describe("attack2: the forgot-password budget and device entries", () => {
+  it("attack2 F4b (R03, forgot password): browsers signed in to 'alice' ask for Alice's link within her untrusted budget; Alice's own browser still gets hers", async () => {
+    const w = world({ require: "never", ipLimit: 1000 });
+    w.fake.users = { Alice: "pw-victim", alice: "pw-mallory" };
+    const owner = new Jar();
+    expect((await send(w, owner, "/auth/login", { username: "Alice", password: "pw-victim" })).status).toBe(200);
+    let accepted = 0;
+    for (let b = 0; b < 3; b++) {
+      const jar = new Jar();
+      expect((await send(w, jar, "/auth/login", { username: "alice", password: "pw-mallory" })).status).toBe(200);
+      const device = jar.only("__Host-session-device");
+      for (let i = 0; i < 4; i++) {
+        if ((await send(w, device, "/auth/forgot-password", { username: "Alice" })).status === 202) accepted++;
+      }
+    }
+    // One untrusted budget for Alice (4 per 16 minutes), not one per browser of Mallory's own account.
+    expect(accepted).toBeLessThanOrEqual(4);
+    const mine = await send(w, owner.only("__Host-session-device"), "/auth/forgot-password", { username: "Alice" });
+    expect(mine.status).toBe(202);
+  });
+});
+
 describe("attack2: sign-up of a look-alike address (against the emulator)", () => {
   it("attack2 F7 (R01/A04): an address whose normal form is another account's cannot be signed up, so it cannot hand out that account's device buckets", async () => {
     const { createTransmitClient } = await import("@transmit-edge/core");
