@@ -145,9 +145,10 @@ function accepted(c: Context, a: AccountContext, page: string): Response {
  * a browser with the account's device cookie is counted for that device alone (`reset.<device id>`), so strangers who
  * use up the account's reset budget do not stop its owner from asking for a link (attack2 F5).
  */
-async function bucketOf(c: Context, a: AccountContext, userKey: string, purpose: "signup" | "reset"): Promise<string> {
-  if (purpose !== "reset") return purpose;
-  const device = await a.devices?.trusted(c, userKey);
+async function bucketOf(c: Context, a: AccountContext, username: string, purpose: "signup" | "reset"): Promise<string> {
+  if (purpose !== "reset" || !a.devices) return purpose;
+  // The entry names the username exactly as typed: one of `alice` is no device of `Alice` (attack2 F4b).
+  const device = await a.devices.trusted(c, await a.hasher.exact(username));
   return device === undefined ? purpose : `${purpose}.${device}`;
 }
 
@@ -264,7 +265,7 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
 export async function forgotPassword(c: Context, a: AccountContext): Promise<Response> {
   const { username } = validInput<{ username: string }>(c);
   const userKey = await a.hasher.hash(username);
-  const bucket = await bucketOf(c, a, userKey, "reset");
+  const bucket = await bucketOf(c, a, username, "reset");
   const refused = await throttled(c, a, "password_reset", userKey, bucket);
   if (refused) return refused;
   let rc: RegionalClient;

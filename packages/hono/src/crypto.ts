@@ -55,29 +55,46 @@ export async function deriveKey(
 
 /**
  * Keyed hash of a username, after normalisation (NFKC, trimmed, lower case), so the same person typing
- * `Alice ` and `alice` shares one throttle counter and one event key.
+ * `Alice ` and `alice` shares one throttle counter and one event key; and ({@link UserKeyHasher.exact}) of the
+ * username exactly as typed, for device cookie entries.
  */
 export class UserKeyHasher {
   readonly #secret: string | undefined;
   #key: Promise<CryptoKey> | undefined;
+  #exactKey: Promise<CryptoKey> | undefined;
 
   constructor(secret?: string) {
     this.#secret = secret;
   }
 
   // Created on first use: workerd refuses random values and crypto work at module scope.
-  #getKey(): Promise<CryptoKey> {
-    this.#key ??= this.#secret
-      ? deriveKey(this.#secret, "user-key v1", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"])
+  #makeKey(info: string): Promise<CryptoKey> {
+    return this.#secret
+      ? deriveKey(this.#secret, info, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"])
       : crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256", length: 256 }, false, ["sign"]);
-    return this.#key;
   }
 
   /** Returns the keyed hash of `username` (base64url, 128 bits). */
   async hash(username: string): Promise<string> {
-    const sig = await crypto.subtle.sign("HMAC", await this.#getKey(), encoder.encode(normaliseUsername(username)));
-    return toBase64Url(new Uint8Array(sig).subarray(0, 16));
+    this.#key ??= this.#makeKey("user-key v1");
+    return sign(await this.#key, normaliseUsername(username));
   }
+
+  /**
+   * Returns the keyed hash of `username` exactly as typed (base64url, 128 bits), under its own key (never equal to a
+   * {@link hash}). Device cookie entries are signed for it: usernames that normalise alike can be different accounts
+   * (`Alice` and `alice` on a tenant with case-sensitive usernames), and an entry must be valid only for the account
+   * it was issued for (attack2 F4b in docs/reviews/attack2.md).
+   */
+  async exact(username: string): Promise<string> {
+    this.#exactKey ??= this.#makeKey("user-key exact v1");
+    return sign(await this.#exactKey, username);
+  }
+}
+
+async function sign(key: CryptoKey, text: string): Promise<string> {
+  const sig = await crypto.subtle.sign("HMAC", key, encoder.encode(text));
+  return toBase64Url(new Uint8Array(sig).subarray(0, 16));
 }
 
 /** Normalisation used for throttling and event keys only (the username is forwarded upstream unchanged). */

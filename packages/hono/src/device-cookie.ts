@@ -1,6 +1,7 @@
 /**
  * Device cookies, after OWASP's "Slow Down Online Guessing Attacks with Device Cookies": a browser that signed in to
- * an account gets a signed cookie entry naming that account (by its keyed hash). Its later attempts on that account
+ * an account gets a signed cookie entry naming that account (by the keyed hash of the username exactly as typed, never
+ * the normalised one two accounts can share: attack2 F4b). Its later attempts on that account
  * are counted per device, apart from untrusted attempts, so strangers who use up an account's untrusted attempts do
  * not lock its owner out. One cookie holds the entries of the last few accounts signed in on the browser.
  */
@@ -27,7 +28,7 @@ export interface DeviceCookieOptions {
 const MAX_ENTRIES = 6;
 /**
  * The key an entry is signed for when it records a second factor (never valid as a sign-in entry): the Transmit user
- * id the verified tokens named, never the typed username's hash, which two accounts can share (usernames that differ
+ * id the verified tokens named, never the typed username's normalised hash, which two accounts can share (usernames that differ
  * only in case or NFKC form normalise alike: attack2 F4).
  */
 const mfaKey = (userId: string) => `mfa\u0000user\u0000${userId}`;
@@ -83,22 +84,25 @@ export class DeviceCookies {
   }
 
   // Created on first use: workerd refuses crypto work at module scope.
-  async #mac(userKey: string, expires: number, nonce: string): Promise<string> {
+  async #mac(key: string, expires: number, nonce: string): Promise<string> {
     this.#key ??= deriveKey(this.#secret, "device-cookie v1", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
-    const data = encoder.encode(`${userKey}\u0000${expires.toString(36)}\u0000${nonce}`);
+    const data = encoder.encode(`${key}\u0000${expires.toString(36)}\u0000${nonce}`);
     const sig = await crypto.subtle.sign("HMAC", await this.#key, data);
     return toBase64Url(new Uint8Array(sig).subarray(0, 16));
   }
 
-  async #valid(entry: Entry, userKey: string, t: number): Promise<boolean> {
-    return entry.expires > t && sameText(entry.mac, await this.#mac(userKey, entry.expires, entry.nonce));
+  async #valid(entry: Entry, key: string, t: number): Promise<boolean> {
+    return entry.expires > t && sameText(entry.mac, await this.#mac(key, entry.expires, entry.nonce));
   }
 
-  /** The device id when the request carries an unexpired entry signed for `userKey`; `undefined` otherwise. */
-  async trusted(c: Context, userKey: string): Promise<string | undefined> {
+  /**
+   * The device id when the request carries an unexpired entry signed for `deviceKey` (`UserKeyHasher.exact` of the
+   * username); `undefined` otherwise.
+   */
+  async trusted(c: Context, deviceKey: string): Promise<string | undefined> {
     const t = Math.floor(this.#now() / 1000);
     for (const entry of parse(this.#cookies.read(c, "device"))) {
-      if (await this.#valid(entry, userKey, t)) return entry.nonce;
+      if (await this.#valid(entry, deviceKey, t)) return entry.nonce;
     }
     return undefined;
   }
@@ -109,23 +113,23 @@ export class DeviceCookies {
   }
 
   /**
-   * The `Set-Cookie` line after a sign-in to `userKey`: a new entry for it first (and, with `mfaFor` seconds and the
+   * The `Set-Cookie` line after a sign-in to `deviceKey` (`UserKeyHasher.exact` of the username): a new entry for it first (and, with `mfaFor` seconds and the
    * Transmit `userId`, one recording a second factor of that user that long), then the browser's other unexpired
    * entries (the accounts it signed in to before), at most {@link MAX_ENTRIES} in all.
    */
-  async issue(c: Context, userKey: string, mfaFor = 0, userId?: string): Promise<string> {
+  async issue(c: Context, deviceKey: string, mfaFor = 0, userId?: string): Promise<string> {
     // A second-factor entry names the Transmit user (never only the username's hash).
     const mfa = userId === undefined ? 0 : mfaFor;
     const t = Math.floor(this.#now() / 1000);
     const entry = async (key: string, expires: number, nonce = randomId(16)) =>
       `${expires.toString(36)}.${nonce}.${await this.#mac(key, expires, nonce)}`;
-    const parts = [await entry(userKey, t + this.maxAge)];
+    const parts = [await entry(deviceKey, t + this.maxAge)];
     if (mfa > 0) parts.push(await entry(mfaKey(userId as string), t + Math.min(mfa, this.maxAge)));
     for (const entry of parse(this.#cookies.read(c, "device"))) {
       if (parts.length >= MAX_ENTRIES) break;
       // An entry of this account is replaced by the new one; entries of other accounts cannot be checked here. A
       // second-factor entry stays (its window does not restart) unless a new one was just made.
-      if (entry.expires <= t || (await this.#valid(entry, userKey, t))) continue;
+      if (entry.expires <= t || (await this.#valid(entry, deviceKey, t))) continue;
       if (mfa > 0 && (await this.#valid(entry, mfaKey(userId as string), t))) continue;
       parts.push(`${entry.expires.toString(36)}.${entry.nonce}.${entry.mac}`);
     }

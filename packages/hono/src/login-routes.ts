@@ -100,6 +100,8 @@ export interface Start {
   rc: RegionalClient;
   tokens: TokenSet;
   userKey: string;
+  /** Keyed hash of the username exactly as typed: device cookie entries are for it (none with device cookies off). */
+  deviceKey?: string | undefined;
   /** Whether this login was counted by the account throttle (a password login, not the change step). */
   counted: boolean;
   /** The device cookie id the attempt was counted under, when the browser was trusted for the account. */
@@ -156,6 +158,7 @@ export async function startSession(c: Context, l: LoginContext, s: Start): Promi
     id: randomId(16),
     userId: claims.sub,
     userKey: s.userKey,
+    ...(s.deviceKey !== undefined ? { deviceKey: s.deviceKey } : {}),
     region: s.rc.region,
     claims: keepClaims(claims, l.claims),
     createdAt: t,
@@ -183,7 +186,7 @@ export async function startSession(c: Context, l: LoginContext, s: Start): Promi
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });
   const cookies = [l.cookies.line("session", value, l.absoluteTimeout), ...s.cookies];
   // This browser has now signed in to the account: its next attempts on it are counted apart from strangers'.
-  if (l.devices && s.userKey) cookies.push(await l.devices.issue(c, s.userKey, s.trustFor ?? 0, claims.sub));
+  if (l.devices && s.deviceKey) cookies.push(await l.devices.issue(c, s.deviceKey, s.trustFor ?? 0, claims.sub));
   if (bodyKind(c) === "form") return l.replies.seeOther(c, s.returnTo ?? l.redirectTo, cookies);
   return l.replies.ok(c, publicView(record), cookies);
 }
@@ -213,8 +216,11 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
     }
   }
   // A browser with this account's device cookie is counted on its own; everyone else shares the untrusted count,
-  // which stays below Transmit's lockout so that strangers never get the account suspended.
-  const device = await l.devices?.trusted(c, userKey);
+  // which stays below Transmit's lockout so that strangers never get the account suspended. The entry names the
+  // username exactly as typed (the account buckets stay normalised): an entry of `alice` never counts guesses on
+  // `Alice`, another account on a tenant with case-sensitive usernames (attack2 F4b).
+  const deviceKey = l.devices ? await l.hasher.exact(input.username) : undefined;
+  const device = deviceKey === undefined ? undefined : await l.devices?.trusted(c, deviceKey);
   // Counted before the upstream call, atomically with the decision: checking first and counting only after a failed
   // call let every request already in flight through. A credentials failure stays counted, an upstream fault is
   // released (the caller learnt nothing from it, and an outage must not lock people out), and a success takes back
@@ -255,7 +261,17 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
     return l.replies.failWith(c, e, { type: "login", userKey, region: rc.region, ...page });
   }
   const cleared = (await dropPending(c, l, store)) ? [l.cookies.clear("pending")] : [];
-  return startSession(c, l, { store, rc, tokens, userKey, counted: true, device, returnTo, cookies: cleared });
+  return startSession(c, l, {
+    store,
+    rc,
+    tokens,
+    userKey,
+    deviceKey,
+    counted: true,
+    device,
+    returnTo,
+    cookies: cleared,
+  });
 }
 
 /** Deletes the pending password change the request carries, if any; true when there was a pending cookie. */
@@ -374,6 +390,7 @@ export async function changePassword(c: Context, l: LoginContext): Promise<Respo
     rc,
     tokens,
     userKey: pending.userKey ?? "",
+    deviceKey: l.devices ? await l.hasher.exact(pending.username) : undefined,
     counted: false,
     returnTo,
     cookies: clear,

@@ -176,6 +176,7 @@ export async function holdForSecondFactor(c: Context, l: LoginContext, h: Held):
     expiresAt: t + f.timeout,
     idleTimeout: f.timeout,
   };
+  if (h.deviceKey !== undefined) record.deviceKey = h.deviceKey;
   if (h.returnTo !== undefined) record.returnTo = h.returnTo;
   // A forced password change waits for its second factor: the session it will start must end the others again.
   if (h.started) record.afterChange = true;
@@ -248,6 +249,7 @@ async function pendingOf(c: Context, l: LoginContext, returnTo: string | undefin
     idleTimeout: f.timeout,
   };
   if (s.userKey !== undefined) record.userKey = s.userKey;
+  if (s.deviceKey !== undefined) record.deviceKey = s.deviceKey;
   if (s.region !== undefined) record.region = s.region;
   if (returnTo !== undefined) record.returnTo = returnTo;
   return { store, value: await store.create(record), record, fresh: true };
@@ -273,6 +275,8 @@ interface Begun {
   p: Pending;
   r: SessionRecord;
   userKey: string;
+  /** The browser's device id for the account (its entry names the username exactly as typed), if it has one. */
+  device: string | undefined;
   info: { type: "second_factor"; step: "verify"; returnTo?: string; userKey?: string; region?: string };
 }
 
@@ -302,7 +306,9 @@ async function begin(c: Context, l: LoginContext, codes?: readonly string[]): Pr
   if (!r.methods?.includes(input.method) || (codes && !codes.includes(input.method))) {
     return l.replies.fail(c, "invalid_request", { ...info, field: "method" });
   }
-  return { f, input, returnTo, address, p, r, userKey, info };
+  // A device entry counts only for the username exactly as typed at the password step (attack2 F4b).
+  const device = r.deviceKey === undefined ? undefined : await l.devices?.trusted(c, r.deviceKey);
+  return { f, input, returnTo, address, p, r, userKey, device, info };
 }
 
 /** `POST /verify/send`: sends an email or SMS code for the pending second factor (cooldown, at most `maxSends`). */
@@ -322,7 +328,7 @@ export const sendCode: Step = async (c, l) => {
   }
   // Per account too: new pending records (a new password login, a step-up without the pending cookie) must not
   // send a victim's phone or mailbox a message per request. Counted like a code attempt, under its own key.
-  const byAccount = await l.throttle.account(`mfa-send.${b.userKey}`, await l.devices?.trusted(c, b.userKey), c);
+  const byAccount = await l.throttle.account(`mfa-send.${b.userKey}`, b.device, c);
   if (!byAccount.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       ...info,
@@ -367,11 +373,10 @@ export function verifyCode(finish: (c: Context, l: LoginContext, s: Start) => Pr
   return async (c, l) => {
     const b = await begin(c, l);
     if (b instanceof Response) return b;
-    const { f, p, r, userKey, info, address } = b;
+    const { f, p, r, userKey, device, info, address } = b;
     const { method, code = "" } = b.input;
     if (!/^[0-9]{4,10}$/.test(code)) return l.replies.fail(c, "invalid_request", { ...info, field: "code" });
     // Per account (apart from its password attempts), counted and decided before the call, like a password.
-    const device = await l.devices?.trusted(c, userKey);
     const byAccount = await l.throttle.account(codeKey(userKey), device, c);
     if (!byAccount.allowed) {
       return l.replies.fail(c, "too_many_requests", {
@@ -424,6 +429,7 @@ export function verifyCode(finish: (c: Context, l: LoginContext, s: Start) => Pr
       rc,
       tokens,
       userKey,
+      deviceKey: r.deviceKey,
       counted: false,
       returnTo: b.returnTo ?? r.returnTo,
       cookies: await end(l, p),

@@ -20,6 +20,11 @@ export interface SessionRecord {
   userId?: string;
   /** Keyed hash of the normalised username (for events and throttling). */
   userKey?: string;
+  /**
+   * Keyed hash of the username exactly as typed: the account the browser's device cookie entries are for (a session
+   * and a pending second factor; none with device cookies off).
+   */
+  deviceKey?: string;
   /** Region of the Transmit client that issued the session. */
   region?: string;
   /** Selected claims of the verified ID token. */

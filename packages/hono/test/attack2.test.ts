@@ -307,14 +307,14 @@ describe("attack2: the trusted-device window of the second factor", () => {
   });
 });
 
-describe("attack2: open findings (documented, not fixed here)", () => {
-  // F4b: the same collision on the login throttle's device cookies. A device entry is signed for the typed username's
+describe("attack2: the login throttle's device entries", () => {
+  // F4b: the same collision on the login throttle's device cookies. A device entry was signed for the typed username's
   // keyed hash (normalised: NFKC, trimmed, lower case); on a tenant whose usernames are case-sensitive, Mallory's own
-  // account "alice" hands her device entries that count her guesses on "Alice" per device, and every sign-in to
-  // "alice" mints a new device id: the untrusted cap (which stays below Transmit's lockout) no longer holds, so she
-  // can guess on and get Alice suspended. Fix: hash the username exactly as Transmit matches it (or refuse a
-  // sign-up / username whose normal form is taken), or check the device entry against the user id after the call.
-  it.fails("attack2 F4b (open, login throttle): guesses on 'Alice' from browsers signed in to 'alice' stay below Transmit's lockout", async () => {
+  // account "alice" handed her device entries that counted her guesses on "Alice" per device, and every sign-in to
+  // "alice" minted a new device id: the untrusted cap (which stays below Transmit's lockout) no longer held, so she
+  // could guess on and get Alice suspended. Fixed: an entry is signed over the keyed hash of the username exactly as
+  // typed, so it is valid only for the account it was issued for (the account buckets stay normalised).
+  it("attack2 F4b: guesses on 'Alice' from browsers signed in to 'alice' stay below Transmit's lockout", async () => {
     const clock = { t: START };
     const now = () => clock.t;
     const fake = new MfaFake();
@@ -345,6 +345,28 @@ describe("attack2: open findings (documented, not fixed here)", () => {
     ).length;
     // Transmit's default lockout is 5 failures in 15 minutes.
     expect(onAlice).toBeLessThan(5);
+  });
+});
+
+describe("attack2: the forgot-password budget and device entries", () => {
+  it("attack2 F4b (R03, forgot password): browsers signed in to 'alice' ask for Alice's link within her untrusted budget; Alice's own browser still gets hers", async () => {
+    const w = world({ require: "never", ipLimit: 1000 });
+    w.fake.users = { Alice: "pw-victim", alice: "pw-mallory" };
+    const owner = new Jar();
+    expect((await send(w, owner, "/auth/login", { username: "Alice", password: "pw-victim" })).status).toBe(200);
+    let accepted = 0;
+    for (let b = 0; b < 3; b++) {
+      const jar = new Jar();
+      expect((await send(w, jar, "/auth/login", { username: "alice", password: "pw-mallory" })).status).toBe(200);
+      const device = jar.only("__Host-session-device");
+      for (let i = 0; i < 4; i++) {
+        if ((await send(w, device, "/auth/forgot-password", { username: "Alice" })).status === 202) accepted++;
+      }
+    }
+    // One untrusted budget for Alice (4 per 16 minutes), not one per browser of Mallory's own account.
+    expect(accepted).toBeLessThanOrEqual(4);
+    const mine = await send(w, owner.only("__Host-session-device"), "/auth/forgot-password", { username: "Alice" });
+    expect(mine.status).toBe(202);
   });
 });
 
