@@ -314,7 +314,7 @@ describe("attack2: the login throttle's device entries", () => {
   // "alice" minted a new device id: the untrusted cap (which stays below Transmit's lockout) no longer held, so she
   // could guess on and get Alice suspended. Fixed: an entry is signed over the keyed hash of the username exactly as
   // typed, so it is valid only for the account it was issued for (the account buckets stay normalised).
-  it("attack2 F4b: guesses on 'Alice' from browsers signed in to 'alice' stay below Transmit's lockout", async () => {
+  it("attack2 F4b (A04 H05): guesses on 'Alice' from browsers signed in to 'alice' stay below Transmit's lockout", async () => {
     const clock = { t: START };
     const now = () => clock.t;
     const fake = new MfaFake();
