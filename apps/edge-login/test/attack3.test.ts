@@ -1,7 +1,7 @@
 // attack3: outside review of the login hand-over (account-login.ts, account-throttle.ts). Each test is an attack;
 // "known limit F<n>" tests state the current (open) behaviour, so that a fix flips them (see the review report).
 import { describe, expect, it } from "vitest";
-import { CITIES, type Harness, harness, login } from "./helpers.ts";
+import { CITIES, deviceCookie, type Harness, harness, login } from "./helpers.ts";
 
 /** The victim: an account in the EU tenant. */
 const ELSA = { username: "elsa.eu-only", password: "Elsa-Only-In-EU-7!" };
@@ -9,8 +9,8 @@ const ELSA = { username: "elsa.eu-only", password: "Elsa-Only-In-EU-7!" };
 const MALLORY_AS_ELSA = { username: "elsa.eu-only", password: "Mallory-In-The-US-7!" };
 const fromUS = { "x-debug-country": "US" };
 
-async function twoTenantsOneName(): Promise<Harness> {
-  const h = await harness({ ALLOW_REGION_OVERRIDE: "true" });
+async function twoTenantsOneName(policy?: { passwordSuspensionDuration: number }): Promise<Harness> {
+  const h = await harness({ ALLOW_REGION_OVERRIDE: "true" }, policy ? { policy } : {});
   await h.emulator.addUser("eu", ELSA);
   await h.emulator.addUser("us", MALLORY_AS_ELSA);
   return h;
@@ -35,5 +35,33 @@ describe("attack3: home pointers across tenants", () => {
     expect(res.headers.get("x-transmit-region")).toBe("us");
     expect(h.calls("password.authenticate", "us") - usBefore).toBe(1);
     expect(h.calls("password.authenticate", "eu") - euBefore).toBe(0);
+  });
+});
+
+describe("attack3: device cookies across tenants", () => {
+  it("known limit F2 (A04 H05): a device cookie earned on a same-named account in another tenant is trusted on the victim's account, so a stranger reaches Transmit's lockout", async () => {
+    // Transmit suspends for an hour after 5 failures in 15 minutes.
+    const h = await twoTenantsOneName({ passwordSuspensionDuration: 60 });
+    // The attacker signs in to her own US account "elsa.eu-only": her browser gets a device entry for that username.
+    const own = await login(h, { ...MALLORY_AS_ELSA, region: "us" }, { cf: {}, headers: fromUS, ip: "198.51.100.9" });
+    expect(own.status).toBe(200);
+    const device = deviceCookie(own)!;
+    expect(device).toBeDefined();
+    const guess = { ...ELSA, password: "Wrong-Guess-1!", region: "eu" };
+    const statuses: number[] = [];
+    // Untrusted guesses at the EU account: 3 per window (below Transmit's 5), then 429.
+    for (let i = 0; i < 4; i++) statuses.push((await login(h, guess, { ip: `198.51.100.${20 + i}` })).status);
+    // With the US account's device cookie the same guesses are counted as the owner's trusted browser: 4 more.
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await login(h, guess, { ip: `198.51.100.${30 + i}`, headers: { cookie: device } })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 401, 401, 401, 401]);
+    // 7 failures reached the EU tenant, beyond its lockout of 5: the owner is locked out at Transmit.
+    expect(h.calls("password.authenticate", "eu")).toBe(7);
+    // After the router's window (16 min) the owner, right password, a new browser, EU chosen on the form (without it,
+    // F1 already sends the owner to the US tenant): Transmit has suspended the account.
+    h.clock.advance(17 * 60);
+    const owner = await login(h, { ...ELSA, region: "eu" }, { cf: CITIES.frankfurt, ip: "192.0.2.50" });
+    expect(owner.status).toBe(401);
   });
 });
