@@ -1,7 +1,7 @@
 // attack3: outside review of the login hand-over (account-login.ts, account-throttle.ts). Each test is an attack;
 // "known limit F<n>" tests state the current (open) behaviour, so that a fix flips them (see the review report).
 import { describe, expect, it } from "vitest";
-import { CITIES, deviceCookie, type Harness, harness, login } from "./helpers.ts";
+import { CITIES, deviceCookie, type Harness, harness, login, ORIGIN } from "./helpers.ts";
 
 /** The victim: an account in the EU tenant. */
 const ELSA = { username: "elsa.eu-only", password: "Elsa-Only-In-EU-7!" };
@@ -63,5 +63,31 @@ describe("attack3: device cookies across tenants", () => {
     h.clock.advance(17 * 60);
     const owner = await login(h, { ...ELSA, region: "eu" }, { cf: CITIES.frankfurt, ip: "192.0.2.50" });
     expect(owner.status).toBe(401);
+  });
+});
+
+describe("attack3: sign-up creates the same-named account of F1 and F2", () => {
+  it("known limit F3 (R01 H15): signing up an EU user's address from the US, before that user has a home, creates a US account and sends the EU user's logins to the US tenant", async () => {
+    const h = await harness();
+    const eva = { username: "eva@example.com", password: "Eva-Lives-In-EU-7!" };
+    // Eva's account lives in the EU tenant (created there outside this Worker, or signed in more than 400 days ago).
+    await h.emulator.addUser("eu", eva);
+    // The attacker, from New York, signs up eva@example.com: no home is known, so the nearest region (US) gets it.
+    const signup = await h.fetch("/auth/signup", {
+      method: "POST",
+      cf: CITIES.newYork,
+      ip: "198.51.100.77",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN },
+      body: new URLSearchParams({ email: eva.username, password: "Mallory-Signs-Up-9!" }).toString(),
+    });
+    expect(signup.headers.get("location")).toBe("/login?signedUp");
+    expect(h.calls("users.create", "us")).toBe(1);
+    // Eva, from Frankfurt, automatic, right password: her EU object holds the pointer "us" (a newer report wins) and
+    // sends the login on, so her EU password reaches the US object and the US tenant, and fails.
+    const res = await login(h, eva, { cf: CITIES.frankfurt });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("x-transmit-region")).toBe("us");
+    expect(h.calls("password.authenticate", "eu")).toBe(0);
+    expect(h.calls("password.authenticate", "us")).toBe(1);
   });
 });
