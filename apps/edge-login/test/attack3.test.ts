@@ -1,5 +1,7 @@
 // attack3: outside review of the login hand-over (account-login.ts, account-throttle.ts). Each test is an attack;
-// "known limit F<n>" tests state the current (open) behaviour, so that a fix flips them (see the review report).
+// "known limit F<n>" tests state the current (open) behaviour, so that a fix flips them (SECURITY.md, "Known gaps").
+// Their names carry no checklist id on purpose: a passing statement of a gap must not count as coverage of H15
+// (F1, F3: an EU password processed outside the EU) or of A04/H05 (F2: strangers reach Transmit's lockout).
 import { describe, expect, it } from "vitest";
 import { CITIES, deviceCookie, type Harness, harness, login, ORIGIN } from "./helpers.ts";
 
@@ -17,7 +19,7 @@ async function twoTenantsOneName(policy?: { passwordSuspensionDuration: number }
 }
 
 describe("attack3: home pointers across tenants", () => {
-  it("known limit F1 (H15): a same-named account in the US tenant flips the EU account's home; the EU password is then sent to the US tenant", async () => {
+  it("known limit F1: a same-named account in the US tenant flips the EU account's home; the EU password is then sent to the US tenant", async () => {
     const h = await twoTenantsOneName();
     // The victim signs in from Frankfurt (automatic): EU, and the account's home is now eu in both objects.
     expect((await login(h, ELSA, { cf: CITIES.frankfurt })).status).toBe(200);
@@ -39,7 +41,7 @@ describe("attack3: home pointers across tenants", () => {
 });
 
 describe("attack3: device cookies across tenants", () => {
-  it("known limit F2 (A04 H05): a device cookie earned on a same-named account in another tenant is trusted on the victim's account, so a stranger reaches Transmit's lockout", async () => {
+  it("known limit F2: a device cookie earned on a same-named account in another tenant is trusted on the victim's account, so a stranger reaches Transmit's lockout", async () => {
     // Transmit suspends for an hour after 5 failures in 15 minutes.
     const h = await twoTenantsOneName({ passwordSuspensionDuration: 60 });
     // The attacker signs in to her own US account "elsa.eu-only": her browser gets a device entry for that username.
@@ -67,7 +69,7 @@ describe("attack3: device cookies across tenants", () => {
 });
 
 describe("attack3: sign-up creates the same-named account of F1 and F2", () => {
-  it("known limit F3 (R01 H15): signing up an EU user's address from the US, before that user has a home, creates a US account and sends the EU user's logins to the US tenant", async () => {
+  it("known limit F3: signing up an EU user's address from the US, before that user has a home, creates a US account and sends the EU user's logins to the US tenant", async () => {
     const h = await harness();
     const eva = { username: "eva@example.com", password: "Eva-Lives-In-EU-7!" };
     // Eva's account lives in the EU tenant (created there outside this Worker, or signed in more than 400 days ago).
