@@ -93,3 +93,25 @@ describe("attack3: sign-up creates the same-named account of F1 and F2", () => {
     expect(h.calls("password.authenticate", "us")).toBe(1);
   });
 });
+
+describe("attack3: the hand-over rebuilds the body it checked", () => {
+  it("F4 a form login whose content type names json in a parameter is handed over as the form it was checked as", async () => {
+    const h = await harness({ ALLOW_REGION_OVERRIDE: "true" });
+    await h.emulator.addUser("eu", ELSA);
+    const post = (contentType: string, fields: Record<string, string>) =>
+      h.fetch("/auth/login", {
+        method: "POST",
+        cf: CITIES.frankfurt,
+        headers: { "content-type": contentType, origin: ORIGIN },
+        body: new URLSearchParams(fields).toString(),
+      });
+    // The router reads this as a urlencoded form (the media type decides; parameters do not) and checks its fields.
+    const odd = await post("application/x-www-form-urlencoded; x=json", ELSA);
+    expect(odd.status).toBe(303);
+    expect(h.calls("password.authenticate", "eu")).toBe(1);
+    // The form's region choice is read the same way: US chosen, US asked (and refused), EU never.
+    const chosen = await post("application/x-www-form-urlencoded; x=json", { ...ELSA, region: "us" });
+    expect(chosen.headers.get("x-transmit-region")).toBe("us");
+    expect(h.calls("password.authenticate", "eu")).toBe(1);
+  });
+});
