@@ -115,3 +115,17 @@ describe("attack3: the hand-over rebuilds the body it checked", () => {
     expect(h.calls("password.authenticate", "eu")).toBe(1);
   });
 });
+
+describe("attack3: races on the account's object", () => {
+  it("parallel guesses (eight tabs, eight addresses) at one account: the object counts them atomically, three reach Transmit", async () => {
+    const h = await harness();
+    await h.emulator.addUser("eu", ELSA);
+    const wrong = { ...ELSA, password: "Wrong-Guess-1!" };
+    const all = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => login(h, wrong, { cf: CITIES.frankfurt, ip: `198.51.100.${40 + i}` })),
+    );
+    const statuses = all.map((r) => r.status).sort();
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429]);
+    expect(h.calls("password.authenticate", "eu")).toBe(3);
+  });
+});
