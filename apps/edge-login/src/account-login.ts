@@ -60,9 +60,12 @@ export function handOffLogin(
     let route: { region: RoutableRegion; source: RegionSource } = chosen
       ? { region: chosen, source: "form" }
       : (c.get("regionGuess" as never) ?? guessRegion(c, config));
-    // The validated fields only, exactly as received (the router has read the original body).
-    const json = /json/i.test(c.req.header("content-type") ?? "");
-    const input = (c.req as unknown as { valid(t: string): Record<string, string> }).valid(json ? "json" : "form");
+    // The validated fields only, exactly as received (the router has read the original body). The kind is the one
+    // the router validated (its media type, parameters aside), never a guess from the header's text (attack3 F4).
+    const valid = (c.req as unknown as { valid(t: string): Record<string, string> | undefined }).valid.bind(c.req);
+    const form = valid("form");
+    const json = form === undefined;
+    const input = form ?? (valid("json") as Record<string, string>);
     const body = json ? JSON.stringify(input) : new URLSearchParams(input).toString();
     const headers = new Headers(c.req.raw.headers);
     headers.delete("content-length");

@@ -69,7 +69,8 @@ export function rememberRegionLine(region: RoutableRegion): string {
 export async function formRegion(c: Context, config: WorkerConfig): Promise<RoutableRegion | undefined> {
   if (config.candidates.length < 2) return undefined;
   try {
-    const json = c.req.header("content-type")?.includes("json");
+    // JSON by the media type, parameters aside, as the router reads the body (attack3 F4).
+    const json = /^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "");
     return configuredRegion(config, json ? (await c.req.json())?.region : (await c.req.formData()).get("region"));
   } catch {
     return undefined; // the router has already answered a body it cannot parse
