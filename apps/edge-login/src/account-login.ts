@@ -162,7 +162,14 @@ export async function accountLogin(object: AccountThrottle, env: Env, request: R
     // Before anything reads the body: an account that lives in the other jurisdiction is sent on, unread.
     const home = configuredRegion(built.config, await object.home(built.now()));
     if (home && jurisdictionOf(home) !== jurisdictionOf(region)) {
-      if (hop === "0") return new Response(null, { status: 409, headers: { [HOME_ELSEWHERE]: home } });
+      // Into the EU only. A username is not one account across tenants: a same-named account in another region's
+      // tenant (or one signed up there by someone else) can make a non-EU region the newest home report, and an
+      // object in the eu jurisdiction must not send an EU login's password out of the EU for it (attack3 F1, F3).
+      // The login stays in the region the Worker chose; a person whose account lives outside the EU chooses it on
+      // the form or signs in from a browser that remembers it.
+      if (hop === "0" && jurisdictionOf(region) !== "eu") {
+        return new Response(null, { status: 409, headers: { [HOME_ELSEWHERE]: home } });
+      }
     } else if (home) {
       region = home;
       from = "account";

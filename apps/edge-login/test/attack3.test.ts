@@ -1,7 +1,7 @@
-// attack3: outside review of the login hand-over (account-login.ts, account-throttle.ts). Each test is an attack;
-// "known limit F<n>" tests state the current (open) behaviour, so that a fix flips them (SECURITY.md, "Known gaps").
-// Their names carry no checklist id on purpose: a passing statement of a gap must not count as coverage of H15
-// (F1, F3: an EU password processed outside the EU) or of A04/H05 (F2: strangers reach Transmit's lockout).
+// attack3: outside review of the login hand-over (account-login.ts, account-throttle.ts). Each test is an attack.
+// F1 and F3 (an EU password sent out of the EU for a same-named account of another tenant) are fixed and count for
+// H15. "known limit F2" states the current (open) behaviour, so that a fix flips it (SECURITY.md, "Known gaps"); its
+// name carries no checklist id on purpose: a passing statement of a gap must not count as coverage of A04/H05.
 import { describe, expect, it } from "vitest";
 import { CITIES, deviceCookie, type Harness, harness, login, ORIGIN } from "./helpers.ts";
 
@@ -19,7 +19,7 @@ async function twoTenantsOneName(policy?: { passwordSuspensionDuration: number }
 }
 
 describe("attack3: home pointers across tenants", () => {
-  it("known limit F1: a same-named account in the US tenant flips the EU account's home; the EU password is then sent to the US tenant", async () => {
+  it("F1 H15 a same-named account in the US tenant cannot pull the EU account's logins out of the EU", async () => {
     const h = await twoTenantsOneName();
     // The victim signs in from Frankfurt (automatic): EU, and the account's home is now eu in both objects.
     expect((await login(h, ELSA, { cf: CITIES.frankfurt })).status).toBe(200);
@@ -29,14 +29,13 @@ describe("attack3: home pointers across tenants", () => {
     expect(flip.status).toBe(200);
     const euBefore = h.calls("password.authenticate", "eu");
     const usBefore = h.calls("password.authenticate", "us");
-    // The victim again, from Frankfurt, automatic, new browser: the EU object answers "home elsewhere" before it
-    // reads the body, and the Worker sends the EU password on to the US object and the US tenant.
+    // The victim again, from Frankfurt, automatic, new browser: the EU object holds the newer "us" report, but an
+    // object in the eu jurisdiction never sends a login out of the EU (before the fix: 401 from the US tenant).
     const res = await login(h, ELSA, { cf: CITIES.frankfurt });
-    // Current behaviour (open): 401 from the US tenant; the EU tenant is never asked.
-    expect(res.status).toBe(401);
-    expect(res.headers.get("x-transmit-region")).toBe("us");
-    expect(h.calls("password.authenticate", "us") - usBefore).toBe(1);
-    expect(h.calls("password.authenticate", "eu") - euBefore).toBe(0);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-transmit-region")).toBe("eu");
+    expect(h.calls("password.authenticate", "us") - usBefore).toBe(0);
+    expect(h.calls("password.authenticate", "eu") - euBefore).toBe(1);
   });
 });
 
@@ -69,7 +68,7 @@ describe("attack3: device cookies across tenants", () => {
 });
 
 describe("attack3: sign-up creates the same-named account of F1 and F2", () => {
-  it("known limit F3: signing up an EU user's address from the US, before that user has a home, creates a US account and sends the EU user's logins to the US tenant", async () => {
+  it("F3 H15 signing up an EU user's address from the US creates a US account, but the EU user's logins from the EU stay in the EU", async () => {
     const h = await harness();
     const eva = { username: "eva@example.com", password: "Eva-Lives-In-EU-7!" };
     // Eva's account lives in the EU tenant (created there outside this Worker, or signed in more than 400 days ago).
@@ -84,13 +83,13 @@ describe("attack3: sign-up creates the same-named account of F1 and F2", () => {
     });
     expect(signup.headers.get("location")).toBe("/login?signedUp");
     expect(h.calls("users.create", "us")).toBe(1);
-    // Eva, from Frankfurt, automatic, right password: her EU object holds the pointer "us" (a newer report wins) and
-    // sends the login on, so her EU password reaches the US object and the US tenant, and fails.
+    // Eva, from Frankfurt, automatic, right password: her EU object holds the pointer "us" (a newer report wins),
+    // but it never sends an EU login out of the EU (before the fix: her password reached the US tenant, 401).
     const res = await login(h, eva, { cf: CITIES.frankfurt });
-    expect(res.status).toBe(401);
-    expect(res.headers.get("x-transmit-region")).toBe("us");
-    expect(h.calls("password.authenticate", "eu")).toBe(0);
-    expect(h.calls("password.authenticate", "us")).toBe(1);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-transmit-region")).toBe("eu");
+    expect(h.calls("password.authenticate", "eu")).toBe(1);
+    expect(h.calls("password.authenticate", "us")).toBe(0);
   });
 });
 

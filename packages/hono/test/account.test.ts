@@ -56,7 +56,7 @@ function build(opts: { ipLimit?: number; account?: boolean } = {}): World {
             },
           },
         }),
-    timeoutMs: 2500,
+    timeoutMs: 8000,
   });
   const app = new Hono();
   app.route("/auth", auth.routes());
@@ -71,7 +71,7 @@ function client(emulator: Emulator, region: Region): TransmitClient {
     clientSecret: `demo-secret-${region}`,
     allowInsecureLoopback: true,
     fetch: (input, init) => emulator.fetch(new Request(input, init)),
-    timeoutMs: 2000,
+    timeoutMs: 8000,
   });
 }
 

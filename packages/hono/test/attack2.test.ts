@@ -384,7 +384,7 @@ describe("attack2: sign-up of a look-alike address (against the emulator)", () =
         clientSecret: "demo-secret-eu",
         allowInsecureLoopback: true,
         fetch: (input, init) => emulator.fetch(new Request(input, init)),
-        timeoutMs: 2000,
+        timeoutMs: 8000,
       });
       const auth = transmitAuth({
         client,

@@ -27,7 +27,7 @@ function build(): World {
       clientSecret: `demo-secret-${region}`,
       allowInsecureLoopback: true,
       fetch: (input, init) => emulator.fetch(new Request(input, init)),
-      timeoutMs: 2000,
+      timeoutMs: 8000,
     });
   const clients = { eu: client("eu"), us: client("us") };
   const sessions = memorySessionStore();
@@ -45,7 +45,7 @@ function build(): World {
     userKeySecret: SECRET,
     ip: "cf-connecting-ip",
     onEvent,
-    timeoutMs: 2500,
+    timeoutMs: 8000,
   });
   const app = new Hono();
   app.route("/auth", auth.routes());

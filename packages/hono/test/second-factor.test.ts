@@ -56,7 +56,7 @@ function build(secondFactor: SecondFactorOptions = {}, limiter = memoryLimiter()
     clientSecret: "demo-secret-eu",
     allowInsecureLoopback: true,
     fetch: (input, init) => emulator.fetch(new Request(input, init)),
-    timeoutMs: 2000,
+    timeoutMs: 8000,
   });
   const events: AuthEvent[] = [];
   const texts: string[] = [];
