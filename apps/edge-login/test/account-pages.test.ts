@@ -47,15 +47,29 @@ describe("sign-up and forgot password in the Worker", () => {
     expect(h.calls("users.create")).toBe(1);
     const page = await follow(h, res);
     expect(page).toContain("your account is ready");
-    // From Frankfurt, with a new browser: the account's throttle object names AU as its home.
-    const signIn = await login(
+    // From New York, with a new browser: the account's throttle object names AU as its home.
+    const signIn = await login(h, { username: "sydney.user@example.com", password: PASSWORD }, { cf: CITIES.newYork });
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.get("x-transmit-region")).toBe("au");
+    expect(h.calls("password.authenticate", "us")).toBe(0);
+    // From Frankfurt, with a new browser: an object in the eu jurisdiction never sends a login out of the EU (a
+    // same-named account of another tenant could otherwise pull EU passwords out: attack3 F1, F3), so the login is
+    // tried in the EU only, once, and the person chooses AU on the form.
+    const fromEu = await login(
       h,
       { username: "sydney.user@example.com", password: PASSWORD },
       { cf: CITIES.frankfurt },
     );
-    expect(signIn.status).toBe(200);
-    expect(signIn.headers.get("x-transmit-region")).toBe("au");
-    expect(h.calls("password.authenticate", "eu")).toBe(0);
+    expect(fromEu.status).toBe(401);
+    expect(fromEu.headers.get("x-transmit-region")).toBe("eu");
+    expect(h.calls("password.authenticate", "au")).toBe(1);
+    const chosen = await login(
+      h,
+      { username: "sydney.user@example.com", password: PASSWORD, region: "au" },
+      { cf: CITIES.frankfurt },
+    );
+    expect(chosen.status).toBe(200);
+    expect(chosen.headers.get("x-transmit-region")).toBe("au");
   });
 
   it("R01 a taken address gets the same answer and page as a free one; its owner is emailed a reset link", async () => {
