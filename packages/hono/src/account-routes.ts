@@ -10,7 +10,7 @@ import type { TransmitAccountClient } from "@transmit-edge/core/account";
 import type { Context } from "hono";
 import { clientAddress } from "./client-ip.ts";
 import { type LoginClient, type RegionalClient, resolveClient } from "./client-source.ts";
-import { randomId } from "./crypto.ts";
+import { deviceKeyOf, randomId } from "./crypto.ts";
 import { bodyKind, type PasswordInput, validInput } from "./input.ts";
 import type { LoginContext } from "./login-routes.ts";
 import { OptionError } from "./option-error.ts";
@@ -145,10 +145,17 @@ function accepted(c: Context, a: AccountContext, page: string): Response {
  * a browser with the account's device cookie is counted for that device alone (`reset.<device id>`), so strangers who
  * use up the account's reset budget do not stop its owner from asking for a link (attack2 F5).
  */
-async function bucketOf(c: Context, a: AccountContext, username: string, purpose: "signup" | "reset"): Promise<string> {
+async function bucketOf(
+  c: Context,
+  a: AccountContext,
+  username: string,
+  purpose: "signup" | "reset",
+  region?: string,
+): Promise<string> {
   if (purpose !== "reset" || !a.devices) return purpose;
-  // The entry names the username exactly as typed: one of `alice` is no device of `Alice` (attack2 F4b).
-  const device = await a.devices.trusted(c, await a.hasher.exact(username));
+  // The entry names the region (tenant) and the username exactly as typed: one of `alice` is no device of `Alice`
+  // (attack2 F4b), nor of the `alice` of another region's tenant (attack3 F2).
+  const device = await a.devices.trusted(c, await deviceKeyOf(a.hasher, region, username));
   return device === undefined ? purpose : `${purpose}.${device}`;
 }
 
@@ -265,15 +272,39 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
 export async function forgotPassword(c: Context, a: AccountContext): Promise<Response> {
   const { username } = validInput<{ username: string }>(c);
   const userKey = await a.hasher.hash(username);
-  const bucket = await bucketOf(c, a, username, "reset");
+  // A device entry counts only for the region (tenant) the link is sent from (attack3 F2). A limiter may learn the
+  // account's home region while it counts (edge-login sends the link there), so the region is resolved before
+  // counting (a failure then has counted nothing) and again after it; when it moved, the attempt moves to the
+  // bucket of the region that is used.
+  let rc: RegionalClient;
+  try {
+    rc = await resolveClient(a.client, c);
+  } catch (e) {
+    return a.replies.failWith(c, e, { type: "password_reset", userKey, step: "forgot" });
+  }
+  let bucket = await bucketOf(c, a, username, "reset", rc.region);
   const refused = await throttled(c, a, "password_reset", userKey, bucket);
   if (refused) return refused;
-  let rc: RegionalClient;
   try {
     rc = await resolveClient(a.client, c);
   } catch (e) {
     await a.throttle.release(userKey, bucket, c);
     return a.replies.failWith(c, e, { type: "password_reset", userKey, step: "forgot" });
+  }
+  const bound = await bucketOf(c, a, username, "reset", rc.region);
+  if (bound !== bucket) {
+    await a.throttle.release(userKey, bucket, c);
+    bucket = bound;
+    const verdict = await a.throttle.account(userKey, bucket, c);
+    if (!verdict.allowed) {
+      return a.replies.fail(c, "too_many_requests", {
+        type: "password_reset",
+        reason: "account_throttled",
+        userKey,
+        retryAfter: verdict.retryAfter ?? 1,
+        step: "forgot",
+      });
+    }
   }
   sendReset(c, a, rc, username, userKey, bucket);
   return accepted(c, a, a.account.pages.resetSent);

@@ -92,6 +92,16 @@ export class UserKeyHasher {
   }
 }
 
+/**
+ * The key device cookie entries are signed for: {@link UserKeyHasher.exact} of the region (tenant) and the username
+ * exactly as typed. A username is not one account across tenants: an entry earned on `alice` in one region's tenant
+ * must not count guesses on another tenant's `alice` (attack3 F2). `region` is the one the client source resolved for
+ * the request ("" when it gives none).
+ */
+export function deviceKeyOf(hasher: UserKeyHasher, region: string | undefined, username: string): Promise<string> {
+  return hasher.exact(`${region ?? ""}\u0000${username}`);
+}
+
 async function sign(key: CryptoKey, text: string): Promise<string> {
   const sig = await crypto.subtle.sign("HMAC", key, encoder.encode(text));
   return toBase64Url(new Uint8Array(sig).subarray(0, 16));

@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { type Address, clientAddress, formatAddress, type IpPolicy } from "./client-ip.ts";
 import { type ClientSource, type RegionalClient, resolveClient } from "./client-source.ts";
 import type { SessionCookies } from "./cookies.ts";
-import { randomId, type UserKeyHasher } from "./crypto.ts";
+import { deviceKeyOf, randomId, type UserKeyHasher } from "./crypto.ts";
 import type { DeviceCookies } from "./device-cookie.ts";
 import { deviceName } from "./device-name.ts";
 import { bodyKind, type LoginInput, type PasswordInput, validInput } from "./input.ts";
@@ -215,11 +215,22 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
       return l.replies.failWith(c, e, { type: "login", userKey, reason: "hand_off_failed", ...page });
     }
   }
+  // The store and the client first: the device entry is bound to the region they resolve to, and a failure here
+  // has counted nothing (no release).
+  let store: SessionStore;
+  let rc: RegionalClient;
+  try {
+    store = l.access.store(c);
+    rc = await resolveClient(l.client, c);
+  } catch (e) {
+    return l.replies.failWith(c, e, { type: "login", userKey });
+  }
   // A browser with this account's device cookie is counted on its own; everyone else shares the untrusted count,
   // which stays below Transmit's lockout so that strangers never get the account suspended. The entry names the
-  // username exactly as typed (the account buckets stay normalised): an entry of `alice` never counts guesses on
-  // `Alice`, another account on a tenant with case-sensitive usernames (attack2 F4b).
-  const deviceKey = l.devices ? await l.hasher.exact(input.username) : undefined;
+  // region (tenant) and the username exactly as typed (the account buckets stay normalised): an entry of `alice`
+  // never counts guesses on `Alice`, another account on a tenant with case-sensitive usernames (attack2 F4b), nor on
+  // the `alice` of another region's tenant, another account too (attack3 F2).
+  const deviceKey = l.devices ? await deviceKeyOf(l.hasher, rc.region, input.username) : undefined;
   const device = deviceKey === undefined ? undefined : await l.devices?.trusted(c, deviceKey);
   // Counted before the upstream call, atomically with the decision: checking first and counting only after a failed
   // call let every request already in flight through. A credentials failure stays counted, an upstream fault is
@@ -234,15 +245,6 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
       retryAfter: byAccount.retryAfter ?? 1,
       ...page,
     });
-  }
-  let store: SessionStore;
-  let rc: RegionalClient;
-  try {
-    store = l.access.store(c);
-    rc = await resolveClient(l.client, c);
-  } catch (e) {
-    await l.throttle.release(userKey, device, c);
-    return l.replies.failWith(c, e, { type: "login", userKey });
   }
   let tokens: TokenSet;
   try {
@@ -390,7 +392,7 @@ export async function changePassword(c: Context, l: LoginContext): Promise<Respo
     rc,
     tokens,
     userKey: pending.userKey ?? "",
-    deviceKey: l.devices ? await l.hasher.exact(pending.username) : undefined,
+    deviceKey: l.devices ? await deviceKeyOf(l.hasher, rc.region, pending.username) : undefined,
     counted: false,
     returnTo,
     cookies: clear,

@@ -348,6 +348,47 @@ describe("attack2: the login throttle's device entries", () => {
   });
 });
 
+describe("attack3 F2: device entries are bound to the region (tenant)", () => {
+  // Two regions are two tenants: "alice" in us and "alice" in eu are two accounts. An entry earned on one must not
+  // count guesses on the other (apps/edge-login/test/attack3.test.ts shows it across the Worker's tenants).
+  it("F2 A04 H05 guesses on eu's 'alice' from browsers signed in to us's 'alice' stay below Transmit's lockout", async () => {
+    const clock = { t: START };
+    const now = () => clock.t;
+    const fake = new MfaFake();
+    fake.users = { alice: "pw-alice" };
+    let region = "us";
+    const auth = transmitAuth({
+      client: () => ({ client: fake, region }),
+      sessions: memorySessionStore({ now }),
+      limiter: memoryLimiter({ now, ip: { limit: 1000, windowMs: 60_000 } }),
+      userKeySecret: SECRET,
+      now,
+      ip: "cf-connecting-ip",
+      secondFactor: { require: "never" },
+    });
+    const app = new Hono();
+    app.route("/auth", auth.routes());
+    const w = { app, fake, clock, sessions: memorySessionStore() } as World;
+    const browsers: Jar[] = [];
+    for (let i = 0; i < 3; i++) {
+      const jar = new Jar();
+      expect((await send(w, jar, "/auth/login", { username: "alice", password: "pw-alice" })).status).toBe(200);
+      browsers.push(jar.only("__Host-session-device"));
+    }
+    // The same browsers in the us region: each is a device of us's alice (a wrong password is counted apart).
+    const own = await send(w, browsers[0]!, "/auth/login", { username: "alice", password: "wrong" });
+    expect(own.status).toBe(401);
+    region = "eu";
+    const before = fake.calls.filter((c) => c.method === "authenticate").length;
+    for (const jar of browsers) {
+      for (let i = 0; i < 4; i++) await send(w, jar, "/auth/login", { username: "alice", password: `guess-${i}` });
+    }
+    const onEu = fake.calls.filter((c) => c.method === "authenticate").length - before;
+    // Transmit's default lockout is 5 failures in 15 minutes: only the untrusted budget reached eu.
+    expect(onEu).toBeLessThan(5);
+  });
+});
+
 describe("attack2: the forgot-password budget and device entries", () => {
   it("attack2 F4b (R03, forgot password): browsers signed in to 'alice' ask for Alice's link within her untrusted budget; Alice's own browser still gets hers", async () => {
     const w = world({ require: "never", ipLimit: 1000 });

@@ -216,7 +216,9 @@ describe("A. the limiter sees the request it counts", () => {
     app.route("/auth", auth.routes());
     const res = await loginJson(app, { username: "alice", password: "pw-alice" });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { region: string }).region).toBe("eu");
+    // A login's client is resolved before the account is counted (its device entries are bound to the region,
+    // attack3 F2): what the limiter keeps is there for the rest of the request, not for this login's region.
+    expect(((await res.json()) as { region: string }).region).toBe("none");
     expect(seen).toEqual(["hit ip /auth/login", "hit account /auth/login", "succeeded account eu"]);
   });
 });
