@@ -167,15 +167,34 @@ async function throttled(
   userKey: string,
   bucket: string,
 ): Promise<Response | undefined> {
-  let reason = "ip_throttled";
-  let verdict = await a.throttle.ip(clientAddress(c, a.ip), c);
-  if (verdict.allowed) {
-    reason = "account_throttled";
-    verdict = await a.throttle.account(userKey, bucket, c);
-  }
-  if (verdict.allowed) return undefined;
+  const byIp = await a.throttle.ip(clientAddress(c, a.ip), c);
+  if (!byIp.allowed) return refuse(c, a, type, userKey, "ip_throttled", byIp.retryAfter);
+  return accountThrottled(c, a, type, userKey, bucket);
+}
+
+/** Counts the attempt per account only (under `bucket`); a 429 or nothing. */
+async function accountThrottled(
+  c: Context,
+  a: AccountContext,
+  type: "signup" | "password_reset",
+  userKey: string,
+  bucket: string,
+): Promise<Response | undefined> {
+  const verdict = await a.throttle.account(userKey, bucket, c);
+  return verdict.allowed ? undefined : refuse(c, a, type, userKey, "account_throttled", verdict.retryAfter);
+}
+
+/** The 429 of sign-up or forgot password, with its event. */
+function refuse(
+  c: Context,
+  a: AccountContext,
+  type: "signup" | "password_reset",
+  userKey: string,
+  reason: string,
+  retryAfter: number | undefined,
+): Promise<Response> {
   const step = type === "signup" ? "signup" : "forgot";
-  return a.replies.fail(c, "too_many_requests", { type, reason, userKey, retryAfter: verdict.retryAfter ?? 1, step });
+  return a.replies.fail(c, "too_many_requests", { type, reason, userKey, retryAfter: retryAfter ?? 1, step });
 }
 
 /** The reset email's link for `region`: the configured URL with the region, which the landing checks. */
@@ -295,16 +314,8 @@ export async function forgotPassword(c: Context, a: AccountContext): Promise<Res
   if (bound !== bucket) {
     await a.throttle.release(userKey, bucket, c);
     bucket = bound;
-    const verdict = await a.throttle.account(userKey, bucket, c);
-    if (!verdict.allowed) {
-      return a.replies.fail(c, "too_many_requests", {
-        type: "password_reset",
-        reason: "account_throttled",
-        userKey,
-        retryAfter: verdict.retryAfter ?? 1,
-        step: "forgot",
-      });
-    }
+    const moved = await accountThrottled(c, a, "password_reset", userKey, bucket);
+    if (moved) return moved;
   }
   sendReset(c, a, rc, username, userKey, bucket);
   return accepted(c, a, a.account.pages.resetSent);
