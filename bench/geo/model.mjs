@@ -90,6 +90,26 @@ function placeOf(hop, city, home, placement) {
   }
 }
 
+/**
+ * The least any design can take under the model's object sites and the Worker's two guarantees: an attempt is
+ * counted in an object before the password leaves (checklist A04), and the new session is stored and listed in its
+ * user's index before the login answers (checklist U02). So the login's path runs from the city through an object
+ * site X to Transmit and, after Transmit's answer, through an object site Y back to the city. With one-way times of
+ * half an RTT and the triangle inequality, no order of calls beats min over X of (RTT(city, X) + RTT(X, Transmit))
+ * (the same bound holds for Y), whichever of the Worker or an object calls Transmit. EU logins: X and Y are EU
+ * sites (residency, docs/regions.md). The hint regions are ignored here, so the bound holds for any placement policy.
+ */
+function boundOf(table, city, home, serviceMs) {
+  const transmit = TRANSMIT[home].place;
+  let best;
+  for (const site of OBJECT_SITES) {
+    if (home === "eu" && !site.eu) continue;
+    const ms = table.rtt(city.city, site.site).ms + table.rtt(site.site, transmit).ms;
+    if (!best || ms < best.ms) best = { site: site.site, ms };
+  }
+  return { site: best.site, ms: best.ms + serviceMs };
+}
+
 function nearestHinted(hint, place) {
   const sites = OBJECT_SITES.filter((s) => s.hint === hint);
   return nearestSite(place, { sites }) ?? sites[0];
@@ -125,6 +145,7 @@ export function runModel({ serviceMs = 0, pairs = PUBLISHED, placement = "sites"
     const traveller = price("traveller", away);
     const awayDirectMs = table.rtt(city.city, TRANSMIT[away].place).ms + serviceMs;
     // A guarded request: one session read, from the city to wherever the login put the session object.
+    const bound = boundOf(table, city, home, serviceMs);
     const guarded = {
       after: table.rtt(city.city, placeOf("session from there", city, home, placement)).ms,
       main: table.rtt(city.city, placeOf("session", city, home, placement)).ms,
@@ -146,6 +167,8 @@ export function runModel({ serviceMs = 0, pairs = PUBLISHED, placement = "sites"
       ratioBefore: before.ms / directMs,
       ratioCold: cold.ms / directMs,
       ratioTraveller: traveller.ms / awayDirectMs,
+      bound,
+      ratioBound: bound.ms / directMs,
     };
   });
   const ratios = rows.map((r) => r.ratio).sort((a, b) => a - b);
@@ -165,6 +188,7 @@ export function runModel({ serviceMs = 0, pairs = PUBLISHED, placement = "sites"
     main: stats("ratioMain"),
     cold: stats("ratioCold"),
     traveller: stats("ratioTraveller"),
+    bound: { ...stats("ratioBound"), worstCity: rows.reduce((w, r) => (r.ratioBound > w.ratioBound ? r : w)) },
     serviceMs,
     placement,
   };
