@@ -70,6 +70,11 @@ const LEASE_MS = 3_000;
 const MAX_WAIT_MS = 3_000;
 /** How often a request waiting for another request's fetch looks at memory again. */
 const POLL_MS = 10;
+/**
+ * Longest wait for the shared object's answer. A read that takes longer counts as a failure (back-off) and the
+ * request fetches the token itself: a hung object must not hold every login until its call deadline (attack4 F2).
+ */
+const SHARED_READ_MS = 500;
 
 /** Settings of {@link tieredTokenCache}. */
 export interface TieredTokenCacheOptions {
@@ -83,6 +88,8 @@ export interface TieredTokenCacheOptions {
   defer?: (task: () => Promise<unknown>) => void;
   /** Longest wait for another request's token fetch, in ms (default 3000; keep it well below the call deadline). */
   maxWaitMs?: number;
+  /** Longest wait for the shared object's answer to a read, in ms (default 500); longer counts as a failure. */
+  sharedReadMs?: number;
   /** Clock in ms for leases and back-off, and how to wait (tests replace both). Default: real time. */
   wall?: { now(): number; sleep(ms: number): Promise<void> };
 }
@@ -92,7 +99,8 @@ export interface TieredTokenCacheOptions {
  * {@link ClientTokenCache} object, read only on a miss. Built once per isolate and client (one key in practice, so
  * one lease). The shared tier can fail without flooding Transmit's token endpoint:
  *
- * - a failing or slow object is skipped for a while (exponential back-off), and the token is then kept in memory;
+ * - a failing or slow object (no answer within `sharedReadMs`) is skipped for a while (exponential back-off), and
+ *   the token is then kept in memory;
  * - on a miss in both tiers one request of the isolate fetches (it holds the lease); the others wait for its token in
  *   memory (they never await another request's promise, which Workers forbid), at most `maxWaitMs`, then fetch on
  *   their own. A waiter takes the lease only when it is free, so a dead holder never chains waits; a failed token
@@ -105,6 +113,15 @@ export function tieredTokenCache(
   const now = options.now ?? Date.now;
   const wall = options.wall ?? { now: Date.now, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
   const maxWaitMs = Math.min(options.maxWaitMs ?? MAX_WAIT_MS, MAX_WAIT_MS);
+  const sharedReadMs = options.sharedReadMs ?? SHARED_READ_MS;
+  /** The shared read, or a rejection after `sharedReadMs` (a real timer: a hung object never settles). */
+  const readShared = (key: string) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("shared token object too slow")), sharedReadMs);
+    });
+    return Promise.race([shared().readEntry(key), late]).finally(() => clearTimeout(timer));
+  };
   const memory = new Map<string, Entry>();
   let leaseUntil = 0;
   let skipSharedUntil = 0;
@@ -146,7 +163,7 @@ export function tieredTokenCache(
       }
       if (up()) {
         try {
-          const entry = await shared().readEntry(key);
+          const entry = await readShared(key);
           backoffMs = FIRST_BACKOFF_MS;
           if (entry && entry.expiresAt > now()) {
             memory.set(key, entry);

@@ -85,15 +85,17 @@ export function guessRegion(c: Context, config: WorkerConfig): { region: Routabl
     : { region: chooseRegion(c.req.raw, config), source: "nearest" };
 }
 
-/** Chooses the login's region in the order above and records it (and why) on the context. */
+/**
+ * The region of a sign-up or forgot-password request (the login itself is handed over: account-login.ts): the
+ * account's home, else the route's guess, recorded (and why) on the context. Never the body's `region`: those pages
+ * offer no choice, and a chosen region beat the home, so a sign-up of a taken address went to another tenant, made a
+ * second account there and became the owner's newest home report (attack4 F1).
+ */
 export async function loginRegion(c: RegionContext, config: WorkerConfig): Promise<RoutableRegion> {
-  const chosen = await formRegion(c, config);
   const home = configuredRegion(config, c.get("accountRegion"));
-  const pick: { region: RoutableRegion; source: RegionSource } = chosen
-    ? { region: chosen, source: "form" }
-    : home
-      ? { region: home, source: "account" }
-      : (c.get("regionGuess") ?? guessRegion(c, config));
+  const pick: { region: RoutableRegion; source: RegionSource } = home
+    ? { region: home, source: "account" }
+    : (c.get("regionGuess") ?? guessRegion(c, config));
   c.set("transmitRegion", pick.region);
   c.set("regionSource", pick.source);
   return pick.region;

@@ -1,0 +1,99 @@
+// attack4: outside review of issue 14 in the Worker (home-region routing, the hand-over, residency, the two-tier
+// client-token cache). Each test is an attack; `it.fails` marks an open finding (it passes the day it is fixed).
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { CITIES, type Harness, harness, login, ORIGIN } from "./helpers.ts";
+
+function form(h: Harness, path: string, fields: Record<string, string>, init: { cf?: Record<string, unknown>; ip?: string } = {}) {
+  return h.fetch(path, {
+    method: "POST",
+    cf: init.cf ?? CITIES.frankfurt,
+    ...(init.ip ? { ip: init.ip } : {}),
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+describe("attack4: sign-up honours a region field that beats the account's home", () => {
+  // The victim: a US account that has signed in here (its home, us, is known in both objects).
+  const UMA = { username: "uma@example.com", password: "Uma-Lives-In-US-7!" };
+
+  it("F1 a sign-up naming region=eu for a US user's address creates a second account in EU instead of going to its home (taken)", async () => {
+    const h = await harness();
+    await h.emulator.addUser("us", { ...UMA, email: UMA.username } as never);
+    expect((await login(h, UMA, { cf: CITIES.newYork })).status).toBe(200);
+    // docs/regions.md: "for an address whose account already has a home region, [sign-up goes] to that home, where
+    // Transmit answers taken". The sign-up form has no region select, but the raw body's `region` is read anyway.
+    const res = await form(h, "/auth/signup", { email: UMA.username, password: "Mallory-In-EU-Now-9!", region: "eu" }, {
+      cf: CITIES.frankfurt,
+      ip: "198.51.100.66",
+    });
+    expect(res.status).toBe(303);
+    expect(h.calls("users.create", "eu")).toBe(0);
+    expect(h.calls("users.create", "us")).toBe(1);
+  });
+
+  it("F1 then the US owner's automatic logins from New York are forwarded into the EU tenant (password to the wrong tenant, 401)", async () => {
+    const h = await harness();
+    await h.emulator.addUser("us", { ...UMA, email: UMA.username } as never);
+    expect((await login(h, UMA, { cf: CITIES.newYork })).status).toBe(200);
+    h.clock.advance(60);
+    await form(h, "/auth/signup", { email: UMA.username, password: "Mallory-In-EU-Now-9!", region: "eu" }, {
+      cf: CITIES.frankfurt,
+      ip: "198.51.100.66",
+    });
+    const usBefore = h.calls("password.authenticate", "us");
+    // A new browser of the owner in New York, automatic: her own (default-namespace) object now holds the newer
+    // "eu" home told by the attacker's EU sign-up, answers 409 "home elsewhere", and the login goes to the EU tenant.
+    const res = await login(h, UMA, { cf: CITIES.newYork });
+    expect(h.calls("password.authenticate", "eu")).toBe(0);
+    expect(h.calls("password.authenticate", "us") - usBefore).toBe(1);
+    expect(res.status).toBe(200);
+  });
+});
+
+/**
+ * A namespace whose objects never answer a read: it stays pending (an object stuck behind a long request or an
+ * overloaded location). Writes are answered, so that the harness's deferred work can finish.
+ */
+function hangingNamespace(inner: DurableObjectNamespace, calls: { n: number }): DurableObjectNamespace {
+  return {
+    idFromName: (name: string) => inner.idFromName(name),
+    idFromString: (s: string) => inner.idFromString(s),
+    newUniqueId: () => inner.newUniqueId(),
+    jurisdiction: () => hangingNamespace(inner, calls),
+    get: () =>
+      new Proxy(
+        {},
+        {
+          get: (_t, method) =>
+            method === "then"
+              ? undefined
+              : () => {
+                  calls.n++;
+                  return method === "readEntry" ? new Promise(() => {}) : Promise.resolve();
+                },
+        },
+      ),
+  } as unknown as DurableObjectNamespace;
+}
+
+describe("attack4: a slow shared client-token object", () => {
+  it("F2 a shared token object that hangs (never answers) does not take every login down: the token is fetched and kept in memory", async () => {
+    const hung = { n: 0 };
+    const h = await harness(
+      { UPSTREAM_TIMEOUT_MS: "2000" },
+      { replace: { CLIENT_TOKENS: hangingNamespace(env.CLIENT_TOKENS as unknown as DurableObjectNamespace, hung) } },
+    );
+    await h.emulator.addUser("eu", { username: "hung", password: "Hung-Object-Pass-7!" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await login(h, { username: "hung", password: "Hung-Object-Pass-7!" }, { ip: `198.51.100.${90 + i}` });
+      statuses.push(res.status);
+    }
+    // Before the fix: the object that ran the login read the shared tier until the call's whole deadline, then had no
+    // time left for the token request: 504 every time, and a hang never backed off (only a rejection did).
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(h.calls("oidc.token", "eu")).toBe(1);
+  }, 30_000);
+});
