@@ -74,7 +74,7 @@ const POLL_MS = 10;
  * Longest wait for the shared object's answer. A read that takes longer counts as a failure (back-off) and the
  * request fetches the token itself: a hung object must not hold every login until its call deadline (attack4 F2).
  */
-const SHARED_READ_MS = 500;
+const SHARED_READ_MS = 1_000;
 
 /** Settings of {@link tieredTokenCache}. */
 export interface TieredTokenCacheOptions {
@@ -88,7 +88,7 @@ export interface TieredTokenCacheOptions {
   defer?: (task: () => Promise<unknown>) => void;
   /** Longest wait for another request's token fetch, in ms (default 3000; keep it well below the call deadline). */
   maxWaitMs?: number;
-  /** Longest wait for the shared object's answer to a read, in ms (default 500); longer counts as a failure. */
+  /** Longest wait for the shared object's answer to a read, in ms (default 1000); longer counts as a failure. */
   sharedReadMs?: number;
   /** Clock in ms for leases and back-off, and how to wait (tests replace both). Default: real time. */
   wall?: { now(): number; sleep(ms: number): Promise<void> };

@@ -97,3 +97,47 @@ describe("attack4: a slow shared client-token object", () => {
     expect(h.calls("oidc.token", "eu")).toBe(1);
   }, 30_000);
 });
+
+/** Counter calls (not the pointer's `point`/`home`) that reached an account object outside the eu jurisdiction. */
+const countersOutsideEu = (h: Harness) =>
+  h.objectCalls.filter(
+    (c) => c.binding === "ACCOUNT_THROTTLE" && c.jurisdiction !== "eu" && !["point", "home"].includes(c.method),
+  );
+
+describe("attack4: residency of an EU account's counters", () => {
+  it.fails("F3 forgot password for an EU account from Frankfurt keeps its counter in the eu jurisdiction", async () => {
+    const h = await harness();
+    await h.emulator.addUser("eu", { username: "erika", password: "Erika-In-EU-Only-7!" });
+    expect((await login(h, { username: "erika", password: "Erika-In-EU-Only-7!" })).status).toBe(200);
+    h.objectCalls.length = 0;
+    const res = await form(h, "/auth/forgot-password", { username: "erika" });
+    expect(res.status).toBe(303);
+    // Today: hitHome on the account's default-namespace object (device "reset"): the EU account's reset requests
+    // are counted and stored outside the EU.
+    expect(countersOutsideEu(h)).toEqual([]);
+  });
+
+  it.fails("F3 a second factor of an EU login (code sends and code attempts) is counted in the eu jurisdiction", async () => {
+    const h = await harness({ SECOND_FACTOR: "always" });
+    const erika = { username: "erika", password: "Erika-In-EU-Only-7!", email: "erika@example.com" };
+    await h.emulator.addUser("eu", erika as never);
+    const first = await form(h, "/auth/login", erika);
+    expect(first.headers.get("location")).toBe("/verify");
+    const pending = first.headers
+      .getSetCookie()
+      .map((l) => l.split(";")[0]!)
+      .join("; ");
+    h.objectCalls.length = 0;
+    const send = (path: string, fields: Record<string, string>) =>
+      h.fetch(path, {
+        method: "POST",
+        cf: CITIES.frankfurt,
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, cookie: pending },
+        body: new URLSearchParams(fields).toString(),
+      });
+    expect((await send("/auth/verify/send", { method: "email" })).status).toBe(303);
+    await send("/auth/verify", { method: "email", code: "000000" });
+    // Today: `mfa-send.<key>` and `mfa.<key>` objects in the default namespace (edgeLimiter's `counters`).
+    expect(countersOutsideEu(h)).toEqual([]);
+  });
+});
