@@ -38,10 +38,39 @@ const EEA = new Set(
   "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split(" "),
 );
 
+/**
+ * Territories with ISO codes of their own that are part of a residency country (attack4 F4). The EU's outermost
+ * regions (French Guiana, Guadeloupe, Martinique, Saint-Martin, Reunion, Mayotte; TFEU art. 349) and Aland are EU
+ * territory: by distance French Guiana and the Caribbean ones went to the US region. The US territories (Puerto Rico,
+ * Guam, the US Virgin Islands, American Samoa, the Northern Mariana Islands, the minor outlying islands) and
+ * Australia's external territories (Christmas Island, Cocos Islands, Norfolk Island, Heard Island) went by distance
+ * too (Guam to AU, or to EU when AU is not configured).
+ */
+const TERRITORIES: Readonly<Record<string, RegionName>> = {
+  GF: "eu",
+  GP: "eu",
+  MQ: "eu",
+  MF: "eu",
+  RE: "eu",
+  YT: "eu",
+  AX: "eu",
+  PR: "us",
+  GU: "us",
+  VI: "us",
+  AS: "us",
+  MP: "us",
+  UM: "us",
+  CX: "au",
+  CC: "au",
+  NF: "au",
+  HM: "au",
+};
+
 function residencyRegion(country: string): RegionName | undefined {
   if (country === "US") return "us";
   if (country === "CA") return "ca";
   if (country === "AU") return "au";
+  if (Object.hasOwn(TERRITORIES, country)) return TERRITORIES[country];
   return EEA.has(country) ? "eu" : undefined;
 }
 
