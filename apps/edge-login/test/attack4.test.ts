@@ -141,3 +141,33 @@ describe("attack4: residency of an EU account's counters", () => {
     expect(countersOutsideEu(h)).toEqual([]);
   });
 });
+
+describe("attack4: the remembered region does not protect against a flipped home", () => {
+  it.fails("F5 the owner's browser that remembers its region (us) is still sent to the home a same-named AU account reported", async () => {
+    const h = await harness();
+    const ursula = { username: "ursula", password: "Ursula-In-The-US-7!" };
+    await h.emulator.addUser("us", ursula);
+    await h.emulator.addUser("au", { username: "ursula", password: "Mallory-In-AU-7!" });
+    // The owner signs in from New York: her browser remembers us.
+    const own = await login(h, ursula, { cf: CITIES.newYork });
+    expect(own.status).toBe(200);
+    const remembered = own.headers
+      .getSetCookie()
+      .find((l) => l.startsWith("__Host-region="))!
+      .split(";")[0]!;
+    expect(remembered).toBe("__Host-region=us");
+    // Later, someone signs in to the AU tenant's "ursula" (choosing AU on the form): the newest home report is au.
+    h.clock.advance(60);
+    const flip = await login(h, { username: "ursula", password: "Mallory-In-AU-7!", region: "au" }, {
+      cf: CITIES.sydney,
+      ip: "198.51.100.120",
+    });
+    expect(flip.status).toBe(200);
+    // The owner again, from the browser that remembers us (SECURITY.md: "a browser that signed in before remembers
+    // it"): the account's home beats the remembered region, her password goes to the AU tenant, 401.
+    const res = await login(h, ursula, { cf: CITIES.newYork, headers: { cookie: remembered } });
+    expect(h.calls("password.authenticate", "au")).toBe(1);
+    expect(res.headers.get("x-transmit-region")).toBe("us");
+    expect(res.status).toBe(200);
+  });
+});
