@@ -115,16 +115,23 @@ export class AccountThrottle extends DurableObject {
   /**
    * Records `region` as the account's home as of `at` (a success here, or one that another jurisdiction's object of
    * the account saw: a pointer, see docs/regions.md, "The hand-over"). An older report never replaces a newer one.
-   * Returns whether the other jurisdiction's object should be told (a new region, or not told for 30 days).
+   * Returns whether the other jurisdiction's object should be told (a new region, or not told for 30 days); the
+   * caller marks it {@link told} once the tell has succeeded: marked before, one failed tell left the pointer missing
+   * for 30 days (attack4 F6).
    */
   async point(region: string, at: number): Promise<boolean> {
     const home = await this.ctx.storage.get<Home>(HOME);
     if (!home || home.at <= at) await this.ctx.storage.put(HOME, { region, at } satisfies Home);
     const told = await this.ctx.storage.get<Home>(TOLD);
     const tell = !told || told.region !== region || told.at + RETELL_MS <= at;
-    if (tell) await this.ctx.storage.put(TOLD, { region, at } satisfies Home);
     if ((await this.ctx.storage.getAlarm()) === null) await this.keepHome();
     return tell;
+  }
+
+  /** The other jurisdiction's object of this account now knows `region` as of `at` (after a successful tell). */
+  async told(region: string, at: number): Promise<void> {
+    const told = await this.ctx.storage.get<Home>(TOLD);
+    if (!told || told.at <= at) await this.ctx.storage.put(TOLD, { region, at } satisfies Home);
   }
 
   /** The account's home region, when one was learnt in the last 400 days. */
@@ -223,8 +230,10 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
   /** `region` becomes the account's home, in its object and as a pointer in the other jurisdiction's. */
   const home = async (key: string, region: string) => {
     const at = now();
-    if (await accountObject(options.accounts, key, region, enforce).point(region, at)) {
+    const own = accountObject(options.accounts, key, region, enforce);
+    if (await own.point(region, at)) {
       await tellOther(options.accounts, key, region, at, options.regions ?? [], enforce);
+      await own.told(region, at);
     }
   };
   const later = async (task: () => Promise<unknown>) => {

@@ -58,8 +58,11 @@ describe("Durable Object clean-up by alarms", () => {
     const now = Date.now();
     expect(await stub.hitHome(now, rule)).toEqual({ allowed: true });
     // A success without a device cookie takes its own attempt back and records the region.
-    // It also notes when the account's object in the other jurisdiction was told (account-login.ts, a traveller).
+    // It answers that the account's object in the other jurisdiction is to be told (account-login.ts, a
+    // traveller), and notes it once the caller says the tell succeeded (attack4 F6).
     expect(await stub.succeeded(now, rule, undefined, "eu")).toBe(true);
+    expect(await keys(stub)).toEqual(["home"]);
+    await stub.told("eu", now);
     expect(await keys(stub)).toEqual(["home", "told"]);
     // The counters' alarm, still pending, runs first; it then arms the home region's.
     expect(await runDurableObjectAlarm(stub)).toBe(true);

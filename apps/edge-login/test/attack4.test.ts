@@ -171,3 +171,54 @@ describe("attack4: the remembered region does not protect against a flipped home
     expect(res.status).toBe(200);
   });
 });
+
+/** ACCOUNT_THROTTLE whose default-namespace objects refuse `point` the first `failures` times (an unreachable object). */
+function pointFails(inner: DurableObjectNamespace, state: { failures: number }): DurableObjectNamespace {
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (prop === "get") {
+        return (id: DurableObjectId, o?: DurableObjectNamespaceGetDurableObjectOptions) => {
+          const stub = target.get(id, o) as unknown as Record<string, (...a: unknown[]) => unknown>;
+          return new Proxy(stub, {
+            get(s, method) {
+              if (method === "point" && state.failures > 0) {
+                return () => {
+                  state.failures--;
+                  return Promise.reject(new Error("Durable Object overloaded"));
+                };
+              }
+              return s[method as string];
+            },
+          });
+        };
+      }
+      const value = (target as unknown as Record<PropertyKey, unknown>)[prop];
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe("attack4: the pointer to the other jurisdiction is marked told before it is told", () => {
+  it("F6 one failed tell leaves the traveller pointer missing for 30 days: the EU user's next login from the US goes to the US tenant", async () => {
+    const state = { failures: 0 };
+    const h = await harness({}, { bindings: (e) => ({ ACCOUNT_THROTTLE: pointFails(e.ACCOUNT_THROTTLE as never, state) as never }) });
+    const elke = { username: "elke", password: "Elke-Lives-In-EU-7!" };
+    await h.emulator.addUser("eu", elke);
+    // Her first login, from Frankfurt: the eu object records the home and tells the default-namespace object, whose
+    // `point` fails once (overloaded). The told mark was written before the tell.
+    state.failures = 1;
+    // The harness rethrows the deferred task's failure (on the platform waitUntil only logs it).
+    await expect(login(h, elke, { cf: CITIES.frankfurt })).rejects.toThrow("Durable Object overloaded");
+    expect(state.failures).toBe(0);
+    expect(h.calls("password.authenticate", "eu")).toBe(1);
+    // Signing in again from Frankfurt the next day does not tell again (told less than 30 days ago).
+    h.clock.advance(24 * 3600);
+    expect((await login(h, elke, { cf: CITIES.frankfurt })).status).toBe(200);
+    // Travelling: New York, a new browser. With the pointer the US object would send the login on to her eu object;
+    // without it her EU password is read by the US object and sent to the US tenant (401).
+    h.clock.advance(24 * 3600);
+    const res = await login(h, elke, { cf: CITIES.newYork });
+    expect(h.calls("password.authenticate", "us")).toBe(0);
+    expect(res.status).toBe(200);
+  });
+});

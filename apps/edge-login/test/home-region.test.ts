@@ -81,6 +81,8 @@ describe("home-region routing: an account that exists only in EU, signing in fro
     expect(throttle.map((c) => `${c.method}/${c.phase}/${c.jurisdiction ?? "-"}${c.via ? "/account" : ""}`)).toEqual([
       "fetch/request/eu",
       "point/deferred/-/account",
+      // The EU object marks the tell done only once it succeeded (attack4 F6): its own object, after the answer.
+      "told/deferred/eu/account",
       "fetch/request/-",
       "fetch/request/eu",
     ]);
