@@ -222,3 +222,28 @@ describe("attack4: the pointer to the other jurisdiction is marked told before i
     expect(res.status).toBe(200);
   });
 });
+
+describe("attack4: what a probe learns about an account's home", () => {
+  it("known limit F7 a JSON probe from New York learns from X-Transmit-Region that a username has an EU home, even once the account is throttled (no Transmit call)", async () => {
+    const h = await harness();
+    const emma = { username: "emma", password: "Emma-Lives-In-EU-7!" };
+    await h.emulator.addUser("eu", emma);
+    expect((await login(h, emma, { cf: CITIES.frankfurt })).status).toBe(200);
+    const probe = (username: string, i: number) =>
+      login(h, { username, password: "Wrong-Guess-1!" }, { cf: CITIES.newYork, ip: `198.51.100.${150 + i}` });
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await probe("emma", i);
+      seen.push(`${res.status} ${res.headers.get("x-transmit-region")}`);
+    }
+    const before = h.calls("password.authenticate");
+    const throttled = await probe("emma", 9);
+    const nobody = await probe("nobody-here", 10);
+    // Documented (SECURITY.md, "Region confusion": the region tried says where an account lives), but checklist A01
+    // and A07 say the 401 and the 429 have the same headers whether or not the username exists.
+    expect(seen).toEqual(["401 eu", "401 eu", "401 eu", "429 eu"]);
+    expect(throttled.headers.get("x-transmit-region")).toBe("eu");
+    expect(h.calls("password.authenticate") - before).toBe(1); // only the unknown name's probe reached Transmit
+    expect(nobody.headers.get("x-transmit-region")).toBe("us");
+  });
+});
