@@ -4,7 +4,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CITIES, type Harness, harness, login, ORIGIN } from "./helpers.ts";
 
-function form(h: Harness, path: string, fields: Record<string, string>, init: { cf?: Record<string, unknown>; ip?: string } = {}) {
+function form(
+  h: Harness,
+  path: string,
+  fields: Record<string, string>,
+  init: { cf?: Record<string, unknown>; ip?: string } = {},
+) {
   return h.fetch(path, {
     method: "POST",
     cf: init.cf ?? CITIES.frankfurt,
@@ -24,10 +29,15 @@ describe("attack4: sign-up honours a region field that beats the account's home"
     expect((await login(h, UMA, { cf: CITIES.newYork })).status).toBe(200);
     // docs/regions.md: "for an address whose account already has a home region, [sign-up goes] to that home, where
     // Transmit answers taken". The sign-up form has no region select, but the raw body's `region` is read anyway.
-    const res = await form(h, "/auth/signup", { email: UMA.username, password: "Mallory-In-EU-Now-9!", region: "eu" }, {
-      cf: CITIES.frankfurt,
-      ip: "198.51.100.66",
-    });
+    const res = await form(
+      h,
+      "/auth/signup",
+      { email: UMA.username, password: "Mallory-In-EU-Now-9!", region: "eu" },
+      {
+        cf: CITIES.frankfurt,
+        ip: "198.51.100.66",
+      },
+    );
     expect(res.status).toBe(303);
     expect(h.calls("users.create", "eu")).toBe(0);
     expect(h.calls("users.create", "us")).toBe(1);
@@ -38,10 +48,15 @@ describe("attack4: sign-up honours a region field that beats the account's home"
     await h.emulator.addUser("us", { ...UMA, email: UMA.username } as never);
     expect((await login(h, UMA, { cf: CITIES.newYork })).status).toBe(200);
     h.clock.advance(60);
-    await form(h, "/auth/signup", { email: UMA.username, password: "Mallory-In-EU-Now-9!", region: "eu" }, {
-      cf: CITIES.frankfurt,
-      ip: "198.51.100.66",
-    });
+    await form(
+      h,
+      "/auth/signup",
+      { email: UMA.username, password: "Mallory-In-EU-Now-9!", region: "eu" },
+      {
+        cf: CITIES.frankfurt,
+        ip: "198.51.100.66",
+      },
+    );
     const usBefore = h.calls("password.authenticate", "us");
     // A new browser of the owner in New York, automatic: her own (default-namespace) object now holds the newer
     // "eu" home told by the attacker's EU sign-up, answers 409 "home elsewhere", and the login goes to the EU tenant.
@@ -158,10 +173,14 @@ describe("attack4: the remembered region does not protect against a flipped home
     expect(remembered).toBe("__Host-region=us");
     // Later, someone signs in to the AU tenant's "ursula" (choosing AU on the form): the newest home report is au.
     h.clock.advance(60);
-    const flip = await login(h, { username: "ursula", password: "Mallory-In-AU-7!", region: "au" }, {
-      cf: CITIES.sydney,
-      ip: "198.51.100.120",
-    });
+    const flip = await login(
+      h,
+      { username: "ursula", password: "Mallory-In-AU-7!", region: "au" },
+      {
+        cf: CITIES.sydney,
+        ip: "198.51.100.120",
+      },
+    );
     expect(flip.status).toBe(200);
     // The owner again, from the browser that remembers us (SECURITY.md: "a browser that signed in before remembers
     // it"): the account's home beats the remembered region, her password goes to the AU tenant, 401.
@@ -201,7 +220,10 @@ function pointFails(inner: DurableObjectNamespace, state: { failures: number }):
 describe("attack4: the pointer to the other jurisdiction is marked told before it is told", () => {
   it("F6 one failed tell leaves the traveller pointer missing for 30 days: the EU user's next login from the US goes to the US tenant", async () => {
     const state = { failures: 0 };
-    const h = await harness({}, { bindings: (e) => ({ ACCOUNT_THROTTLE: pointFails(e.ACCOUNT_THROTTLE as never, state) as never }) });
+    const h = await harness(
+      {},
+      { bindings: (e) => ({ ACCOUNT_THROTTLE: pointFails(e.ACCOUNT_THROTTLE as never, state) as never }) },
+    );
     const elke = { username: "elke", password: "Elke-Lives-In-EU-7!" };
     await h.emulator.addUser("eu", elke);
     // Her first login, from Frankfurt: the eu object records the home and tells the default-namespace object, whose
