@@ -2,6 +2,7 @@
 // client-token cache). Each test is an attack; `it.fails` marks an open finding (it passes the day it is fixed).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { tieredTokenCache } from "../src/client-token-cache.ts";
 import { CITIES, type Harness, harness, login, ORIGIN } from "./helpers.ts";
 
 function form(
@@ -267,5 +268,50 @@ describe("attack4: what a probe learns about an account's home", () => {
     expect(throttled.headers.get("x-transmit-region")).toBe("eu");
     expect(h.calls("password.authenticate") - before).toBe(1); // only the unknown name's probe reached Transmit
     expect(nobody.headers.get("x-transmit-region")).toBe("us");
+  });
+});
+
+describe("attack4: many isolates at the token's expiry", () => {
+  it.fails("F8 at each token rollover every warm isolate fetches its own token: no cross-isolate lease in the shared object", async () => {
+    // One shared object (a fake with the real object's contract: entries carry their expiry), 20 isolates.
+    let t = 1_000_000;
+    const entries = new Map<string, { value: string; expiresAt: number }>();
+    const object = {
+      async readEntry(key: string) {
+        const e = entries.get(key);
+        return e && e.expiresAt > t ? e : null;
+      },
+      async write(key: string, value: string, ttl: number) {
+        entries.set(key, { value, expiresAt: t + ttl * 1000 });
+      },
+      async remove(key: string) {
+        entries.delete(key);
+      },
+    };
+    const namespace = { idFromName: (n: string) => n, get: () => object } as unknown as DurableObjectNamespace<never>;
+    const wall = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    const isolates = Array.from({ length: 20 }, () =>
+      tieredTokenCache(namespace as never, { name: "eu:client", now: () => t, wall }),
+    );
+    // The core client's behaviour per request: a miss in both tiers fetches from Transmit and stores the token.
+    let fetches = 0;
+    const request = async (cache: (typeof isolates)[number]) => {
+      const hit = await cache.get("k");
+      if (hit !== undefined) return hit;
+      fetches++;
+      // The token request takes a while (Transmit is a few ms away from the object, more from a Worker).
+      await Promise.resolve();
+      return `token-${fetches}`;
+    };
+    // Warm: one token in the shared object, every isolate has read it into memory.
+    await isolates[0]!.set("k", "token-0", 3_540);
+    for (const cache of isolates) expect(await request(cache)).toBe("token-0");
+    expect(fetches).toBe(0);
+    // The hour passes; one request arrives in each isolate at about the same time.
+    t += 3_541_000;
+    const tokens = await Promise.all(isolates.map((cache) => request(cache)));
+    await Promise.all(isolates.map((cache, i) => cache.set("k", tokens[i]!, 3_540)));
+    // Today: 20 token requests, one per isolate, every hour (and per region and client).
+    expect(fetches).toBeLessThanOrEqual(2);
   });
 });
