@@ -289,7 +289,12 @@ describe("attack4: many isolates at the token's expiry", () => {
       },
     };
     const namespace = { idFromName: (n: string) => n, get: () => object } as unknown as DurableObjectNamespace<never>;
-    const wall = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    const wall = {
+      now: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+      },
+    };
     const isolates = Array.from({ length: 20 }, () =>
       tieredTokenCache(namespace as never, { name: "eu:client", now: () => t, wall }),
     );
