@@ -94,6 +94,39 @@ function hangingNamespace(inner: DurableObjectNamespace, calls: { n: number }): 
   } as unknown as DurableObjectNamespace;
 }
 
+describe("attack4: forgot password and the dev-only headers", () => {
+  it("F1 forgot password ignores a region in the body too: the link comes from the account's home", async () => {
+    const h = await harness();
+    const uma = { username: "uma@example.com", password: "Uma-Lives-In-US-7!" };
+    await h.emulator.addUser("us", { ...uma, email: uma.username } as never);
+    expect((await login(h, uma, { cf: CITIES.newYork })).status).toBe(200);
+    const res = await form(h, "/auth/forgot-password", { username: uma.username, region: "au" }, { cf: CITIES.sydney });
+    expect(res.status).toBe(303);
+    expect(h.calls("password.reset.email.link", "au")).toBe(0);
+    expect(h.calls("password.reset.email.link", "us")).toBe(1);
+    const sent = h.emulator.outbox({ to: uma.username });
+    expect(sent.length).toBeGreaterThan(0);
+  });
+
+  it("A10 with ALLOW_REGION_OVERRIDE off (deployed), X-Debug-Country and X-Debug-Location move no sign-up, forgot password or page guess", async () => {
+    const h = await harness();
+    const debug = { "x-debug-country": "AU", "x-debug-location": "-33.9,151.2" };
+    const signup = await h.fetch("/auth/signup", {
+      method: "POST",
+      cf: CITIES.frankfurt,
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, ...debug },
+      body: new URLSearchParams({ email: "new.person@example.com", password: "Fresh-Account-Pass-9!" }).toString(),
+    });
+    expect(signup.status).toBe(303);
+    expect(h.calls("users.create", "eu")).toBe(1);
+    expect(h.calls("users.create", "au")).toBe(0);
+    const page = await (await h.fetch("/login", { cf: CITIES.frankfurt, headers: debug })).text();
+    const automatic = /<option value="" selected="">([^<]*)<\/option>/.exec(page)?.[1] ?? "";
+    expect(automatic).toContain("Europe");
+    expect(automatic).not.toContain("Australia");
+  });
+});
+
 describe("attack4: a slow shared client-token object", () => {
   it("F2 a shared token object that hangs (never answers) does not take every login down: the token is fetched and kept in memory", async () => {
     const hung = { n: 0 };
