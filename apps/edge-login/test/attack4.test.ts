@@ -1,5 +1,10 @@
 // attack4: outside review of issue 14 in the Worker (home-region routing, the hand-over, residency, the two-tier
 // client-token cache). Each test is an attack; `it.fails` marks an open finding (it passes the day it is fixed).
+// Fixed: F1 (a body `region` on sign-up / forgot password beat the account's home), F2 (a hung shared token object
+// held every login to its deadline), F6 (the other jurisdiction was marked told before the tell). Open: F3 (an EU
+// account's sign-up, reset and second-factor counters outside the EU), F5 (the home beats the remembered region),
+// F8 (every warm isolate fetches its own token at each rollover). Known limit: F7 (X-Transmit-Region on 401/429).
+// F4 (territories' residency) is in packages/core/test/attack4-residency.test.ts.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { tieredTokenCache } from "../src/client-token-cache.ts";
