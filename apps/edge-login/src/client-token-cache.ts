@@ -1,9 +1,34 @@
 import { DurableObject } from "cloudflare:workers";
 import type { TokenCache } from "@transmit-edge/core";
 
-interface Entry {
+export interface Entry {
   value: string;
   expiresAt: number;
+}
+
+/** Another isolate holds the refresh lease until `leased` (ms). */
+export interface Leased {
+  leased: number;
+}
+
+/**
+ * The shared object's answer to a read ({@link ClientTokenCache.readEntry}) given its live entry (null: none) and
+ * its leases: the entry when there is no lease to decide or it ends after `after`; otherwise null with the lease
+ * taken for `leaseMs`, or `{ leased }` while another caller holds it.
+ */
+export function sharedAnswer(
+  entry: Entry | null,
+  leases: Map<string, number>,
+  key: string,
+  now: number,
+  leaseMs: number,
+  after: number,
+): Entry | Leased | null {
+  if (leaseMs <= 0 || (entry && entry.expiresAt > after)) return entry;
+  const leased = leases.get(key) ?? 0;
+  if (leased > now) return { leased };
+  leases.set(key, now + leaseMs);
+  return null;
 }
 
 /**
@@ -13,18 +38,27 @@ interface Entry {
  * ({@link tieredTokenCache}).
  */
 export class ClientTokenCache extends DurableObject {
-  /** The entry with its expiry (ms), so an isolate can keep it in memory exactly as long. */
-  async readEntry(key: string): Promise<Entry | null> {
-    const entry = await this.ctx.storage.get<Entry>(key);
-    if (!entry) return null;
-    if (entry.expiresAt <= Date.now()) {
+  /** When the refresh lease of each key ends (ms). Memory only: an evicted object forgets it, one more fetch at most. */
+  #leases = new Map<string, number>();
+
+  /**
+   * The entry with its expiry (ms), so an isolate can keep it in memory exactly as long. With `leaseMs`, a caller
+   * that finds no entry ending after `after` (its own copy's end, 0 when it has none) gets the refresh lease: null,
+   * and it fetches the next token for every isolate; while another caller holds the lease it gets `{ leased }`
+   * instead (attack4 F8: one token request per region and client, not one per isolate).
+   */
+  async readEntry(key: string, leaseMs = 0, after = 0): Promise<Entry | Leased | null> {
+    const now = Date.now();
+    let entry = (await this.ctx.storage.get<Entry>(key)) ?? null;
+    if (entry && entry.expiresAt <= now) {
       await this.ctx.storage.delete(key);
-      return null;
+      entry = null;
     }
-    return entry;
+    return sharedAnswer(entry, this.#leases, key, now, leaseMs, after);
   }
 
   async write(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.#leases.delete(key);
     const expiresAt = Date.now() + Math.max(0, ttlSeconds) * 1000;
     await this.ctx.storage.put(key, { value, expiresAt } satisfies Entry);
     // The alarm clears expired tokens so storage never keeps a dead secret around.
@@ -66,6 +100,13 @@ const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 /** How long one request of an isolate owns the token fetch at most (its fetch settling ends it sooner). */
 const LEASE_MS = 3_000;
+/**
+ * An isolate whose token ends within this long asks the shared object once whether another isolate already renewed
+ * it, or takes the shared lease and renews it for all while the others keep using theirs (attack4 F8).
+ */
+const RENEW_AHEAD_MS = 30_000;
+/** First wait between looks at the shared object while another isolate fetches (doubling each time). */
+const SHARED_POLL_MS = 25;
 /** Longest a request waits for another request's token fetch (the Worker passes half its upstream deadline). */
 const MAX_WAIT_MS = 3_000;
 /** How often a request waiting for another request's fetch looks at memory again. */
@@ -105,6 +146,10 @@ export interface TieredTokenCacheOptions {
  *   memory (they never await another request's promise, which Workers forbid), at most `maxWaitMs`, then fetch on
  *   their own. A waiter takes the lease only when it is free, so a dead holder never chains waits; a failed token
  *   request ends the lease at once ({@link TieredTokenCache.fetchFailed}).
+ * - across isolates the shared object hands out one refresh lease per key: the first isolate whose token ends
+ *   within 30 s renews it for all while the others keep using theirs, and isolates that find nothing while another
+ *   one fetches look again (25 ms, doubling) instead of fetching too (attack4 F8). A lapsed lease (3 s) or
+ *   `maxWaitMs` lets the next one fetch.
  */
 export function tieredTokenCache(
   namespace: DurableObjectNamespace<ClientTokenCache>,
@@ -114,15 +159,29 @@ export function tieredTokenCache(
   const wall = options.wall ?? { now: Date.now, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
   const maxWaitMs = Math.min(options.maxWaitMs ?? MAX_WAIT_MS, MAX_WAIT_MS);
   const sharedReadMs = options.sharedReadMs ?? SHARED_READ_MS;
-  /** The shared read, or a rejection after `sharedReadMs` (a real timer: a hung object never settles). */
-  const readShared = (key: string) => {
+  /**
+   * The shared read (asking for the shared lease when nothing there ends after `after`), or a rejection after
+   * `sharedReadMs` (a real timer: a hung object never settles). A failure starts the back-off.
+   */
+  const readShared = async (key: string, after: number) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("shared token object too slow")), sharedReadMs);
     });
-    return Promise.race([shared().readEntry(key), late]).finally(() => clearTimeout(timer));
+    try {
+      const answer = await Promise.race([shared().readEntry(key, LEASE_MS, after), late]);
+      backoffMs = FIRST_BACKOFF_MS;
+      return answer;
+    } catch (error) {
+      failed();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   };
   const memory = new Map<string, Entry>();
+  /** Memory entries whose renewal was already asked about (once each). */
+  const asked = new WeakSet<Entry>();
   let leaseUntil = 0;
   let skipSharedUntil = 0;
   let backoffMs = FIRST_BACKOFF_MS;
@@ -148,8 +207,21 @@ export function tieredTokenCache(
 
   return {
     async get(key) {
-      const hot = fromMemory(key);
-      if (hot !== undefined) return hot;
+      const mine = memory.get(key);
+      if (mine && mine.expiresAt > now()) {
+        if (mine.expiresAt - now() > RENEW_AHEAD_MS || asked.has(mine) || !up() || !takeLease()) return mine.value;
+        // Ending soon: once, the shared object says whether another isolate renewed it, or lets this request renew
+        // it for everyone (it fetches, `set` ends the lease) while the others keep using theirs until it ends.
+        asked.add(mine);
+        try {
+          // A renewal ends about a token lifetime later; the same token written by another tier ends within ms of it.
+          const answer = await readShared(key, mine.expiresAt + RENEW_AHEAD_MS);
+          if (answer === null) return undefined;
+          if ("value" in answer && answer.expiresAt > mine.expiresAt) memory.set(key, answer);
+        } catch {}
+        leaseUntil = 0;
+        return fromMemory(key) ?? mine.value;
+      }
       if (!takeLease()) {
         // Another request of this isolate is fetching: wait for its token (see above).
         const giveUpAt = wall.now() + maxWaitMs;
@@ -161,18 +233,26 @@ export function tieredTokenCache(
           if (wall.now() >= giveUpAt) return undefined;
         }
       }
-      if (up()) {
+      // Another isolate holds the shared lease: look again, less and less often, until its token is there, the
+      // lease lapses (then this request takes it) or `maxWaitMs` has passed (then it fetches on its own).
+      const giveUpAt = wall.now() + maxWaitMs;
+      for (let pause = SHARED_POLL_MS; up(); pause *= 2) {
+        let answer: Entry | Leased | null;
         try {
-          const entry = await readShared(key);
-          backoffMs = FIRST_BACKOFF_MS;
-          if (entry && entry.expiresAt > now()) {
-            memory.set(key, entry);
-            leaseUntil = 0;
-            return entry.value;
-          }
+          answer = await readShared(key, 0);
         } catch {
-          failed();
+          break;
         }
+        if (answer === null) break;
+        if ("value" in answer) {
+          if (answer.expiresAt <= now()) break;
+          memory.set(key, answer);
+          leaseUntil = 0;
+          return answer.value;
+        }
+        if (wall.now() >= giveUpAt) break;
+        leaseUntil = wall.now() + LEASE_MS;
+        await wall.sleep(Math.min(pause, giveUpAt - wall.now()));
       }
       // A miss in both tiers: this request (the lease holder) fetches, and `set` ends the lease.
       return undefined;

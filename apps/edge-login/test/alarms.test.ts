@@ -89,3 +89,26 @@ describe("Durable Object clean-up by alarms", () => {
     expect(await stub.readEntry("k")).toBeNull();
   });
 });
+
+describe("ClientTokenCache lease (attack4 F8)", () => {
+  it("with nothing stored, the first reader gets the refresh lease (null), later ones are told it is held", async () => {
+    const stub = env.CLIENT_TOKENS.get(env.CLIENT_TOKENS.newUniqueId());
+    expect(await stub.readEntry("k", 60_000)).toBeNull();
+    const held = await stub.readEntry("k", 60_000);
+    expect(held).toMatchObject({ leased: expect.any(Number) });
+    // A plain read (no lease asked) is unchanged: null.
+    expect(await stub.readEntry("k")).toBeNull();
+    // The holder's write ends the lease: everyone reads the token.
+    await stub.write("k", "token-1", 3_600);
+    expect(await stub.readEntry("k", 60_000)).toMatchObject({ value: "token-1" });
+  });
+
+  it("a stored token that ends before the caller's `after` is renewed under the lease; one that ends after is returned", async () => {
+    const stub = env.CLIENT_TOKENS.get(env.CLIENT_TOKENS.newUniqueId());
+    await stub.write("k", "token-1", 3_600);
+    const entry = (await stub.readEntry("k")) as { expiresAt: number };
+    expect(await stub.readEntry("k", 60_000, entry.expiresAt - 1)).toMatchObject({ value: "token-1" });
+    expect(await stub.readEntry("k", 60_000, entry.expiresAt + 30_000)).toBeNull();
+    expect(await stub.readEntry("k", 60_000, entry.expiresAt + 30_000)).toMatchObject({ leased: expect.any(Number) });
+  });
+});

@@ -1,13 +1,14 @@
 // attack4: outside review of issue 14 in the Worker (home-region routing, the hand-over, residency, the two-tier
 // client-token cache). Each test is an attack; `it.fails` marks an open finding (it passes the day it is fixed).
 // Fixed: F1 (a body `region` on sign-up / forgot password beat the account's home), F2 (a hung shared token object
-// held every login to its deadline), F6 (the other jurisdiction was marked told before the tell). Open: F3 (an EU
+// held every login to its deadline), F6 (the other jurisdiction was marked told before the tell), F8 (below). Open: F3 (an EU
 // account's sign-up, reset and second-factor counters outside the EU), F5 (the home beats the remembered region),
-// F8 (every warm isolate fetches its own token at each rollover). Known limit: F7 (X-Transmit-Region on 401/429).
+// F8 fixed (every warm isolate fetched its own token at each rollover: the shared object now hands out one refresh
+// lease, and tokens are renewed ahead). Known limit: F7 (X-Transmit-Region on 401/429).
 // F4 (territories' residency) is in packages/core/test/attack4-residency.test.ts.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { tieredTokenCache } from "../src/client-token-cache.ts";
+import { type Entry, sharedAnswer, tieredTokenCache } from "../src/client-token-cache.ts";
 import { CITIES, type Harness, harness, login, ORIGIN } from "./helpers.ts";
 
 function form(
@@ -310,17 +311,22 @@ describe("attack4: what a probe learns about an account's home", () => {
 });
 
 describe("attack4: many isolates at the token's expiry", () => {
-  it.fails("F8 at each token rollover every warm isolate fetches its own token: no cross-isolate lease in the shared object", async () => {
-    // One shared object (a fake with the real object's contract: entries carry their expiry), 20 isolates.
-    let t = 1_000_000;
-    const entries = new Map<string, { value: string; expiresAt: number }>();
+  /**
+   * 20 isolates sharing one object. The fake object answers with the real object's own rule (`sharedAnswer`) on a
+   * fake clock; the real object's lease is tested in alarms.test.ts ("ClientTokenCache lease").
+   */
+  function fleet() {
+    const clock = { t: 1_000_000 };
+    const entries = new Map<string, Entry>();
+    const leases = new Map<string, number>();
     const object = {
-      async readEntry(key: string) {
+      async readEntry(key: string, leaseMs = 0, after = 0) {
         const e = entries.get(key);
-        return e && e.expiresAt > t ? e : null;
+        return sharedAnswer(e && e.expiresAt > clock.t ? e : null, leases, key, clock.t, leaseMs, after);
       },
       async write(key: string, value: string, ttl: number) {
-        entries.set(key, { value, expiresAt: t + ttl * 1000 });
+        leases.delete(key);
+        entries.set(key, { value, expiresAt: clock.t + ttl * 1000 });
       },
       async remove(key: string) {
         entries.delete(key);
@@ -328,33 +334,72 @@ describe("attack4: many isolates at the token's expiry", () => {
     };
     const namespace = { idFromName: (n: string) => n, get: () => object } as unknown as DurableObjectNamespace<never>;
     const wall = {
-      now: () => t,
+      now: () => clock.t,
       sleep: async (ms: number) => {
-        t += ms;
+        clock.t += ms;
+        await Promise.resolve();
       },
     };
     const isolates = Array.from({ length: 20 }, () =>
-      tieredTokenCache(namespace as never, { name: "eu:client", now: () => t, wall }),
+      tieredTokenCache(namespace as never, { name: "eu:client", now: () => clock.t, wall }),
     );
-    // The core client's behaviour per request: a miss in both tiers fetches from Transmit and stores the token.
+    // The core client's behaviour per request: a miss in both tiers fetches from Transmit, then stores the token.
     let fetches = 0;
     const request = async (cache: (typeof isolates)[number]) => {
       const hit = await cache.get("k");
       if (hit !== undefined) return hit;
       fetches++;
-      // The token request takes a while (Transmit is a few ms away from the object, more from a Worker).
-      await Promise.resolve();
-      return `token-${fetches}`;
+      const token = `token-${fetches}`;
+      clock.t += 150; // the token request
+      await cache.set("k", token, 3_540);
+      return token;
     };
-    // Warm: one token in the shared object, every isolate has read it into memory.
+    return { clock, isolates, request, fetches: () => fetches };
+  }
+
+  it("F8 at the token's end, 20 warm isolates make one token request between them, not one each (shared lease)", async () => {
+    const { clock, isolates, request, fetches } = fleet();
     await isolates[0]!.set("k", "token-0", 3_540);
     for (const cache of isolates) expect(await request(cache)).toBe("token-0");
-    expect(fetches).toBe(0);
-    // The hour passes; one request arrives in each isolate at about the same time.
-    t += 3_541_000;
+    // The hour passes with no request at all; then one arrives in each isolate at about the same time.
+    clock.t += 3_541_000;
     const tokens = await Promise.all(isolates.map((cache) => request(cache)));
-    await Promise.all(isolates.map((cache, i) => cache.set("k", tokens[i]!, 3_540)));
-    // Today: 20 token requests, one per isolate, every hour (and per region and client).
-    expect(fetches).toBeLessThanOrEqual(2);
+    expect(fetches()).toBe(1);
+    expect(new Set(tokens)).toEqual(new Set(["token-1"]));
+  });
+
+  it("F8 with steady traffic, the token is renewed ahead by one isolate while the others keep using theirs", async () => {
+    const { clock, isolates, request, fetches } = fleet();
+    await isolates[0]!.set("k", "token-0", 3_540);
+    for (const cache of isolates) await request(cache);
+    // Requests keep coming, one per isolate every 5 s, through the token's last minute and past its end.
+    clock.t += 3_540_000 - 60_000;
+    const seen: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      for (const cache of isolates) seen.push(String(await request(cache)));
+      clock.t += 5_000;
+    }
+    expect(fetches()).toBe(1);
+    // Nobody was left without a token: every answer is the old one or the renewed one.
+    expect(new Set(seen)).toEqual(new Set(["token-0", "token-1"]));
+    expect(seen.at(-1)).toBe("token-1");
+  });
+
+  it("F8 a renewal that fails leaves the others their token; at its end one isolate fetches again, not all", async () => {
+    const { clock, isolates, request, fetches } = fleet();
+    await isolates[0]!.set("k", "token-0", 3_540);
+    for (const cache of isolates) expect(await cache.get("k")).toBe("token-0");
+    clock.t += 3_540_000 - 20_000;
+    // The first isolate takes the lease and its token request fails (the core client tells the cache).
+    expect(await isolates[0]!.get("k")).toBeUndefined();
+    isolates[0]!.fetchFailed();
+    // The others, asking while the lease is held, keep their token.
+    for (const cache of isolates.slice(1)) expect(await cache.get("k")).toBe("token-0");
+    expect(fetches()).toBe(0);
+    // At the token's end the failed lease has lapsed: one isolate takes it again, the others get its token.
+    clock.t += 21_000;
+    const tokens = await Promise.all(isolates.map((cache) => request(cache)));
+    expect(fetches()).toBe(1);
+    expect(new Set(tokens)).toEqual(new Set(["token-1"]));
   });
 });
