@@ -6,12 +6,14 @@
  * points were chosen and their sources: docs/regions.md. Only `nearestRegion` imports this module, so a login-only
  * bundle does not carry it.
  *
- * Packed for size (0.75 KB gzip; the readable `CClat,lon` list it was made from, 1.2 KB gzip, is kept in
- * packages/core/test/nearest-region.test.ts, which checks that both give every country the same point):
+ * Packed for size: 1.1 KB of the Worker's gzip with its decoder, against 1.75 KB for the readable `CClat,lon` list it
+ * was made from, which is kept in packages/core/test/nearest-region.test.ts (the test checks that both give every
+ * country the same point). bench/README.md, "Fifth pass".
  * - {@link CODES}: the country codes in alphabetical order, grouped by first letter: each group is the first letter
  *   followed by every second letter that exists with it ("ADE" = AD, AE).
- * - {@link POINTS}: three base64url digits per country, in the order of {@link CODES}: the number
- *   `(lat + 90) * 361 + (lon + 180)` (whole degrees, 0 to 65,340), most significant digit first.
+ * - {@link POINTS}: 16 bits per country, in the order of {@link CODES}: the number `(lat + 90) * 361 + (lon + 180)`
+ *   (whole degrees, 0 to 65,340). The bits of all countries follow each other, most significant first, six to a
+ *   character: the character with code 48 + their value (`0` to `o`, base 64 without a lookup table).
  * Parsed once on first use.
  */
 const CODES =
@@ -21,15 +23,13 @@ const CODES =
   "WFS XK YET ZAMW";
 
 const POINTS =
-  "LxDKMWLE-JdZJjBLmDLgzHL6BJHE4JGs1MNeFBDJGtNROLg4L28JG3KHQMeNJCILxYKR7HuAIgWJjBKx9IceGdjJBGF8AKKSKYLDN7Fx3Mvg" +
-  "Jc_L7HG8THoJIVVHoJMHtIanGFhFDOIVNLFvIZhI1kJ-7JStJBFHHuLEaMYuMeTJC1M6iJSIJi6LPOHx9NLqKoLKWkJTsLgCIx2NRTGbuDYQ" +
-  "IobNcFMS5H-nMjxJBMLsFIZ3MS0IgULJdNmqJHiI2qJXwIVLLVMDNTJRqJKEJB6IlDJ8WDUqJMFMCMJohMH4HeTMpVKzhMvAJ2JHYHK5TLKV" +
-  "NnILrkMS1JizKziLLuH5aLyMJDzIG0G7dJdYLcbLWzKizJoYMIuJlnK-0JMfMHvInNIgJFbUM1GMYmNAXK40K-JL2xMICLrrJjBGUDIooLrt" +
-  "JHrJf3MO5J8WJVXJSIJjwJdZLJwGOkIWLGwCJoGIQ_FsVF9AGE-JNeFdhImCJA0Mj3NRFKduH7cGQpEq3KGwIv_G5lGWmHOAJU-KdgMkGMGt" +
-  "FvbJi-KzhLaUIoDFwjKMSGI5L3EL8nM68HzqKGkHONHjIJZPNLjIFvGkIMCLO2sMNfIrZL22JS0IKdIfdIbLH-lJMDJjBK-0FsTJ5cJCZDrL" +
-  "IgVJPBLbiHJBHNrLVuLPVGFSLglI7kHOgKNYHXmMY_H-_JsQLY8E4LLm0LrkJG2I11Ji_Ji_JaYGbkGyZGs0LxWJTxG12FsQGqTGZb";
-
-const DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  "_4>S5[4nUeVH`KV3^3=bnQ97CPU[=L=ND4>A[MA>^3Rm_96gXM37SI28_5RTNg^0R1JH`JamQaiWHi16G`2RTZH;<g]LMl_PUcnn" +
+  "aflCNPV5EGX9`Nf6Yf5QD<j5CK5_QV6=I9nkU:f@AG7^\\A[6;\\NCT;G>XYB8V;ZccWamd^ZZ2jFTU>bh0Xafe5=VkSH@RQ_G1LBi" +
+  "OjO8lI1<^`F6MlBdR1BbGMVZTN:=ZYG`QD^eC3=CU6ZBQ91jRD>O5SDZT`G0S9XQ`OQgTlYE[>7;`9f9MPN^Dk:EfLRji<BeV;>\\" +
+  "h[;^OUZlS93cPKA^gIMH]a^e\\jRcVQS2;YUW[kBC7l7_RLf82EKDcDK69]0G[SB_RKfa`P:jjiS1I@>::;[]TN^Gml>iWaJEEiB8" +
+  "V?2GFK9`HjB5Rf`2VPJ4?e\\EGd1Q?Y=NEf69PY0db?ODAJM^O]aT:DZgXK2;ofiUIJIcP9DnYf391\\6]Fm^H_ZcQ]YB:0e`SXa9R" +
+  ">Kg4_bO>_7cZXJAcSGS8UToBhh5_J@S0Rnf\\`en:fKffU;B2WHOMQ\\]oYI<3V<6_]5\\CWUb@VC[;R1FC`KKRLT5cJkE^\\mEQD[PU" +
+  "S^AcX:=HMNK6?gnoVa2f?4h;^KBji96fSGFH_iRoUYQVi6bIJcBlEYCaKGIK46ZCIU\\";
 
 let table: Map<string, readonly [number, number]> | undefined;
 
@@ -41,10 +41,14 @@ export function countryLocation(country: string): readonly [number, number] | un
   if (!table) {
     table = new Map();
     let at = 0;
+    let bits = 0; // how many bits `acc` holds
+    let acc = 0;
     for (const group of CODES.split(" ")) {
       for (const second of group.slice(1)) {
-        let n = 0;
-        for (const end = at + 3; at < end; at++) n = n * 64 + DIGITS.indexOf(POINTS[at] as string);
+        for (; bits < 16; bits += 6) acc = (acc << 6) | (POINTS.charCodeAt(at++) - 48);
+        bits -= 16;
+        const n = acc >> bits;
+        acc &= (1 << bits) - 1;
         table.set(group.slice(0, 1) + second, [Math.floor(n / 361) - 90, (n % 361) - 180]);
       }
     }

@@ -27,7 +27,6 @@ const READABLE =
   "UM19,167 US39,-97 UY-35,-56 UZ41,69 VA42,12 VC13,-61 VE10,-67 VG18,-65 VI18,-65 VN16,106 VU-18,168 " +
   "WF-13,-176 WS-14,-172 XK43,21 YE15,44 YT-13,45 ZA-26,28 ZM-15,28 ZW-18,31";
 
-
 const readable = new Map(
   READABLE.split(" ").map((entry) => {
     const [lat, lon] = entry.slice(2).split(",").map(Number);
