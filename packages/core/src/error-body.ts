@@ -25,7 +25,6 @@ export interface ErrorBody {
 
 /** Parses JSON text leniently: returns `undefined` for non-JSON, truncated JSON or non-object values. */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  if (text.length === 0) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null && !Array.isArray(value)

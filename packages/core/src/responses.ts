@@ -132,7 +132,7 @@ export function tokenSetFromJson(res: UpstreamResponse, json: Record<string, unk
   }
   return createTokenSet({
     accessToken: access_token,
-    tokenType: typeof token_type === "string" && token_type ? token_type : "Bearer",
+    tokenType: (token_type as string | undefined) || "Bearer", // a string or absent here
     expiresIn,
     ...(typeof id_token === "string" && id_token && { idToken: id_token }),
     ...(typeof refresh_token === "string" && refresh_token && { refreshToken: refresh_token }),
