@@ -66,7 +66,8 @@ function codeFor(
   if (status === 431 || route === "token") return "unauthorized_client";
   if (route === "jwks") return "invalid_response";
   if (status === 423 || (status === 403 && LOCKED.test(text))) return "locked";
-  if (status === 403 && (body.resetToken !== undefined || CHANGE_REQUIRED.test(body.message ?? ""))) {
+  // An absent message is tested as "undefined", which the pattern does not match.
+  if (status === 403 && (body.resetToken !== undefined || CHANGE_REQUIRED.test(body.message as string))) {
     return "password_change_required";
   }
   return routeCodes ? routeCodes(status, body, text) : "invalid_request";
