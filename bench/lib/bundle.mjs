@@ -33,7 +33,7 @@ export const BUDGETS = {
   coreVerify: 10.75 * 1024,
   /** The deployed Worker with every flow (README, "Benchmarks"): missed since the account journey landed. */
   worker: 47 * 1024,
-  /** What CI holds until `worker` is met again: the measured 51.8 KB + about 0.7 KB (apps/edge-login/e2e/deploy.test.ts). */
+  /** What CI holds until `worker` is met again: the measured 51.7 KB + about 0.8 KB (apps/edge-login/e2e/deploy.test.ts). */
   workerRatchet: 52.5 * 1024,
 };
 

@@ -6,23 +6,21 @@
  * points were chosen and their sources: docs/regions.md. Only `nearestRegion` imports this module, so a login-only
  * bundle does not carry it.
  *
- * Packed for size: 1.1 KB of the Worker's gzip with its decoder, against 1.75 KB for the readable `CClat,lon` list it
- * was made from, which is kept in packages/core/test/nearest-region.test.ts (the test checks that both give every
- * country the same point). bench/README.md, "Fifth pass".
- * - {@link CODES}: the country codes in alphabetical order, grouped by first letter: each group is the first letter
- *   followed by every second letter that exists with it ("ADE" = AD, AE).
- * - {@link POINTS}: 16 bits per country, in the order of {@link CODES}: the number `(lat + 90) * 361 + (lon + 180)`
- *   (whole degrees, 0 to 65,340). The bits of all countries follow each other, most significant first, six to a
- *   character: the character with code 48 + their value (`0` to `o`, base 64 without a lookup table).
+ * Packed for size: 1.0 KB of the Worker's gzip with its decoder, against 1.75 KB for the readable `CClat,lon` list
+ * it was made from (bench/README.md, "Fifth pass"). That list is kept in packages/core/test/nearest-region.test.ts,
+ * which packs it itself and compares the result with these strings, and checks that every country decodes to its
+ * point: to change a point, change the list there and paste the strings its failure shows. Both strings are bits,
+ * most significant first, six to a character: the character with code 48 + their value (`0` to `o`, base 64
+ * without a lookup table).
+ * - {@link CODES}: one bit per two-letter code from AA to ZZ in alphabetical order, set for the codes in the table.
+ * - {@link POINTS}: 16 bits per country, in the order of the codes: the number `(lat + 90) * 361 + (lon + 180)`
+ *   (whole degrees, 0 to 65,340).
  * Parsed once on first use.
  */
-const CODES =
-  "ADEFGILMOQRSTUWXZ BABDEFGHIJLMNOQRSTVWYZ CACDFGHIKLMNORUVWXYZ DEJKMOZ ECEGHRST FIJKMOR " +
-  "GABDEFGHILMNPQRSTUWY HKMNRTU IDELMNOQRST JEMOP KEGHIMNPRWYZ LABCIKRSTUVY MACDEFGHKLMNOPQRSTUVWXYZ " +
-  "NACEFGILOPRUZ OM PAEFGHKLMNRSTWY QA REOSUW SABCDEGHIJKLMNORSTVXYZ TCDFGHJKLMNORTVWZ UAGMSYZ VACEGINU " +
-  "WFS XK YET ZAMW";
+export const CODES =
+  "7Y[kMoNm^g_To26X0B\\0L00jT0gigjP0\\F0H7_020\\00^=@_PX7b_coojjCB40200ScabX000080RXnoiecMnEV2223ZX@80@0800800200@8080P";
 
-const POINTS =
+export const POINTS =
   "_4>S5[4nUeVH`KV3^3=bnQ97CPU[=L=ND4>A[MA>^3Rm_96gXM37SI28_5RTNg^0R1JH`JamQaiWHi16G`2RTZH;<g]LMl_PUcnn" +
   "aflCNPV5EGX9`Nf6Yf5QD<j5CK5_QV6=I9nkU:f@AG7^\\A[6;\\NCT;G>XYB8V;ZccWamd^ZZ2jFTU>bh0Xafe5=VkSH@RQ_G1LBi" +
   "OjO8lI1<^`F6MlBdR1BbGMVZTN:=ZYG`QD^eC3=CU6ZBQ91jRD>O5SDZT`G0S9XQ`OQgTlYE[>7;`9f9MPN^Dk:EfLRji<BeV;>\\" +
@@ -43,14 +41,13 @@ export function countryLocation(country: string): readonly [number, number] | un
     let at = 0;
     let bits = 0; // how many bits `acc` holds
     let acc = 0;
-    for (const group of CODES.split(" ")) {
-      for (const second of group.slice(1)) {
-        for (; bits < 16; bits += 6) acc = (acc << 6) | (POINTS.charCodeAt(at++) - 48);
-        bits -= 16;
-        const n = acc >> bits;
-        acc &= (1 << bits) - 1;
-        table.set(group.slice(0, 1) + second, [Math.floor(n / 361) - 90, (n % 361) - 180]);
-      }
+    for (let i = 0; i < 26 * 26; i++) {
+      if (!(((CODES.charCodeAt(i / 6) - 48) >> (5 - (i % 6))) & 1)) continue;
+      for (; bits < 16; bits += 6) acc = (acc << 6) | (POINTS.charCodeAt(at++) - 48);
+      bits -= 16;
+      const n = acc >> bits;
+      acc &= (1 << bits) - 1;
+      table.set(String.fromCharCode(65 + i / 26, 65 + (i % 26)), [Math.floor(n / 361) - 90, (n % 361) - 180]);
     }
   }
   return table.get(country);

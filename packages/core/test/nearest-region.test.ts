@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countryCodes, countryLocation } from "../src/country-locations.ts";
+import { CODES, countryCodes, countryLocation, POINTS } from "../src/country-locations.ts";
 import { nearestRegion, type RegionName } from "../src/index.ts";
 
 // The table country-locations.ts was packed from (before the fifth size pass, bench/README.md), one `CClat,lon` entry
@@ -26,6 +26,22 @@ const READABLE =
   "TK-9,-172 TL-9,126 TM38,58 TN37,10 TO-21,-175 TR40,31 TT11,-61 TV-9,179 TW25,121 TZ-7,39 UA50,31 UG0,33 " +
   "UM19,167 US39,-97 UY-35,-56 UZ41,69 VA42,12 VC13,-61 VE10,-67 VG18,-65 VI18,-65 VN16,106 VU-18,168 " +
   "WF-13,-176 WS-14,-172 XK43,21 YE15,44 YT-13,45 ZA-26,28 ZM-15,28 ZW-18,31";
+
+/** Packs `table` the way country-locations.ts stores it (see its comment): the strings to paste there. */
+function pack(table: ReadonlyMap<string, readonly [number, number]>): { CODES: string; POINTS: string } {
+  const toText = (bits: string) =>
+    (bits.padEnd(Math.ceil(bits.length / 6) * 6, "0").match(/.{6}/g) ?? [])
+      .map((six) => String.fromCharCode(48 + Number.parseInt(six, 2)))
+      .join("");
+  let codes = "";
+  let points = "";
+  for (let i = 0; i < 26 * 26; i++) {
+    const point = table.get(String.fromCharCode(65 + Math.floor(i / 26), 65 + (i % 26)));
+    codes += point ? "1" : "0";
+    if (point) points += ((point[0] + 90) * 361 + point[1] + 180).toString(2).padStart(16, "0");
+  }
+  return { CODES: toText(codes), POINTS: toText(points) };
+}
 
 const readable = new Map(
   READABLE.split(" ").map((entry) => {
@@ -111,6 +127,7 @@ describe("nearestRegion", () => {
   });
 
   it("decodes every country of the packed table to its readable point (within 1 degree: exactly) and routes the same", () => {
+    expect({ CODES, POINTS }).toEqual(pack(readable));
     expect(countryCodes()).toEqual([...readable.keys()]);
     const candidateSets: RegionName[][] = [["us", "eu", "ca", "au"], ["us", "eu"], ["eu", "au"], ["ca", "au"], ["us"]];
     for (const [code, [lat, lon]] of readable) {
