@@ -18,9 +18,10 @@ export const BUDGETS = {
   coreLogin: 6 * 1024,
   /**
    * What CI enforces for the login-only entry point until the 6 KB target is met: no growth past today's size
-   * (7.0 KB). Where the bytes go and what reaching 6 KB would take: README.md, "Where a target was missed".
+   * (6.89 KB since the fifth size pass, was 7.0). Where the bytes go and what reaching 6 KB would take: README.md,
+   * "Where a target was missed" and "Fifth pass".
    */
-  coreLoginRatchet: 7.25 * 1024,
+  coreLoginRatchet: 7.1 * 1024,
   /**
    * The full client used for login only (entries/authenticate.mjs): `createTransmitClient` carries every method, so
    * verification stays in; apps that only log in use the login-only entry point. It was 15.6 KB while the account
@@ -32,8 +33,8 @@ export const BUDGETS = {
   coreVerify: 10.75 * 1024,
   /** The deployed Worker with every flow (README, "Benchmarks"): missed since the account journey landed. */
   worker: 47 * 1024,
-  /** What CI holds until `worker` is met again: the measured 52.4 KB + about 0.6 KB (apps/edge-login/e2e/deploy.test.ts). */
-  workerRatchet: 53 * 1024,
+  /** What CI holds until `worker` is met again: the measured 51.7 KB + about 0.8 KB (apps/edge-login/e2e/deploy.test.ts). */
+  workerRatchet: 52.5 * 1024,
 };
 
 function sizes(code) {

@@ -17,16 +17,17 @@ const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
  * 44.3 KB after the size work, 45.9 KB with home-region routing, 40.5 KB after the second size work (token
  * verification on WebCrypto, security headers and CORS without Hono's middleware). With sign-up, forgot password,
  * the second factor, the sessions list and the login hand-over: 53.3 KB, 52.4 KB after the third and fourth size
- * passes. **The budget is missed** (bench/README.md, "Third size pass" and "Fourth pass": what was tried, and what
- * reaching it would take); `pnpm bench` reports the Worker row against BUDGET as failing until it is met.
+ * passes, 51.7 KB after the fifth. **The budget is missed** (bench/README.md, "Third size pass", "Fourth pass" and
+ * "Fifth pass": what was tried, and what reaching it would take); `pnpm bench` reports the Worker row against BUDGET
+ * as failing until it is met.
  */
 const BUDGET = 47 * 1024;
 /**
- * What CI holds until BUDGET is met again: no growth past the measured size (53,619 bytes) + about 0.6 KB, so an
+ * What CI holds until BUDGET is met again: no growth past the measured size (52,930 bytes) + about 0.8 KB, so an
  * unnoticed regression (jose or a Hono middleware bundled again) fails here. A change that adds bytes on purpose
  * raises it in the same commit, with its reason; once the Worker is under BUDGET, RATCHET becomes BUDGET.
  */
-const RATCHET = 53 * 1024;
+const RATCHET = 52.5 * 1024;
 
 describe("deploy (wrangler deploy --dry-run)", () => {
   const scratch = mkdtempSync(join(tmpdir(), "edge-login-deploy-"));

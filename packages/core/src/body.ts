@@ -29,9 +29,6 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = {
   error: 16 * 1024,
 };
 
-/** Stateless use (no `stream` option), so one decoder serves every call. */
-const decoder = new TextDecoder();
-
 /** The limit that applies to a response of `route` with `status`. */
 export function limitFor(limits: BodyLimits, route: RouteName, status: number): number {
   if (status < 200 || status > 299) return limits.error;
@@ -45,7 +42,7 @@ export async function readBody(res: Response, limit: number, deadline: Deadline,
   const reader = body.getReader();
   try {
     // One race for the whole body (not one per chunk): a stalled read is abandoned at the deadline.
-    return decoder.decode(await untilDeadline(readAll(reader, limit, res.status, route), deadline, route));
+    return await untilDeadline(readAll(reader, limit, res.status, route), deadline, route);
   } catch (error) {
     // Releases the connection. Not awaited: a stream that ignores cancellation must not hold the call either.
     reader.cancel().catch(() => {});
@@ -58,23 +55,16 @@ async function readAll(
   limit: number,
   status: number,
   route: RouteName,
-): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
+): Promise<string> {
+  // Decoded chunk by chunk (`stream: true` keeps a character split between chunks whole): no copy of the bytes.
+  const decoder = new TextDecoder();
+  let text = "";
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return text + decoder.decode();
     size += value.byteLength;
     if (size > limit) throw transmitError("invalid_response", { status, route }, `body larger than ${limit} bytes`);
-    chunks.push(value);
+    text += decoder.decode(value, { stream: true });
   }
-  // Most answers arrive in one chunk: use it as is.
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }

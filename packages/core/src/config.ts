@@ -85,8 +85,8 @@ export function checkUpstreamUrl(value: unknown, name: string, allowInsecureLoop
 export function resolveConfig(input: LoginConfigInput & { region?: RegionName | undefined }): ResolvedConfig {
   const { region } = input;
   if (region !== undefined && !isRegionName(region)) throw fail("unknown region");
-  if (typeof input.clientId !== "string" || input.clientId.length === 0) throw fail("clientId is required");
-  if (typeof input.clientSecret !== "string" || input.clientSecret.length === 0) throw fail("clientSecret is required");
+  if (typeof input.clientId !== "string" || !input.clientId) throw fail("clientId is required");
+  if (typeof input.clientSecret !== "string" || !input.clientSecret) throw fail("clientSecret is required");
   const allowInsecureLoopback = input.allowInsecureLoopback === true;
 
   let root: string;
@@ -104,7 +104,7 @@ export function resolveConfig(input: LoginConfigInput & { region?: RegionName | 
     throw fail("tokenPath must be an absolute path such as /oidc/token");
   }
   const timeoutMs = input.timeoutMs ?? 10_000;
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw fail("timeoutMs must be a positive number");
   }
   const limits = { ...DEFAULT_BODY_LIMITS, ...input.maxBodyBytes };

@@ -106,7 +106,7 @@ const MAX_FIELD_LENGTH = 16 * 1024;
 
 /** Throws `invalid_request` unless `value` is a string of 1 to `max` characters. */
 export const required = (value: unknown, field: string, max = MAX_FIELD_LENGTH): void => {
-  if (typeof value !== "string" || value.length === 0 || value.length > max) {
+  if (typeof value !== "string" || !value || value.length > max) {
     throw transmitError("invalid_request", {}, `${field} must be a string of 1 to ${max} characters`);
   }
 };
@@ -118,7 +118,7 @@ function checkRequestOptions(opts: RequestOptions | undefined): void {
   const bad =
     typeof opts !== "object" || opts === null
       ? "options"
-      : timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs !== Infinity)
+      : timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)
         ? "timeoutMs"
         : signal !== undefined && !(signal instanceof AbortSignal)
           ? "signal"

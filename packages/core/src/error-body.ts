@@ -25,7 +25,6 @@ export interface ErrorBody {
 
 /** Parses JSON text leniently: returns `undefined` for non-JSON, truncated JSON or non-object values. */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  if (text.length === 0) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null && !Array.isArray(value)
@@ -63,7 +62,10 @@ export function parseErrorBody(text: string): ErrorBody {
 
 /** True when a 401 means Transmit refused the *client access token* (not the user's credentials). */
 export function isInvalidClientTokenBody(body: ErrorBody, wwwAuthenticate: string | null): boolean {
-  if (body.message !== undefined && /^\s*invalid token\s*$/i.test(body.message)) return true;
-  if (body.code !== undefined && /^invalid_token$/i.test(body.code)) return true;
-  return wwwAuthenticate !== null && /error\s*=\s*"?invalid_token/i.test(wwwAuthenticate);
+  // An absent value is tested as "undefined" or "null", which none of the patterns matches.
+  return (
+    /^\s*invalid token\s*$/i.test(body.message as string) ||
+    /^invalid_token$/i.test(body.code as string) ||
+    /error\s*=\s*"?invalid_token/i.test(wwwAuthenticate as string)
+  );
 }

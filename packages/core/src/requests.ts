@@ -21,29 +21,27 @@ export const MAX_PASSWORD_LENGTH = 1024;
 /** Largest JSON request body, in characters (claims, attributes, ids together). */
 export const MAX_REQUEST_BODY = 64 * 1024;
 
-/** Drops `undefined` values so they are not sent. */
-function compact(body: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key in body) if (body[key] !== undefined) out[key] = body[key];
-  return out;
-}
-
+/** Transmit's `client_attributes`, or `undefined` when there are none. */
 export function clientAttributes(attrs: ClientAttributes | undefined): Record<string, unknown> | undefined {
-  if (!attrs) return undefined;
-  const out = compact({ ip_address: attrs.ipAddress, user_agent: attrs.userAgent });
-  return Object.keys(out).length > 0 ? out : undefined;
+  const { ipAddress, userAgent } = attrs ?? {};
+  return ipAddress === undefined && userAgent === undefined
+    ? undefined
+    : { ip_address: ipAddress, user_agent: userAgent };
 }
 
+/**
+ * A JSON POST of `fields`. Fields whose value is `undefined` are not sent: `JSON.stringify` leaves them out, and
+ * they are not strings, so not secrets either.
+ */
 export function jsonPost(
   route: RouteName,
   url: string,
   fields: Record<string, unknown>,
   retry: UpstreamRequest["retry"],
 ): UpstreamRequest {
-  const body = compact(fields);
   let text: string;
   try {
-    text = JSON.stringify(body);
+    text = JSON.stringify(fields);
   } catch {
     // BigInt, circular structures, throwing toJSON: a raw TypeError would escape the documented error type.
     throw transmitError("invalid_request", {}, "input not serialisable as JSON");
@@ -56,7 +54,7 @@ export function jsonPost(
     headers: { "content-type": "application/json", accept: "application/json" },
     body: text,
     retry,
-    secrets: Object.values(body).filter((v): v is string => typeof v === "string"),
+    secrets: Object.values(fields).filter((v): v is string => typeof v === "string"),
   };
 }
 

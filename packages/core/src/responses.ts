@@ -66,7 +66,8 @@ function codeFor(
   if (status === 431 || route === "token") return "unauthorized_client";
   if (route === "jwks") return "invalid_response";
   if (status === 423 || (status === 403 && LOCKED.test(text))) return "locked";
-  if (status === 403 && (body.resetToken !== undefined || CHANGE_REQUIRED.test(body.message ?? ""))) {
+  // An absent message is tested as "undefined", which the pattern does not match.
+  if (status === 403 && (body.resetToken !== undefined || CHANGE_REQUIRED.test(body.message as string))) {
     return "password_change_required";
   }
   return routeCodes ? routeCodes(status, body, text) : "invalid_request";
@@ -132,7 +133,7 @@ export function tokenSetFromJson(res: UpstreamResponse, json: Record<string, unk
   }
   return createTokenSet({
     accessToken: access_token,
-    tokenType: typeof token_type === "string" && token_type ? token_type : "Bearer",
+    tokenType: (token_type as string | undefined) || "Bearer", // a string or absent here
     expiresIn,
     ...(typeof id_token === "string" && id_token && { idToken: id_token }),
     ...(typeof refresh_token === "string" && refresh_token && { refreshToken: refresh_token }),

@@ -8,28 +8,30 @@
 export const MAX_RETRY_AFTER_SEC = 86_400;
 
 const MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
-// IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" and the obsolete RFC 850 form "Sunday, 06-Nov-94 08:49:37 GMT".
-const IMF = /^[A-Z][a-z]{2,8}, (\d\d)[ -]([A-Z][a-z]{2})[ -](\d{4}|\d\d) (\d\d):(\d\d):(\d\d) GMT$/;
-// Obsolete asctime form: "Sun Nov  6 08:49:37 1994" (always GMT).
-const ASCTIME = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/;
+// One pattern for the three forms: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" and the obsolete RFC 850 form
+// "Sunday, 06-Nov-94 08:49:37 GMT" (groups 1-3: day, month, year), or the obsolete asctime form
+// "Sun Nov  6 08:49:37 1994" (groups 4-5: month, day); then the time (6-8); then "GMT" for the first two, or the
+// asctime year (9), which is always GMT.
+const HTTP_DATE =
+  /^(?:[A-Z][a-z]{2,8}, (\d\d)[ -]([A-Z][a-z]{2})[ -](\d{4}|\d\d)|[A-Z][a-z]{2} ([A-Z][a-z]{2}) ([ \d]\d)) (\d\d):(\d\d):(\d\d) (?:GMT|(\d{4}))$/;
 
 /** Parses an HTTP-date into ms since epoch, or `undefined` when it is not one. */
 export function parseHttpDate(value: string, nowMs: number): number | undefined {
-  const imf = IMF.exec(value);
-  const asc = imf ? null : ASCTIME.exec(value);
-  // [day, month name, year, hours, minutes, seconds]
-  const f = imf ? imf.slice(1) : asc ? [asc[2], asc[1], asc[6], asc[3], asc[4], asc[5]] : undefined;
-  if (!f) return undefined;
-  const [day = 0, , year4 = 0, h = 0, min = 0, sec = 0] = f.map(Number);
-  let year = year4;
-  if (f[2]?.length === 2) {
+  const m = HTTP_DATE.exec(value);
+  // The IMF and RFC 850 forms end with "GMT", the asctime form with its year: no mixing of the two.
+  if (!m || !m[1] === !m[9]) return undefined;
+  const day = Number(m[1] ?? m[5]);
+  const [h = 0, min = 0, sec = 0] = m.slice(6, 9).map(Number);
+  let year = Number(m[3] ?? m[9]);
+  if (m[3]?.length === 2) {
     // RFC 9110: a two-digit year more than 50 years ahead means the most recent past year with those digits.
     const now = new Date(nowMs).getUTCFullYear();
     year += Math.floor(now / 100) * 100;
     if (year > now + 50) year -= 100;
   }
-  const month = MONTHS.indexOf(f[1] ?? "") / 3;
-  if (!Number.isInteger(month) || month < 0 || h > 23 || min > 59 || sec > 60) return undefined;
+  // A capitalised three-letter name is found at a multiple of 3, or not at all (-1).
+  const month = MONTHS.indexOf((m[2] ?? m[4]) as string) / 3;
+  if (month < 0 || h > 23 || min > 59 || sec > 60) return undefined;
   const ms = Date.UTC(year, month, day, h, min, sec);
   return new Date(ms).getUTCDate() === day ? ms : undefined; // rejects "31 Feb"
 }

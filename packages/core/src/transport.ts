@@ -85,7 +85,7 @@ function backoffMs(ctx: TransportContext, retryIndex: number): number {
 export function safeCause(error: unknown, secrets: readonly string[]): Error {
   const e = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>;
   const message = typeof e.message === "string" ? e.message : "";
-  const safe = new Error(secrets.some((s) => message.includes(s)) ? "[redacted]" : message.slice(0, 200));
+  const safe = new Error(secrets.some((s) => s && message.includes(s)) ? "[redacted]" : message.slice(0, 200));
   if (typeof e.name === "string") safe.name = e.name.slice(0, 50);
   const code = e.code ?? (e.cause as Record<string, unknown> | undefined)?.code;
   if (typeof code === "string") Object.assign(safe, { code: code.slice(0, 50) });
@@ -95,7 +95,6 @@ export function safeCause(error: unknown, secrets: readonly string[]): Error {
 /** Sends `req`, retrying per its policy, and returns the final response. Throws `timeout`/`aborted`/`network`. */
 export async function send(ctx: TransportContext, req: UpstreamRequest, call: Call): Promise<UpstreamResponse> {
   const idempotent = req.retry === "idempotent";
-  const secrets = req.secrets.filter((s) => s.length > 0);
   let usedRetryAfter = false;
   for (let attempt = 1; ; attempt++) {
     if (call.signal.aborted) throw call.error(req.route);
@@ -140,7 +139,7 @@ export async function send(ctx: TransportContext, req: UpstreamRequest, call: Ca
         ? call.error(req.route)
         : tooLarge
           ? cause
-          : transmitError("network", { route: req.route, cause: safeCause(cause, secrets) });
+          : transmitError("network", { route: req.route, cause: safeCause(cause, req.secrets) });
       call.emit({
         type: "request.end",
         route: req.route,

@@ -161,4 +161,23 @@ describe("bounded reads of upstream bodies", () => {
     const { client } = makeClient(fake);
     expect((await client.passwords.authenticate(login)).accessToken).toBe("tök€n-✓");
   });
+  itEachEntry("decodes UTF-8 characters split between chunks whole (one byte per chunk)", (makeClient) => async () => {
+    const text = JSON.stringify({ access_token: "tök€n-😀", token_type: "Bearer", expires_in: 3600, session_id: "ß" });
+    const bytes = new TextEncoder().encode(`\uFEFF${text}`);
+    const responder: Responder = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const byte of bytes) controller.enqueue(Uint8Array.of(byte));
+            controller.close();
+          },
+        }),
+        { headers: { "content-type": "application/json" } },
+      );
+    const fake = new FakeFetch().on("/oidc/token", clientToken()).on("/password/authenticate", responder);
+    const { client } = makeClient(fake);
+    const tokens = await client.passwords.authenticate(login);
+    expect(tokens.accessToken).toBe("tök€n-😀");
+    expect(tokens.sessionId).toBe("ß");
+  });
 });

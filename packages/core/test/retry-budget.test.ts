@@ -114,6 +114,10 @@ describe("strict Retry-After", () => {
       "Sun, 06 Nov 2026 08:49:37 UTC",
       "06 Nov 2026 08:49:37 GMT",
       "Sun, 6 Nov 2026 08:49:37 GMT",
+      // The forms do not mix: an IMF date ending with a year, an asctime date ending with GMT, a long asctime day.
+      "Sun, 06 Nov 2026 08:49:37 2026",
+      "Sun Nov  6 08:49:37 GMT",
+      "Sunday Nov  6 08:49:37 2026",
     ]) {
       expect(parseRetryAfter(value, now)).toBeUndefined();
     }

@@ -79,6 +79,8 @@ describe("wire format", () => {
     const { client } = makeClient(fake);
     await client.passwords.authenticate({ username: "alice", password: "pw", clientAttributes: {} });
     expect(JSON.parse(fake.to("/password/authenticate")[0]?.body ?? "")).toEqual({ username: "alice", password: "pw" });
+    // Byte for byte: no key of an absent field, not even one whose value is empty.
+    expect(fake.to("/password/authenticate")[0]?.body).toBe('{"username":"alice","password":"pw"}');
   });
 
   itEachEntry(
