@@ -55,11 +55,21 @@ export function handOffLogin(
   seam?: string,
 ): HandOff {
   const enforce = !config.allowNoJurisdiction;
-  return async (c, { userKey }) => {
+  return async (c, { userKey, signedInBefore }) => {
+    type Route = { region: RoutableRegion; source: RegionSource };
     const chosen = await formRegion(c, config);
-    let route: { region: RoutableRegion; source: RegionSource } = chosen
+    let device: Route | undefined;
+    if (!chosen && config.candidates.length > 1) {
+      // A browser that signed in to this exact account before (a device entry names the username and the region)
+      // goes back to that region, ahead of the account's home: the home is kept per username, and a same-named
+      // account in another tenant can be its newest report (attack4 F5). Two such regions: no answer from here.
+      const known: RoutableRegion[] = [];
+      for (const region of config.candidates) if (await signedInBefore(region)) known.push(region);
+      if (known.length === 1) device = { region: known[0] as RoutableRegion, source: "device" };
+    }
+    let route: Route = chosen
       ? { region: chosen, source: "form" }
-      : (c.get("regionGuess" as never) ?? guessRegion(c, config));
+      : (device ?? (c.get("regionGuess" as never) as Route | undefined) ?? guessRegion(c, config));
     // The validated fields only, exactly as received (the router has read the original body). The kind is the one
     // the router validated (its media type, parameters aside), never a guess from the header's text (attack3 F4).
     const valid = (c.req as unknown as { valid(t: string): Record<string, string> | undefined }).valid.bind(c.req);
@@ -163,7 +173,7 @@ export async function accountLogin(object: AccountThrottle, env: Env, request: R
   let region = configuredRegion(built.config, given);
   if (!region) return new Response(null, { status: 400 });
   let from = source as RegionSource;
-  if (from !== "form") {
+  if (from !== "form" && from !== "device") {
     // Before anything reads the body: an account that lives in the other jurisdiction is sent on, unread.
     const home = configuredRegion(built.config, await object.home(built.now()));
     if (home && jurisdictionOf(home) !== jurisdictionOf(region)) {

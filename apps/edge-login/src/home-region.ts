@@ -3,10 +3,12 @@
  * (docs/regions.md, "A region is a tenant"), so the order is:
  *
  * 1. the region the person chose on the form (`region` field, only when more than one region is configured);
- * 2. the account's home region, learnt at its last successful login and kept by its AccountThrottle object under
+ * 2. the region where this browser signed in to this exact account before (its device cookie entry names the
+ *    username and the region; account-login.ts): a same-named account in another tenant cannot move it (attack4 F5);
+ * 3. the account's home region, learnt at its last successful login and kept by its AccountThrottle object under
  *    the keyed username hash (read by the same call that counts the attempt: no extra round trip);
- * 3. the browser's remembered region (`__Host-region`, set after a successful login);
- * 4. the nearest configured region (`nearestRegion` on `request.cf`).
+ * 4. the browser's remembered region (`__Host-region`, set after a successful login, whoever signed in);
+ * 5. the nearest configured region (`nearestRegion` on `request.cf`).
  *
  * A password is never sent to a second region: a failed login is answered, never retried elsewhere.
  */
@@ -16,7 +18,7 @@ import type { Context } from "hono";
 import { chooseRegion, type RoutableRegion, type WorkerConfig } from "./config.ts";
 
 /** Where a login's region came from. */
-export type RegionSource = "form" | "account" | "cookie" | "nearest";
+export type RegionSource = "form" | "device" | "account" | "cookie" | "nearest";
 
 /** What the Worker keeps on the request's Hono context about regions. */
 export interface RegionVariables {

@@ -1,11 +1,12 @@
 // attack4: outside review of issue 14 in the Worker (home-region routing, the hand-over, residency, the two-tier
 // client-token cache). Each test is an attack; `it.fails` marks an open finding (it passes the day it is fixed).
 // Fixed: F1 (a body `region` on sign-up / forgot password beat the account's home), F2 (a hung shared token object
-// held every login to its deadline), F6 (the other jurisdiction was marked told before the tell), F8 (below). Open: F3 (an EU
-// account's sign-up, reset and second-factor counters outside the EU), F5 (the home beats the remembered region),
-// F8 fixed (every warm isolate fetched its own token at each rollover: the shared object now hands out one refresh
-// lease, and tokens are renewed ahead). Known limit: F7 (X-Transmit-Region on 401/429).
-// F4 (territories' residency) is in packages/core/test/attack4-residency.test.ts.
+// held every login to its deadline), F5 (the account's home beat the browser that signed in to the account before: a
+// device entry of the exact username now routes ahead of the home), F6 (the other jurisdiction was marked told before
+// the tell), F8 (every warm isolate fetched its own token at each rollover: the shared object hands out one refresh
+// lease, tokens are renewed ahead). Open: F3 (an EU account's sign-up, reset and second-factor counters outside the
+// EU). Known limit: F7 (X-Transmit-Region on 401/429). F4 (territories' residency) is in
+// packages/core/test/attack4-residency.test.ts.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type Entry, sharedAnswer, tieredTokenCache } from "../src/client-token-cache.ts";
@@ -198,36 +199,59 @@ describe("attack4: residency of an EU account's counters", () => {
 });
 
 describe("attack4: the remembered region does not protect against a flipped home", () => {
-  it.fails("F5 the owner's browser that remembers its region (us) is still sent to the home a same-named AU account reported", async () => {
+  /** The owner (US) and a same-named account in AU that someone else signs in to, choosing AU: the newest home. */
+  async function flipped() {
     const h = await harness();
     const ursula = { username: "ursula", password: "Ursula-In-The-US-7!" };
     await h.emulator.addUser("us", ursula);
     await h.emulator.addUser("au", { username: "ursula", password: "Mallory-In-AU-7!" });
-    // The owner signs in from New York: her browser remembers us.
     const own = await login(h, ursula, { cf: CITIES.newYork });
     expect(own.status).toBe(200);
-    const remembered = own.headers
+    // Everything the owner's browser keeps from that login (session, device entry, remembered region).
+    const jar = own.headers
       .getSetCookie()
-      .find((l) => l.startsWith("__Host-region="))!
-      .split(";")[0]!;
-    expect(remembered).toBe("__Host-region=us");
-    // Later, someone signs in to the AU tenant's "ursula" (choosing AU on the form): the newest home report is au.
+      .map((l) => l.split(";")[0]!)
+      .join("; ");
+    expect(jar).toContain("__Host-region=us");
     h.clock.advance(60);
     const flip = await login(
       h,
       { username: "ursula", password: "Mallory-In-AU-7!", region: "au" },
-      {
-        cf: CITIES.sydney,
-        ip: "198.51.100.120",
-      },
+      { cf: CITIES.sydney, ip: "198.51.100.120" },
     );
     expect(flip.status).toBe(200);
-    // The owner again, from the browser that remembers us (SECURITY.md: "a browser that signed in before remembers
-    // it"): the account's home beats the remembered region, her password goes to the AU tenant, 401.
-    const res = await login(h, ursula, { cf: CITIES.newYork, headers: { cookie: remembered } });
-    expect(h.calls("password.authenticate", "au")).toBe(1);
+    return { h, ursula, jar };
+  }
+
+  it("F5 the owner's browser that signed in to her account goes back to its region (us), not to the home a same-named AU account reported", async () => {
+    const { h, ursula, jar } = await flipped();
+    const res = await login(h, ursula, { cf: CITIES.newYork, headers: { cookie: jar } });
+    expect(h.calls("password.authenticate", "au")).toBe(1); // the flip only
     expect(res.headers.get("x-transmit-region")).toBe("us");
     expect(res.status).toBe(200);
+  });
+
+  it("F5 a device entry of another username does not move the login (the browser's entry names the username exactly)", async () => {
+    const { h, jar } = await flipped();
+    await h.emulator.addUser("us", { username: "ursula2", password: "Ursula-Two-In-US-7!" });
+    await h.emulator.addUser("au", { username: "ursula2", password: "Ursula-Two-In-AU-7!" });
+    // ursula2 has never signed in anywhere: her first login from this browser goes by the usual order (Sydney,
+    // nearest: au), not by ursula's device entry for us.
+    const res = await login(
+      h,
+      { username: "ursula2", password: "Ursula-Two-In-AU-7!" },
+      { cf: CITIES.sydney, headers: { cookie: jar.replace(/__Host-region=us/, "") } },
+    );
+    expect(res.headers.get("x-transmit-region")).toBe("au");
+    expect(res.status).toBe(200);
+  });
+
+  it("F5 a browser without the owner's device entry (only the region cookie) still follows the account's home (documented order)", async () => {
+    const { h, ursula } = await flipped();
+    const res = await login(h, ursula, { cf: CITIES.newYork, headers: { cookie: "__Host-region=us" } });
+    // The home (au) beats the plain remembered region: the owner's password goes to the AU tenant and fails there.
+    expect(res.headers.get("x-transmit-region")).toBe("au");
+    expect(res.status).toBe(401);
   });
 });
 

@@ -45,7 +45,7 @@ export {
   type TransmitLockout,
   windowVerdict,
 } from "./limiter.ts";
-export type { HandOff } from "./login-routes.ts";
+export type { HandOff, HandOffLogin } from "./login-routes.ts";
 export { type MemorySessionStoreOptions, memorySessionStore } from "./memory-store.ts";
 export type { SecondFactorMethod, SecondFactorOptions } from "./mfa-routes.ts";
 export { type ProblemKind, problemType } from "./problem.ts";

@@ -65,7 +65,18 @@ export interface LoginContext {
  * routes with a limiter of its own. Its answer is the login's answer. A throw is answered as a server error (5xx)
  * and never retried: the login may have reached Transmit.
  */
-export type HandOff = (c: Context, login: { userKey: string }) => Promise<Response>;
+export type HandOff = (c: Context, login: HandOffLogin) => Promise<Response>;
+
+/** What a {@link HandOff} learns about the login besides the request. */
+export interface HandOffLogin {
+  /** The keyed hash of the normalised username (the account's throttle key). */
+  userKey: string;
+  /**
+   * Whether this browser holds an unexpired device entry for this exact username in `region`, i.e. signed in to that
+   * region's account of this name before (false without device cookies).
+   */
+  signedInBefore(region: string): Promise<boolean>;
+}
 
 const MAX_USER_AGENT = 512;
 
@@ -210,7 +221,11 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
   }
   if (l.handOff) {
     try {
-      return await l.handOff(c, { userKey });
+      const devices = l.devices;
+      const signedInBefore = async (region: string) =>
+        devices !== undefined &&
+        (await devices.trusted(c, await deviceKeyOf(l.hasher, region, input.username))) !== undefined;
+      return await l.handOff(c, { userKey, signedInBefore });
     } catch (e) {
       return l.replies.failWith(c, e, { type: "login", userKey, reason: "hand_off_failed", ...page });
     }

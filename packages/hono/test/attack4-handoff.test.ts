@@ -99,3 +99,40 @@ describe("attack4: Limiter.learned", () => {
     expect(succeeded).toEqual([]);
   });
 });
+
+describe("attack4 F5: handOff learns where this browser signed in to this exact account before", () => {
+  it("F5 signedInBefore is true only for the region and the exact username of the browser's device entry", async () => {
+    // A first deployment without a hand-over signs alice in (the fake client's region: eu) and issues her device entry.
+    const local = setup();
+    const first = await loginJson(local.app, { username: "alice", password: "pw-alice" });
+    expect(first.status).toBe(200);
+    const jar = first.headers
+      .getSetCookie()
+      .map((l) => l.split(";")[0])
+      .join("; ");
+    // The same secret and clock, with a hand-over that asks about each region.
+    const asked: Record<string, boolean>[] = [];
+    const handOff: HandOff = async (_c, login) => {
+      asked.push({
+        eu: await login.signedInBefore("eu"),
+        us: await login.signedInBefore("us"),
+      });
+      return new Response("handed", { status: 200 });
+    };
+    const s = setup({ auth: { handOff } });
+    const as = (username: string, cookie?: string) =>
+      s.app.request(`${ORIGIN}/auth/login`, {
+        method: "POST",
+        headers: browser({ "content-type": "application/json", ...(cookie ? { cookie } : {}) }),
+        body: JSON.stringify({ username, password: "whatever" }),
+      });
+    await as("alice", jar);
+    await as("Alice", jar); // another account on a tenant with case-sensitive usernames
+    await as("alice"); // a browser without the entry
+    expect(asked).toEqual([
+      { eu: true, us: false },
+      { eu: false, us: false },
+      { eu: false, us: false },
+    ]);
+  });
+});
