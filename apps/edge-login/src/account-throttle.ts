@@ -1,12 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   type Limiter,
+  type LimitKey,
   type LimitResult,
   type LimitRule,
   lockoutRules,
   type TransmitLockout,
   windowVerdict,
 } from "@transmit-edge/hono";
+import type { Context } from "hono";
 import { accountLogin } from "./account-login.ts";
 import { TOKEN_CACHE_HINTS } from "./client-token-cache.ts";
 import { jurisdictionOf, placed } from "./residency.ts";
@@ -225,8 +227,15 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
   const ipRetryAfter = options.ipRetryAfter ?? 60;
   const enforce = options.enforceJurisdictions ?? true;
   // Counters of the account's requests that run here, in the Worker: sign-up and forgot password (devices "signup"
-  // and "reset") and second-factor codes (keys `mfa.*` and `mfa-send.*`). Keyed hashes only, no jurisdiction needed.
-  const counters = (key: string) => options.accounts.get(options.accounts.idFromName(key));
+  // and "reset") and second-factor codes (keys `mfa.*` and `mfa-send.*`). Keyed hashes and times only, kept in the
+  // jurisdiction of the region the request goes to, so an EU account's stay in the EU (attack4 F3): the region the
+  // router gives (a second factor's pending login, forgot password's link), else the route's guess (sign-up).
+  const counters = (k: LimitKey, c: Context | undefined) => {
+    const region = k.region ?? (c?.get("regionGuess" as never) as { region: string } | undefined)?.region;
+    return region
+      ? accountObject(options.accounts, k.key, region, enforce)
+      : options.accounts.get(options.accounts.idFromName(k.key));
+  };
   /** `region` becomes the account's home, in its object and as a pointer in the other jurisdiction's. */
   const home = async (key: string, region: string) => {
     const at = now();
@@ -245,7 +254,7 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
       if (k.scope === "account") {
         // Logins are handed over before the router counts them (account-login.ts): what reaches this side is one
         // of the requests above, never a password check.
-        const { home: region, ...verdict } = await counters(k.key).hitHome(now(), ruleOf(k.device), k.device);
+        const { home: region, ...verdict } = await counters(k, c).hitHome(now(), ruleOf(k.device), k.device);
         // Forgot password goes to the account's home region when it is known (home-region.ts validates it).
         if (region !== undefined) c?.set("accountRegion" as never, region as never);
         return verdict;
@@ -254,18 +263,18 @@ export function edgeLimiter(options: EdgeLimiterOptions): Limiter {
       const { success } = await options.ips.limit({ key: k.key });
       return success ? { allowed: true } : { allowed: false, retryAfter: ipRetryAfter };
     },
-    async release(k) {
-      if (k.scope === "account") await counters(k.key).release(now(), ruleOf(k.device), k.device);
+    async release(k, c) {
+      if (k.scope === "account") await counters(k, c).release(now(), ruleOf(k.device), k.device);
     },
-    async reset(k) {
-      if (k.scope === "account") await counters(k.key).clear(k.device);
+    async reset(k, c) {
+      if (k.scope === "account") await counters(k, c).clear(k.device);
     },
     // A new account: its counter is taken back and the region it was created in becomes its home (sign-up).
     async succeeded(k, c) {
       if (k.scope !== "account") return;
       const region = c?.get("transmitRegion" as never) as string | undefined;
       await later(async () => {
-        await counters(k.key).succeeded(now(), ruleOf(k.device), k.device, undefined);
+        await counters(k, c).succeeded(now(), ruleOf(k.device), k.device, undefined);
         if (region && k.device === "signup") await home(k.key, region);
       });
     },

@@ -161,7 +161,7 @@ const countersOutsideEu = (h: Harness) =>
   );
 
 describe("attack4: residency of an EU account's counters", () => {
-  it.fails("F3 forgot password for an EU account from Frankfurt keeps its counter in the eu jurisdiction", async () => {
+  it("F3 forgot password for an EU account from Frankfurt keeps its counter in the eu jurisdiction", async () => {
     const h = await harness();
     await h.emulator.addUser("eu", { username: "erika", password: "Erika-In-EU-Only-7!" });
     expect((await login(h, { username: "erika", password: "Erika-In-EU-Only-7!" })).status).toBe(200);
@@ -173,7 +173,7 @@ describe("attack4: residency of an EU account's counters", () => {
     expect(countersOutsideEu(h)).toEqual([]);
   });
 
-  it.fails("F3 a second factor of an EU login (code sends and code attempts) is counted in the eu jurisdiction", async () => {
+  it("F3 a second factor of an EU login (code sends and code attempts) is counted in the eu jurisdiction", async () => {
     const h = await harness({ SECOND_FACTOR: "always" });
     const erika = { username: "erika", password: "Erika-In-EU-Only-7!", email: "erika@example.com" };
     await h.emulator.addUser("eu", erika as never);

@@ -166,10 +166,11 @@ async function throttled(
   type: "signup" | "password_reset",
   userKey: string,
   bucket: string,
+  region?: string,
 ): Promise<Response | undefined> {
   const byIp = await a.throttle.ip(clientAddress(c, a.ip), c);
   if (!byIp.allowed) return refuse(c, a, type, userKey, "ip_throttled", byIp.retryAfter);
-  return accountThrottled(c, a, type, userKey, bucket);
+  return accountThrottled(c, a, type, userKey, bucket, region);
 }
 
 /** Counts the attempt per account only (under `bucket`); a 429 or nothing. */
@@ -179,8 +180,9 @@ async function accountThrottled(
   type: "signup" | "password_reset",
   userKey: string,
   bucket: string,
+  region?: string,
 ): Promise<Response | undefined> {
-  const verdict = await a.throttle.account(userKey, bucket, c);
+  const verdict = await a.throttle.account(userKey, bucket, c, region);
   return verdict.allowed ? undefined : refuse(c, a, type, userKey, "account_throttled", verdict.retryAfter);
 }
 
@@ -227,7 +229,7 @@ function sendReset(
     } catch (e) {
       // Nobody to send to is no failure of the request: the visitor was answered the same either way.
       const code = TransmitError.is(e) ? e.code : "unexpected";
-      if (counted !== undefined && code !== "user_not_found") await a.throttle.release(userKey, counted, c);
+      if (counted !== undefined && code !== "user_not_found") await a.throttle.release(userKey, counted, c, rc.region);
       await a.replies.events.emit(c, {
         ...info,
         outcome: code === "user_not_found" ? "success" : "error",
@@ -302,19 +304,22 @@ export async function forgotPassword(c: Context, a: AccountContext): Promise<Res
     return a.replies.failWith(c, e, { type: "password_reset", userKey, step: "forgot" });
   }
   let bucket = await bucketOf(c, a, username, "reset", rc.region);
-  const refused = await throttled(c, a, "password_reset", userKey, bucket);
+  // Counted with the region it was resolved to (a limiter may keep an EU account's counters in the EU: attack4 F3).
+  let counted = rc.region;
+  const refused = await throttled(c, a, "password_reset", userKey, bucket, counted);
   if (refused) return refused;
   try {
     rc = await resolveClient(a.client, c);
   } catch (e) {
-    await a.throttle.release(userKey, bucket, c);
+    await a.throttle.release(userKey, bucket, c, counted);
     return a.replies.failWith(c, e, { type: "password_reset", userKey, step: "forgot" });
   }
   const bound = await bucketOf(c, a, username, "reset", rc.region);
-  if (bound !== bucket) {
-    await a.throttle.release(userKey, bucket, c);
+  if (bound !== bucket || rc.region !== counted) {
+    await a.throttle.release(userKey, bucket, c, counted);
     bucket = bound;
-    const moved = await accountThrottled(c, a, "password_reset", userKey, bucket);
+    counted = rc.region;
+    const moved = await accountThrottled(c, a, "password_reset", userKey, bucket, counted);
     if (moved) return moved;
   }
   sendReset(c, a, rc, username, userKey, bucket);

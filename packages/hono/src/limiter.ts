@@ -22,6 +22,14 @@ export interface LimitKey {
    * cannot use up its owner's budget); device cookie ids are random and never take these values.
    */
   device?: string;
+  /**
+   * Scope `account` only: the Transmit region (tenant) the counted request goes to, when the router knows it before
+   * counting (a second factor: its pending login's region; forgot password: the region the link is sent from). A
+   * limiter that keeps data per jurisdiction counts there (edge-login keeps an EU account's counters in the EU).
+   * The same key always comes with the same region within a request; when forgot password's region moves after the
+   * count, the router takes the attempt back under the old one and counts it again under the new one.
+   */
+  region?: string;
 }
 
 /** Result of a limiter call. */

@@ -328,7 +328,7 @@ export const sendCode: Step = async (c, l) => {
   }
   // Per account too: new pending records (a new password login, a step-up without the pending cookie) must not
   // send a victim's phone or mailbox a message per request. Counted like a code attempt, under its own key.
-  const byAccount = await l.throttle.account(`mfa-send.${b.userKey}`, b.device, c);
+  const byAccount = await l.throttle.account(`mfa-send.${b.userKey}`, b.device, c, r.region);
   if (!byAccount.allowed) {
     return l.replies.fail(c, "too_many_requests", {
       ...info,
@@ -377,7 +377,7 @@ export function verifyCode(finish: (c: Context, l: LoginContext, s: Start) => Pr
     const { method, code = "" } = b.input;
     if (!/^[0-9]{4,10}$/.test(code)) return l.replies.fail(c, "invalid_request", { ...info, field: "code" });
     // Per account (apart from its password attempts), counted and decided before the call, like a password.
-    const byAccount = await l.throttle.account(codeKey(userKey), device, c);
+    const byAccount = await l.throttle.account(codeKey(userKey), device, c, r.region);
     if (!byAccount.allowed) {
       return l.replies.fail(c, "too_many_requests", {
         ...info,
@@ -411,7 +411,7 @@ export function verifyCode(finish: (c: Context, l: LoginContext, s: Start) => Pr
       const kind = problemForError(e);
       if (kind !== "invalid_credentials") {
         // No verdict: the limiter takes the attempt back (the pending record keeps it: fewer tries, never more).
-        await l.throttle.release(codeKey(userKey), device, c);
+        await l.throttle.release(codeKey(userKey), device, c, r.region);
         if (kind !== "unauthorized") return l.replies.failWith(c, e, { ...info, cookies });
         // Transmit's session of the login is gone: back to the password.
         cookies = await end(l, p);
@@ -423,7 +423,7 @@ export function verifyCode(finish: (c: Context, l: LoginContext, s: Start) => Pr
       cookies = await end(l, p);
       return l.replies.fail(c, "invalid_code", { ...info, reason: "attempts_exhausted", cookies, step: "login" });
     }
-    await l.throttle.release(codeKey(userKey), device, c);
+    await l.throttle.release(codeKey(userKey), device, c, r.region);
     return finish(c, l, {
       store: p.store,
       rc,

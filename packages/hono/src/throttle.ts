@@ -25,14 +25,17 @@ export class Throttle {
     return this.#limiter.hit({ scope: "ip", key: ipLimitKey(address, this.#ipv6Prefix) }, c);
   }
 
-  /** Counts a password check for the account (from the device `device`, when trusted), before it is made. */
-  account(userKey: string, device: string | undefined, c: Context): Promise<LimitResult> {
-    return this.#limiter ? this.#limiter.hit(accountKey(userKey, device), c) : Promise.resolve(ALLOWED);
+  /**
+   * Counts a password check for the account (from the device `device`, when trusted), before it is made; `region`:
+   * the region it goes to, when known before counting ({@link LimitKey.region}).
+   */
+  account(userKey: string, device: string | undefined, c: Context, region?: string): Promise<LimitResult> {
+    return this.#limiter ? this.#limiter.hit(accountKey(userKey, device, region), c) : Promise.resolve(ALLOWED);
   }
 
-  /** Takes back an account attempt that got no verdict from Transmit. */
-  async release(userKey: string, device: string | undefined, c: Context): Promise<void> {
-    await this.#limiter?.release?.(accountKey(userKey, device), c);
+  /** Takes back an account attempt that got no verdict from Transmit (counted with the same `region`). */
+  async release(userKey: string, device: string | undefined, c: Context, region?: string): Promise<void> {
+    await this.#limiter?.release?.(accountKey(userKey, device, region), c);
   }
 
   /**
@@ -40,10 +43,10 @@ export class Throttle {
    * attempt (it was no failure at Transmit). Earlier untrusted failures stay until their window ends: Transmit is
    * not documented to forget failures on a success, so forgetting ours could let strangers reach its threshold.
    */
-  async succeeded(userKey: string, device: string | undefined, c: Context): Promise<void> {
-    const key = accountKey(userKey, device);
+  async succeeded(userKey: string, device: string | undefined, c: Context, region?: string): Promise<void> {
+    const key = accountKey(userKey, device, region);
     if (this.#limiter?.succeeded) await this.#limiter.succeeded(key, c);
-    else if (device === undefined) await this.release(userKey, undefined, c);
+    else if (device === undefined) await this.release(userKey, undefined, c, region);
     else await this.#limiter?.reset?.(key, c);
   }
 
@@ -53,6 +56,9 @@ export class Throttle {
   }
 }
 
-function accountKey(userKey: string, device: string | undefined): LimitKey {
-  return device === undefined ? { scope: "account", key: userKey } : { scope: "account", key: userKey, device };
+function accountKey(userKey: string, device: string | undefined, region?: string): LimitKey {
+  const key: LimitKey = { scope: "account", key: userKey };
+  if (device !== undefined) key.device = device;
+  if (region !== undefined) key.region = region;
+  return key;
 }
