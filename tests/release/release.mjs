@@ -112,8 +112,10 @@ await main("release", async () => {
     const core = readJson(join(work, "packages/core/package.json"));
     const jsr = readJson(join(work, "packages/core/jsr.json"));
     if (jsr.version !== core.version) problems.push(`jsr.json kept ${jsr.version}, package.json has ${core.version}`);
-    if (readdirSync(join(work, ".changeset")).some((f) => f.endsWith(".md") && f !== "README.md")) {
-      problems.push("changeset version left changesets behind");
+    const left = readdirSync(join(work, ".changeset")).filter((f) => f.endsWith(".md") && f !== "README.md");
+    if (left.length > 0) {
+      // A changeset that names only private packages (apps/*: `privatePackages.version` is false) is never consumed.
+      problems.push(`changeset version left changesets behind (only private packages named?): ${left.join(", ")}`);
     }
     if (problems.length > 0) throw new Error(problems.join("\n"));
 
