@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { SessionRecord } from "@transmit-edge/hono";
 import { describe, expect, it } from "vitest";
+import { tieredTokenCache } from "../src/client-token-cache.ts";
 
 function record(nowS: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
@@ -110,5 +111,19 @@ describe("ClientTokenCache lease (attack4 F8)", () => {
     expect(await stub.readEntry("k", 60_000, entry.expiresAt - 1)).toMatchObject({ value: "token-1" });
     expect(await stub.readEntry("k", 60_000, entry.expiresAt + 30_000)).toBeNull();
     expect(await stub.readEntry("k", 60_000, entry.expiresAt + 30_000)).toMatchObject({ leased: expect.any(Number) });
+  });
+
+  it("two isolates on the real object near the token's end: one renews it, the other keeps its token, then takes the renewal", async () => {
+    const name = `eu:${crypto.randomUUID()}`;
+    let later = 0;
+    const a = tieredTokenCache(env.CLIENT_TOKENS, { name });
+    const b = tieredTokenCache(env.CLIENT_TOKENS, { name, now: () => Date.now() + later });
+    await a.set("k", "token-0", 20); // ends in 20 s: inside the 30 s renewal window
+    expect(await b.get("k")).toBe("token-0"); // from the shared object into b's memory
+    expect(await a.get("k")).toBeUndefined(); // a takes the shared lease: its caller fetches
+    expect(await b.get("k")).toBe("token-0"); // the lease is held: b keeps its token, no fetch
+    await a.set("k", "token-1", 3_600); // a's fetched token, written to the shared object (ends the lease)
+    later = 21_000; // b's token has ended: it reads the renewal instead of fetching
+    expect(await b.get("k")).toBe("token-1");
   });
 });
