@@ -111,4 +111,17 @@ describe("ClientTokenCache lease (attack4 F8)", () => {
     expect(await stub.readEntry("k", 60_000, entry.expiresAt + 30_000)).toBeNull();
     expect(await stub.readEntry("k", 60_000, entry.expiresAt + 30_000)).toMatchObject({ leased: expect.any(Number) });
   });
+
+  it("attack5 F4 only the lease's holder gives it back (its token request failed): the next reader gets it at once", async () => {
+    const stub = env.CLIENT_TOKENS.get(env.CLIENT_TOKENS.newUniqueId());
+    expect(await stub.readEntry("k", 60_000, 0, "isolate-a")).toBeNull();
+    // Another isolate cannot end it.
+    await stub.release("k", "isolate-b");
+    expect(await stub.readEntry("k", 60_000, 0, "isolate-b")).toMatchObject({ leased: expect.any(Number) });
+    await stub.release("k", "isolate-a");
+    expect(await stub.readEntry("k", 60_000, 0, "isolate-b")).toBeNull();
+    // The first holder's late release does not end the second holder's lease.
+    await stub.release("k", "isolate-a");
+    expect(await stub.readEntry("k", 60_000, 0, "isolate-c")).toMatchObject({ leased: expect.any(Number) });
+  });
 });

@@ -251,14 +251,30 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
     return a.replies.fail(c, "invalid_request", { type: "signup", field: "email", step: "signup" });
   }
   const userKey = await a.hasher.hash(input.email);
-  const refused = await throttled(c, a, "signup", userKey, "signup");
-  if (refused) return refused;
+  // Like forgot password: resolved before counting and again after it (a limiter may learn the address's home while
+  // it counts); when the region moved, the attempt moves with it. Otherwise the same address counted under the
+  // guess of wherever each request came from: one budget per jurisdiction (twice the "taken" emails to its owner)
+  // and an EU account's counter kept outside the EU (attack5 F2).
   let rc: RegionalClient;
   try {
     rc = await resolveClient(a.client, c);
   } catch (e) {
-    await a.throttle.release(userKey, "signup", c);
     return a.replies.failWith(c, e, { type: "signup", userKey, step: "signup" });
+  }
+  let counted = rc.region;
+  const refused = await throttled(c, a, "signup", userKey, "signup", counted);
+  if (refused) return refused;
+  try {
+    rc = await resolveClient(a.client, c);
+  } catch (e) {
+    await a.throttle.release(userKey, "signup", c, counted);
+    return a.replies.failWith(c, e, { type: "signup", userKey, step: "signup" });
+  }
+  if (rc.region !== counted) {
+    await a.throttle.release(userKey, "signup", c, counted);
+    counted = rc.region;
+    const moved = await accountThrottled(c, a, "signup", userKey, "signup", counted);
+    if (moved) return moved;
   }
   const info = { type: "signup" as const, userKey, region: rc.region };
   try {
@@ -276,7 +292,7 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
       return accepted(c, a, a.account.pages.signedUp);
     }
     if (code === "password_rejected") return a.replies.fail(c, "password_rejected", { ...info, step: "signup" });
-    await a.throttle.release(userKey, "signup", c);
+    await a.throttle.release(userKey, "signup", c, counted);
     const kind = problemForError(e);
     // Any other refusal of the input is answered like an invalid field, never as "wrong credentials".
     if (kind === "invalid_credentials" || kind === "invalid_request")
@@ -284,7 +300,7 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
     return a.replies.failWith(c, e, { ...info, step: "signup" });
   }
   // Records the region as the account's home (edge-login's limiter keeps it for the next login).
-  await a.throttle.succeeded(userKey, "signup", c);
+  await a.throttle.succeeded(userKey, "signup", c, counted);
   await a.replies.events.emit(c, { ...info, outcome: "success", status: 202, reason: "created" });
   return accepted(c, a, a.account.pages.signedUp);
 }
