@@ -82,6 +82,39 @@ describe("attack5: sign-up counters of an EU account", () => {
   });
 });
 
+describe("attack5: the device entry's route and EU residency", () => {
+  it("F1 a device entry of a same-named non-EU account on a shared browser sends the EU owner's password out of the EU, past the 'into the EU only' rule", async () => {
+    const h = await harness();
+    const ursula = { username: "ursula", password: "Ursula-Lives-In-EU-7!" };
+    await h.emulator.addUser("eu", ursula);
+    await h.emulator.addUser("au", { username: "ursula", password: "Mallory-In-AU-7!" });
+    // A shared browser (a library in Frankfurt): Mallory signs in to her AU account of the same name.
+    const mallory = await login(
+      h,
+      { username: "ursula", password: "Mallory-In-AU-7!", region: "au" },
+      { cf: CITIES.frankfurt, ip: "198.51.100.120" },
+    );
+    expect(mallory.status).toBe(200);
+    const jar = mallory.headers
+      .getSetCookie()
+      .filter((l) => !l.startsWith("__Host-session="))
+      .map((l) => l.split(";")[0]!)
+      .join("; ");
+    expect(jar).toContain("device");
+    // Ursula signs in at home (her own browser): her home is eu again, and the default-namespace object is told.
+    h.clock.advance(3600);
+    expect((await login(h, ursula, { cf: CITIES.frankfurt })).status).toBe(200);
+    // Then she uses the library's browser, automatic region. Before attack4 F5 the default-namespace object saw her
+    // EU home and sent the login into the EU unread (attack3 F1/F3); the "device" source skips that check.
+    h.clock.advance(3600);
+    const auBefore = h.calls("password.authenticate", "au");
+    const res = await login(h, ursula, { cf: CITIES.frankfurt, headers: { cookie: jar } });
+    expect(h.calls("password.authenticate", "au") - auBefore).toBe(0);
+    expect(res.headers.get("x-transmit-region")).toBe("eu");
+    expect(res.status).toBe(200);
+  });
+});
+
 /**
  * Isolates sharing one ClientTokenCache on a virtual clock: sleeps are timers run in time order (the fake object
  * answers with the real object's rule, `sharedAnswer`). `request` is the core client's side: a miss in both tiers
