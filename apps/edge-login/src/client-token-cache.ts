@@ -241,7 +241,10 @@ export function tieredTokenCache(
           if ("value" in answer && answer.expiresAt > mine.expiresAt) memory.set(key, answer);
         } catch {}
         leaseUntil = 0;
-        return fromMemory(key) ?? mine.value;
+        // Never the old token once it has ended (the object's answer can take up to `sharedReadMs`): then this is a
+        // miss like any other, below (attack5 F6).
+        const value = fromMemory(key);
+        if (value !== undefined) return value;
       }
       // One deadline for both waits below: waiting for this isolate's fetch and then for the shared lease must not
       // add up to twice `maxWaitMs` (attack5 F5).

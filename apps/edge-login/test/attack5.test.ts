@@ -1,6 +1,14 @@
 // attack5: outside review of the three fixes that followed attack4 (the device entry's routing ahead of the home,
 // the shared client-token refresh lease, and counters kept in the region's jurisdiction). Each test is an attack;
 // `it.fails` marks an open finding (it passes the day it is fixed).
+// Fixed: F1 (a device entry outside the EU took an EU account's login out of the EU, past the object's into-the-EU
+// check), F2 (sign-up counted under the guess of wherever it came from: one budget per jurisdiction for one address,
+// twice the "taken" emails to its owner, and an EU account's counter outside the EU; fixed in hono's signup),
+// F4 (a failed token request kept the shared lease: every isolate waited it out, then all fetched), F5 (a request
+// could wait its patience twice), F6 (a token renewed ahead was handed out after its end when the object answered
+// slowly). Open: F3 (a token request slower than the waiters' patience sends every waiting isolate to the token
+// endpoint). Holds: signedInBefore on look-alikes, forged, expired and padded entries
+// (packages/hono/test/attack5-handoff.test.ts); the waiters' reads of the shared object.
 import { describe, expect, it } from "vitest";
 import { type Entry, sharedAnswer, tieredTokenCache } from "../src/client-token-cache.ts";
 import { CITIES, type Harness, harness, login, ORIGIN } from "./helpers.ts";
@@ -120,7 +128,7 @@ describe("attack5: the device entry's route and EU residency", () => {
  * answers with the real object's rule, `sharedAnswer`). `request` is the core client's side: a miss in both tiers
  * fetches from Transmit (taking `tokenMs`), then stores the token, or tells the cache its fetch failed.
  */
-function virtualFleet(n: number, options: { maxWaitMs?: number } = {}) {
+function virtualFleet(n: number, options: { maxWaitMs?: number } = {}, objectDelayMs = 0) {
   let t = 1_000_000;
   let seq = 0;
   const timers: { at: number; seq: number; resolve: () => void }[] = [];
@@ -133,6 +141,7 @@ function virtualFleet(n: number, options: { maxWaitMs?: number } = {}) {
   const object = {
     async readEntry(key: string, leaseMs = 0, after = 0, holder = "") {
       reads++;
+      if (objectDelayMs > 0) await sleep(objectDelayMs);
       const e = entries.get(key);
       const answer = sharedAnswer(e && e.expiresAt > t ? e : null, leases, key, t, leaseMs, after);
       if (answer === null && leaseMs > 0) holders.set(key, holder);
@@ -253,5 +262,37 @@ describe("attack5: the shared refresh lease under a slow or failing token endpoi
     const [, second] = await f.run([f.request(cache), later()]);
     // "Longest a request waits for another request's token fetch": maxWaitMs (3 s).
     expect(second!.waited).toBeLessThanOrEqual(3_100);
+  });
+
+  it("holds: while one isolate fetches (2.5 s), the 19 others read the shared object a few times each, then all get its token", async () => {
+    const f = virtualFleet(20);
+    f.setEndpoint(() => ({ ms: 2_500 }));
+    const out = await f.run(f.isolates.map((cache) => f.request(cache)));
+    expect(f.fetches()).toBe(1);
+    expect(new Set(out.map((o) => o.token))).toEqual(new Set(["token-1"]));
+    // 25 ms doubling: about 8 reads per waiting isolate in 2.5 s, not one per 25 ms.
+    expect(f.reads()).toBeLessThanOrEqual(20 * 9);
+  });
+
+  it("F6 a token renewed ahead is never handed out after its end, even when the shared object answers slowly", async () => {
+    const f = virtualFleet(2, {}, 900);
+    await f.isolates[0]!.set("k", "token-0", 3_540);
+    const end = f.now() + 3_540_000;
+    // Both isolates hold token-0; 2 s before its end the other one renews it (it holds the shared lease, and its
+    // token request is slow: 3 s).
+    expect(await f.run([f.isolates[1]!.get("k")])).toEqual(["token-0"]);
+    await f.run([f.sleep(end - 2_000 - f.now())]);
+    f.setEndpoint(() => ({ ms: 3_000 }));
+    const renewing = f.request(f.isolates[1]!);
+    // 500 ms before token-0's end a request of the first isolate asks once whether it was renewed; the answer
+    // ("leased") takes 900 ms, and token-0 has ended meanwhile.
+    const asking = (async () => {
+      await f.sleep(end - 500 - f.now());
+      return f.isolates[0]!.get("k");
+    })();
+    const [answer] = await f.run([asking]);
+    expect(f.now()).toBeGreaterThan(end);
+    expect(answer).not.toBe("token-0");
+    await f.run([renewing]);
   });
 });
