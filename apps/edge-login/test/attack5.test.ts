@@ -123,6 +123,33 @@ describe("attack5: the device entry's route and EU residency", () => {
   });
 });
 
+describe("attack5: what F1's fix costs F5 (EU residency first)", () => {
+  it("known limit F1 a US owner's browser with her device entry still goes to the EU tenant once a same-named EU account signed in after her (she picks us on the form)", async () => {
+    const h = await harness();
+    const ursula = { username: "ursula", password: "Ursula-In-The-US-7!" };
+    await h.emulator.addUser("us", ursula);
+    await h.emulator.addUser("eu", { username: "ursula", password: "Someone-In-EU-7!" });
+    const own = await login(h, ursula, { cf: CITIES.newYork });
+    expect(own.status).toBe(200);
+    const jar = own.headers
+      .getSetCookie()
+      .filter((l) => !l.startsWith("__Host-session="))
+      .map((l) => l.split(";")[0]!)
+      .join("; ");
+    h.clock.advance(60);
+    const other = { username: "ursula", password: "Someone-In-EU-7!", region: "eu" };
+    expect((await login(h, other, { cf: CITIES.frankfurt, ip: "198.51.100.121" })).status).toBe(200);
+    // Her own browser: the device entry names us, but the object outside the EU knows a newer EU home and sends the
+    // login into the EU unread (the rule attack3 chose: no EU password may leave the EU; into the EU is allowed).
+    const res = await login(h, ursula, { cf: CITIES.newYork, headers: { cookie: jar } });
+    expect(res.headers.get("x-transmit-region")).toBe("eu");
+    expect(res.status).toBe(401);
+    // Choosing her region on the form gets her in.
+    const chosen = await login(h, { ...ursula, region: "us" }, { cf: CITIES.newYork, headers: { cookie: jar } });
+    expect(chosen.status).toBe(200);
+  });
+});
+
 /**
  * Isolates sharing one ClientTokenCache on a virtual clock: sleeps are timers run in time order (the fake object
  * answers with the real object's rule, `sharedAnswer`). `request` is the core client's side: a miss in both tiers
