@@ -58,7 +58,11 @@ function setup(learns: Region | undefined) {
     limiter,
     userKeySecret: SECRET,
     ip: "cf-connecting-ip",
-    account: { client: createAccountClient, resetUrl: `${ORIGIN}/auth/reset-password`, defer: (_c, t) => later.push(t) },
+    account: {
+      client: createAccountClient,
+      resetUrl: `${ORIGIN}/auth/reset-password`,
+      defer: (_c, t) => later.push(t),
+    },
     timeoutMs: 8000,
   });
   const app = new Hono();
