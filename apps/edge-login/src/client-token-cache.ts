@@ -261,13 +261,18 @@ export function tieredTokenCache(
       }
       // Another isolate holds the shared lease: look again, less and less often, until its token is there, the
       // lease lapses (then this request takes it) or `maxWaitMs` has passed (then it fetches on its own).
+      // How long the last read took: the next one must also end by `giveUpAt` (a slow object, each read just under
+      // `sharedReadMs`, must not stretch the wait past it: attack5 F7).
+      let readMs = 0;
       for (let pause = SHARED_POLL_MS; up(); pause *= 2) {
         let answer: Entry | Leased | null;
+        const readAt = wall.now();
         try {
           answer = await readShared(key, 0);
         } catch {
           break;
         }
+        readMs = wall.now() - readAt;
         if (answer === null) break;
         if ("value" in answer) {
           if (answer.expiresAt <= now()) break;
@@ -275,9 +280,9 @@ export function tieredTokenCache(
           leaseUntil = 0;
           return answer.value;
         }
-        if (wall.now() >= giveUpAt) break;
+        if (wall.now() + readMs >= giveUpAt) break;
         leaseUntil = wall.now() + LEASE_MS;
-        await wall.sleep(Math.min(pause, giveUpAt - wall.now()));
+        await wall.sleep(Math.min(pause, giveUpAt - wall.now() - readMs));
       }
       // A miss in both tiers: this request (the lease holder) fetches, and `set` ends the lease.
       return undefined;
