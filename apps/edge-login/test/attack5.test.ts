@@ -6,7 +6,9 @@
 // twice the "taken" emails to its owner, and an EU account's counter outside the EU; fixed in hono's signup),
 // F4 (a failed token request kept the shared lease: every isolate waited it out, then all fetched), F5 (a request
 // could wait its patience twice), F6 (a token renewed ahead was handed out after its end when the object answered
-// slowly), F7 (a slow shared object's reads, each up to 1 s, stretched a wait past the waiter's patience). Open: F3 (a
+// slowly), F7 (a slow shared object's reads, each up to 1 s, stretched a wait past the waiter's patience), F8 (forgot
+// password's move to the home's counter made two more object calls before the answer for a username with a home in
+// the other jurisdiction: a timing oracle; moved after the answer, in hono). Open: F3 (a
 // token request slower than the waiters' patience sends every waiting isolate to the token endpoint). Known limit F1
 // (EU residency before the device entry). Holds: signedInBefore on look-alikes, forged, expired and padded entries
 // (packages/hono/test/attack5-handoff.test.ts); the waiters' reads of the shared object.
@@ -88,6 +90,28 @@ describe("attack5: sign-up counters of an EU account", () => {
     for (let i = 0; i < 8; i++) await attempt(CITIES.newYork, 20 + i);
     expect(h.calls("users.create", "eu")).toBe(reached);
     expect(h.emulator.outbox({ to: ERIKA.username }).length).toBe(mails);
+  });
+});
+
+describe("attack5: what the counter's move shows before the answer", () => {
+  it("F8 forgot password from New York makes two more account-object calls before its answer for a username with an EU home than for an unknown one (a timing oracle)", async () => {
+    const h = await harness();
+    const erika = { username: "erika", password: "Erika-In-EU-Only-7!" };
+    await h.emulator.addUser("eu", erika);
+    expect((await login(h, erika)).status).toBe(200);
+    const before = async (username: string, ip: string) => {
+      h.objectCalls.length = 0;
+      const res = await form(h, "/auth/forgot-password", { username }, { cf: CITIES.newYork, ip });
+      expect(res.status).toBe(303);
+      return h.objectCalls
+        .filter((c) => c.binding === "ACCOUNT_THROTTLE" && c.phase === "request")
+        .map((c) => `${c.method}@${c.jurisdiction ?? "default"}`);
+    };
+    const known = await before("erika", "198.51.100.80");
+    const unknown = await before("nobody-at-all", "198.51.100.81");
+    // Today: known = hitHome@default, release@default, hitHome@eu (the last one a far round trip, to the eu object);
+    // unknown = hitHome@default. Forgot password promises the same answer, made before any upstream call.
+    expect(known.length).toBe(unknown.length);
   });
 });
 

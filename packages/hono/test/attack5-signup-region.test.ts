@@ -95,3 +95,58 @@ describe("attack5 F2: sign-up counts under the region it goes to", () => {
     expect(emulator.requests({ route: "users.create" }).map((r) => r.region)).toEqual(["us"]);
   });
 });
+
+describe("attack5 F8: forgot password moves its count after the answer", () => {
+  it("F8 the answer waits for one count only; a moved count that is refused sends no email (the answer was 202 anyway)", async () => {
+    const emulator = createEmulator({ regions: ["eu", "us"] });
+    const clients = { eu: client(emulator, "eu"), us: client(emulator, "us") };
+    await emulator.addUser("eu", {
+      username: "anna",
+      password: "Anna-Pass-Word-7!",
+      email: "anna@example.com",
+    } as never);
+    let learnt: Region | undefined;
+    const seen: string[] = [];
+    const limiter: Limiter = {
+      async hit(k) {
+        if (k.scope !== "account") return { allowed: true };
+        seen.push(`hit ${k.device} ${k.region}`);
+        learnt = "eu";
+        // The account's eu counter is full; the us one (the first guess) is not.
+        return k.region === "eu" ? { allowed: false, retryAfter: 60 } : { allowed: true };
+      },
+      async release(k) {
+        if (k.scope === "account") seen.push(`release ${k.device} ${k.region}`);
+      },
+    };
+    const later: (() => Promise<unknown>)[] = [];
+    const auth = transmitAuth({
+      client: (_c: unknown, region?: string) => {
+        const name = (region ?? learnt ?? "us") as Region;
+        return { client: clients[name], region: name };
+      },
+      sessions: memorySessionStore(),
+      limiter,
+      userKeySecret: SECRET,
+      ip: "cf-connecting-ip",
+      account: {
+        client: createAccountClient,
+        resetUrl: `${ORIGIN}/auth/reset-password`,
+        defer: (_c, t) => later.push(t),
+      },
+      timeoutMs: 8000,
+    });
+    const app = new Hono();
+    app.route("/auth", auth.routes());
+    const res = await app.request(`${ORIGIN}/auth/forgot-password`, {
+      method: "POST",
+      headers: browser({ "content-type": "application/json" }),
+      body: JSON.stringify({ username: "anna" }),
+    });
+    expect(res.status).toBe(202);
+    expect(seen).toEqual(["hit reset us"]);
+    for (const task of later) await task();
+    expect(seen).toEqual(["hit reset us", "release reset us", "hit reset eu"]);
+    expect(emulator.requests({ route: "password.reset.email.link" })).toEqual([]);
+  });
+});
