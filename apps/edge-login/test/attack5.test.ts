@@ -99,7 +99,7 @@ describe("attack5: what the counter's move shows before the answer", () => {
     const erika = { username: "erika", password: "Erika-In-EU-Only-7!" };
     await h.emulator.addUser("eu", erika);
     expect((await login(h, erika)).status).toBe(200);
-    const before = async (username: string, ip: string) => {
+    const callsBeforeAnswer = async (username: string, ip: string) => {
       h.objectCalls.length = 0;
       const res = await form(h, "/auth/forgot-password", { username }, { cf: CITIES.newYork, ip });
       expect(res.status).toBe(303);
@@ -107,8 +107,8 @@ describe("attack5: what the counter's move shows before the answer", () => {
         .filter((c) => c.binding === "ACCOUNT_THROTTLE" && c.phase === "request")
         .map((c) => `${c.method}@${c.jurisdiction ?? "default"}`);
     };
-    const known = await before("erika", "198.51.100.80");
-    const unknown = await before("nobody-at-all", "198.51.100.81");
+    const known = await callsBeforeAnswer("erika", "198.51.100.80");
+    const unknown = await callsBeforeAnswer("nobody-at-all", "198.51.100.81");
     // Today: known = hitHome@default, release@default, hitHome@eu (the last one a far round trip, to the eu object);
     // unknown = hitHome@default. Forgot password promises the same answer, made before any upstream call.
     expect(known.length).toBe(unknown.length);
