@@ -173,8 +173,10 @@ export async function accountLogin(object: AccountThrottle, env: Env, request: R
   let region = configuredRegion(built.config, given);
   if (!region) return new Response(null, { status: 400 });
   let from = source as RegionSource;
-  if (from !== "form" && from !== "device") {
-    // Before anything reads the body: an account that lives in the other jurisdiction is sent on, unread.
+  if (from !== "form") {
+    // Before anything reads the body: an account that lives in the other jurisdiction is sent on, unread. A device
+    // entry's region (this browser signed in to a same-named account there) is checked too: one outside the EU does
+    // not take an EU account's password out of the EU (attack5 F1); within a jurisdiction it beats the home (F5).
     const home = configuredRegion(built.config, await object.home(built.now()));
     if (home && jurisdictionOf(home) !== jurisdictionOf(region)) {
       // Into the EU only. A username is not one account across tenants: a same-named account in another region's
@@ -185,7 +187,7 @@ export async function accountLogin(object: AccountThrottle, env: Env, request: R
       if (hop === "0" && jurisdictionOf(region) !== "eu") {
         return new Response(null, { status: 409, headers: { [HOME_ELSEWHERE]: home } });
       }
-    } else if (home) {
+    } else if (home && from !== "device") {
       region = home;
       from = "account";
     }

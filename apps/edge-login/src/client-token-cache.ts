@@ -40,6 +40,8 @@ export function sharedAnswer(
 export class ClientTokenCache extends DurableObject {
   /** When the refresh lease of each key ends (ms). Memory only: an evicted object forgets it, one more fetch at most. */
   #leases = new Map<string, number>();
+  /** Who holds each lease (the caller's `holder`), so that only its holder can give it back early. */
+  #holders = new Map<string, string>();
 
   /**
    * The entry with its expiry (ms), so an isolate can keep it in memory exactly as long. With `leaseMs`, a caller
@@ -47,18 +49,31 @@ export class ClientTokenCache extends DurableObject {
    * and it fetches the next token for every isolate; while another caller holds the lease it gets `{ leased }`
    * instead (attack4 F8: one token request per region and client, not one per isolate).
    */
-  async readEntry(key: string, leaseMs = 0, after = 0): Promise<Entry | Leased | null> {
+  async readEntry(key: string, leaseMs = 0, after = 0, holder = ""): Promise<Entry | Leased | null> {
     const now = Date.now();
     let entry = (await this.ctx.storage.get<Entry>(key)) ?? null;
     if (entry && entry.expiresAt <= now) {
       await this.ctx.storage.delete(key);
       entry = null;
     }
-    return sharedAnswer(entry, this.#leases, key, now, leaseMs, after);
+    const answer = sharedAnswer(entry, this.#leases, key, now, leaseMs, after);
+    if (answer === null && leaseMs > 0) this.#holders.set(key, holder);
+    return answer;
+  }
+
+  /**
+   * The lease's holder gives it back: its token request failed, so the next caller may fetch now instead of waiting
+   * for the lease to lapse (attack5 F4). Another caller's lease (this one's lapsed and was taken again) is kept.
+   */
+  async release(key: string, holder: string): Promise<void> {
+    if (this.#holders.get(key) !== holder) return;
+    this.#holders.delete(key);
+    this.#leases.delete(key);
   }
 
   async write(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.#leases.delete(key);
+    this.#holders.delete(key);
     const expiresAt = Date.now() + Math.max(0, ttlSeconds) * 1000;
     await this.ctx.storage.put(key, { value, expiresAt } satisfies Entry);
     // The alarm clears expired tokens so storage never keeps a dead secret around.
@@ -169,8 +184,10 @@ export function tieredTokenCache(
       timer = setTimeout(() => reject(new Error("shared token object too slow")), sharedReadMs);
     });
     try {
-      const answer = await Promise.race([shared().readEntry(key, LEASE_MS, after), late]);
+      const answer = await Promise.race([shared().readEntry(key, LEASE_MS, after, holder()), late]);
       backoffMs = FIRST_BACKOFF_MS;
+      // This isolate now holds the shared lease: a failed token request gives it back (fetchFailed).
+      if (answer === null) heldKey = key;
       return answer;
     } catch (error) {
       failed();
@@ -183,6 +200,10 @@ export function tieredTokenCache(
   /** Memory entries whose renewal was already asked about (once each). */
   const asked = new WeakSet<Entry>();
   let leaseUntil = 0;
+  /** This isolate's name as a shared lease holder, and the key whose shared lease it holds (attack5 F4). */
+  let holderId: string | undefined;
+  const holder = () => (holderId ??= crypto.randomUUID()); // on first use: no crypto work at module scope
+  let heldKey: string | undefined;
   let skipSharedUntil = 0;
   let backoffMs = FIRST_BACKOFF_MS;
   const shared = () =>
@@ -220,11 +241,16 @@ export function tieredTokenCache(
           if ("value" in answer && answer.expiresAt > mine.expiresAt) memory.set(key, answer);
         } catch {}
         leaseUntil = 0;
-        return fromMemory(key) ?? mine.value;
+        // Never the old token once it has ended (the object's answer can take up to `sharedReadMs`): then this is a
+        // miss like any other, below (attack5 F6).
+        const value = fromMemory(key);
+        if (value !== undefined) return value;
       }
+      // One deadline for both waits below: waiting for this isolate's fetch and then for the shared lease must not
+      // add up to twice `maxWaitMs` (attack5 F5).
+      const giveUpAt = wall.now() + maxWaitMs;
       if (!takeLease()) {
         // Another request of this isolate is fetching: wait for its token (see above).
-        const giveUpAt = wall.now() + maxWaitMs;
         for (;;) {
           await wall.sleep(POLL_MS);
           const value = fromMemory(key);
@@ -235,14 +261,18 @@ export function tieredTokenCache(
       }
       // Another isolate holds the shared lease: look again, less and less often, until its token is there, the
       // lease lapses (then this request takes it) or `maxWaitMs` has passed (then it fetches on its own).
-      const giveUpAt = wall.now() + maxWaitMs;
+      // How long the last read took: the next one must also end by `giveUpAt` (a slow object, each read just under
+      // `sharedReadMs`, must not stretch the wait past it: attack5 F7).
+      let readMs = 0;
       for (let pause = SHARED_POLL_MS; up(); pause *= 2) {
         let answer: Entry | Leased | null;
+        const readAt = wall.now();
         try {
           answer = await readShared(key, 0);
         } catch {
           break;
         }
+        readMs = wall.now() - readAt;
         if (answer === null) break;
         if ("value" in answer) {
           if (answer.expiresAt <= now()) break;
@@ -250,9 +280,9 @@ export function tieredTokenCache(
           leaseUntil = 0;
           return answer.value;
         }
-        if (wall.now() >= giveUpAt) break;
+        if (wall.now() + readMs >= giveUpAt) break;
         leaseUntil = wall.now() + LEASE_MS;
-        await wall.sleep(Math.min(pause, giveUpAt - wall.now()));
+        await wall.sleep(Math.min(pause, giveUpAt - wall.now() - readMs));
       }
       // A miss in both tiers: this request (the lease holder) fetches, and `set` ends the lease.
       return undefined;
@@ -260,6 +290,7 @@ export function tieredTokenCache(
     async set(key, value, ttlSeconds) {
       memory.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
       leaseUntil = 0;
+      if (heldKey === key) heldKey = undefined; // the write below ends the shared lease
       // Other isolates need it, this request does not: written after the answer when possible.
       const write = () => shared().write(key, value, ttlSeconds).catch(failed);
       if (!up()) return;
@@ -272,6 +303,17 @@ export function tieredTokenCache(
     },
     fetchFailed() {
       leaseUntil = 0;
+      // The shared lease too, when this isolate holds it: other isolates fetch now, not when it lapses (attack5 F4).
+      const key = heldKey;
+      heldKey = undefined;
+      if (key === undefined || !up()) return;
+      const release = async () => {
+        try {
+          await shared().release(key, holder());
+        } catch {} // it lapses on its own
+      };
+      if (options.defer) options.defer(release);
+      else void release();
     },
   };
 }

@@ -4,7 +4,8 @@
  *
  * 1. the region the person chose on the form (`region` field, only when more than one region is configured);
  * 2. the region where this browser signed in to this exact account before (its device cookie entry names the
- *    username and the region; account-login.ts): a same-named account in another tenant cannot move it (attack4 F5);
+ *    username and the region; account-login.ts): a same-named account in another tenant cannot move it (attack4 F5),
+ *    but an EU home still beats an entry outside the EU (no EU password leaves the EU: attack5 F1);
  * 3. the account's home region, learnt at its last successful login and kept by its AccountThrottle object under
  *    the keyed username hash (read by the same call that counts the attempt: no extra round trip);
  * 4. the browser's remembered region (`__Host-region`, set after a successful login, whoever signed in);

@@ -126,4 +126,17 @@ describe("ClientTokenCache lease (attack4 F8)", () => {
     later = 21_000; // b's token has ended: it reads the renewal instead of fetching
     expect(await b.get("k")).toBe("token-1");
   });
+
+  it("attack5 F4 only the lease's holder gives it back (its token request failed): the next reader gets it at once", async () => {
+    const stub = env.CLIENT_TOKENS.get(env.CLIENT_TOKENS.newUniqueId());
+    expect(await stub.readEntry("k", 60_000, 0, "isolate-a")).toBeNull();
+    // Another isolate cannot end it.
+    await stub.release("k", "isolate-b");
+    expect(await stub.readEntry("k", 60_000, 0, "isolate-b")).toMatchObject({ leased: expect.any(Number) });
+    await stub.release("k", "isolate-a");
+    expect(await stub.readEntry("k", 60_000, 0, "isolate-b")).toBeNull();
+    // The first holder's late release does not end the second holder's lease.
+    await stub.release("k", "isolate-a");
+    expect(await stub.readEntry("k", 60_000, 0, "isolate-c")).toMatchObject({ leased: expect.any(Number) });
+  });
 });

@@ -208,7 +208,8 @@ function resetLink(c: Context, a: AccountContext, region: string): string {
 
 /**
  * Emails the reset link for `identifier` (after the answer); the outcome goes to the events only. `counted`: the
- * account counter the request was counted under (forgot password), which an upstream fault takes back.
+ * account counter the request was counted under (forgot password), which an upstream fault takes back. `recount`:
+ * run first, after the answer; false means the attempt was refused there and nothing is sent.
  */
 function sendReset(
   c: Context,
@@ -217,10 +218,15 @@ function sendReset(
   identifier: string,
   userKey: string,
   counted: string | undefined,
+  recount?: () => Promise<boolean>,
 ): void {
   const input = EMAIL.test(identifier) ? { email: identifier } : { username: identifier };
   a.account.defer(c, async () => {
     const info = { type: "password_reset" as const, userKey, region: rc.region };
+    if (recount && !(await recount())) {
+      await a.replies.events.emit(c, { ...info, outcome: "throttled", status: 202, reason: "account_throttled" });
+      return;
+    }
     try {
       await a.account
         .client(rc.client)
@@ -251,14 +257,30 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
     return a.replies.fail(c, "invalid_request", { type: "signup", field: "email", step: "signup" });
   }
   const userKey = await a.hasher.hash(input.email);
-  const refused = await throttled(c, a, "signup", userKey, "signup");
-  if (refused) return refused;
+  // Like forgot password: resolved before counting and again after it (a limiter may learn the address's home while
+  // it counts); when the region moved, the attempt moves with it. Otherwise the same address counted under the
+  // guess of wherever each request came from: one budget per jurisdiction (twice the "taken" emails to its owner)
+  // and an EU account's counter kept outside the EU (attack5 F2).
   let rc: RegionalClient;
   try {
     rc = await resolveClient(a.client, c);
   } catch (e) {
-    await a.throttle.release(userKey, "signup", c);
     return a.replies.failWith(c, e, { type: "signup", userKey, step: "signup" });
+  }
+  let counted = rc.region;
+  const refused = await throttled(c, a, "signup", userKey, "signup", counted);
+  if (refused) return refused;
+  try {
+    rc = await resolveClient(a.client, c);
+  } catch (e) {
+    await a.throttle.release(userKey, "signup", c, counted);
+    return a.replies.failWith(c, e, { type: "signup", userKey, step: "signup" });
+  }
+  if (rc.region !== counted) {
+    await a.throttle.release(userKey, "signup", c, counted);
+    counted = rc.region;
+    const moved = await accountThrottled(c, a, "signup", userKey, "signup", counted);
+    if (moved) return moved;
   }
   const info = { type: "signup" as const, userKey, region: rc.region };
   try {
@@ -276,7 +298,7 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
       return accepted(c, a, a.account.pages.signedUp);
     }
     if (code === "password_rejected") return a.replies.fail(c, "password_rejected", { ...info, step: "signup" });
-    await a.throttle.release(userKey, "signup", c);
+    await a.throttle.release(userKey, "signup", c, counted);
     const kind = problemForError(e);
     // Any other refusal of the input is answered like an invalid field, never as "wrong credentials".
     if (kind === "invalid_credentials" || kind === "invalid_request")
@@ -284,7 +306,7 @@ export async function signup(c: Context, a: AccountContext): Promise<Response> {
     return a.replies.failWith(c, e, { ...info, step: "signup" });
   }
   // Records the region as the account's home (edge-login's limiter keeps it for the next login).
-  await a.throttle.succeeded(userKey, "signup", c);
+  await a.throttle.succeeded(userKey, "signup", c, counted);
   await a.replies.events.emit(c, { ...info, outcome: "success", status: 202, reason: "created" });
   return accepted(c, a, a.account.pages.signedUp);
 }
@@ -315,14 +337,21 @@ export async function forgotPassword(c: Context, a: AccountContext): Promise<Res
     return a.replies.failWith(c, e, { type: "password_reset", userKey, step: "forgot" });
   }
   const bound = await bucketOf(c, a, username, "reset", rc.region);
+  let recount: (() => Promise<boolean>) | undefined;
   if (bound !== bucket || rc.region !== counted) {
-    await a.throttle.release(userKey, bucket, c, counted);
+    // Moved after the answer, before the email (attack5 F8): made before it, the move's two extra limiter calls (one
+    // of them to the other jurisdiction, edge-login) showed in the answer's time that the username has a home
+    // elsewhere. The first count decided the answer; the second decides whether the email goes out.
+    const from = { bucket, region: counted };
     bucket = bound;
     counted = rc.region;
-    const moved = await accountThrottled(c, a, "password_reset", userKey, bucket, counted);
-    if (moved) return moved;
+    const to = { bucket, region: counted };
+    recount = async () => {
+      await a.throttle.release(userKey, from.bucket, c, from.region);
+      return (await a.throttle.account(userKey, to.bucket, c, to.region)).allowed;
+    };
   }
-  sendReset(c, a, rc, username, userKey, bucket);
+  sendReset(c, a, rc, username, userKey, bucket, recount);
   return accepted(c, a, a.account.pages.resetSent);
 }
 

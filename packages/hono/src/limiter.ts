@@ -24,10 +24,12 @@ export interface LimitKey {
   device?: string;
   /**
    * Scope `account` only: the Transmit region (tenant) the counted request goes to, when the router knows it before
-   * counting (a second factor: its pending login's region; forgot password: the region the link is sent from). A
-   * limiter that keeps data per jurisdiction counts there (edge-login keeps an EU account's counters in the EU).
-   * The same key always comes with the same region within a request; when forgot password's region moves after the
-   * count, the router takes the attempt back under the old one and counts it again under the new one.
+   * counting (a second factor: its pending login's region; forgot password: the region the link is sent from;
+   * sign-up: the region the account is created in). A limiter that keeps data per jurisdiction counts there
+   * (edge-login keeps an EU account's counters in the EU). When the region of a sign-up or forgot password moves
+   * after the count (a limiter that learns the account's home), the router takes the attempt back under the old one
+   * and counts it again under the new one: sign-up before its answer, forgot password after it (before the email,
+   * which a refusal there stops), so its answer's time does not depend on where the account lives.
    */
   region?: string;
 }

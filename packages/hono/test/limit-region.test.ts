@@ -70,8 +70,10 @@ describe("attack4 F3: the limiter learns the region of an account count", () => 
       body: JSON.stringify({ username: "alice" }),
     });
     expect(res.status).toBe(202);
-    expect(seen).toEqual(["hit reset us", "release reset us", "hit reset eu"]);
+    // Before the answer only the first count (attack5 F8: the move happens after it, before the email).
+    expect(seen).toEqual(["hit reset us"]);
     for (const task of later) await task();
+    expect(seen).toEqual(["hit reset us", "release reset us", "hit reset eu"]);
     // The link went out from the region the attempt is counted under.
     expect(emulator.requests({ route: "password.reset.email.link" }).map((r) => r.region)).toEqual(["eu"]);
   });
