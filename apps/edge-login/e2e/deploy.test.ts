@@ -23,11 +23,14 @@ const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
  */
 const BUDGET = 47 * 1024;
 /**
- * What CI holds until BUDGET is met again: no growth past the measured size (52,930 bytes) + about 0.8 KB, so an
- * unnoticed regression (jose or a Hono middleware bundled again) fails here. A change that adds bytes on purpose
- * raises it in the same commit, with its reason; once the Worker is under BUDGET, RATCHET becomes BUDGET.
+ * What CI holds until BUDGET is met again: no growth past the measured size + about 0.7 KB, so an unnoticed
+ * regression (jose or a Hono middleware bundled again) fails here. A change that adds bytes on purpose raises it in
+ * the same commit, with its reason; once the Worker is under BUDGET, RATCHET becomes BUDGET. Raised from 52.5 KB
+ * (52,930 bytes measured) to 53.25 KB (53,839 measured, +909 bytes) by the fixes of two attack reviews of issue 14:
+ * the shared client-token refresh lease with its release and waits (attack4 F8, attack5 F4-F7), the device-entry
+ * route (attack4 F5, attack5 F1), counters by region (attack4 F3, attack5 F2, F8).
  */
-const RATCHET = 52.5 * 1024;
+const RATCHET = 53.25 * 1024;
 
 describe("deploy (wrangler deploy --dry-run)", () => {
   const scratch = mkdtempSync(join(tmpdir(), "edge-login-deploy-"));

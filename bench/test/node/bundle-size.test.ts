@@ -22,7 +22,7 @@ describe("bundle budgets", () => {
     expect(gzip).toBeLessThanOrEqual(BUDGETS.coreAuthenticateRatchet);
   });
 
-  it("the edge-login Worker (wrangler deploy --dry-run --minify) does not grow past its recorded size (52.5 KB gzip; the 47 KB budget is missed)", async () => {
+  it("the edge-login Worker (wrangler deploy --dry-run --minify) does not grow past its recorded size (53.25 KB gzip; the 47 KB budget is missed)", async () => {
     const { gzip } = await workerBundleSize();
     expect(gzip).toBeLessThanOrEqual(BUDGETS.workerRatchet);
   });
