@@ -1,13 +1,14 @@
 // Sign-up and forgot password (account-routes.ts) with the real core clients against the in-process emulator,
 // tested the way an attacker would probe them: enumeration by answer, headers, cookies and upstream work; throttle
 // exhaustion; the reset token leaking into a URL, page, cookie or event; replayed links; cross-site posts.
-import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
+import type { TransmitClient } from "@transmit-edge/core";
 import { createAccountClient } from "@transmit-edge/core/account";
 import { createEmulator, DEMO_PASSWORD, type Emulator } from "@transmit-edge/emulator";
 import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AuthEvent, memoryLimiter, memorySessionStore, transmitAuth } from "../src/index.ts";
 import { browser, ORIGIN, SECRET, setCookies } from "./helpers.ts";
+import { emulatorClient } from "./region-world.ts";
 
 type Region = "eu" | "us";
 const NEW_PASSWORD = "Brand-New-Secret-42!";
@@ -25,8 +26,8 @@ interface World {
 function build(opts: { ipLimit?: number; account?: boolean } = {}): World {
   const emulator = createEmulator({ regions: ["eu", "us"] });
   const clients: Record<Region, TransmitClient> = {
-    eu: client(emulator, "eu"),
-    us: client(emulator, "us"),
+    eu: emulatorClient(emulator, "eu"),
+    us: emulatorClient(emulator, "us"),
   };
   const events: AuthEvent[] = [];
   const later: (() => Promise<unknown>)[] = [];
@@ -61,18 +62,6 @@ function build(opts: { ipLimit?: number; account?: boolean } = {}): World {
   const app = new Hono();
   app.route("/auth", auth.routes());
   return { emulator, app, events, later, texts: [] };
-}
-
-function client(emulator: Emulator, region: Region): TransmitClient {
-  return createTransmitClient({
-    region,
-    baseUrl: `http://127.0.0.1:4010/${region}`,
-    clientId: `demo-client-${region}`,
-    clientSecret: `demo-secret-${region}`,
-    allowInsecureLoopback: true,
-    fetch: (input, init) => emulator.fetch(new Request(input, init)),
-    timeoutMs: 8000,
-  });
 }
 
 async function send(

@@ -121,11 +121,7 @@ describe("attack4 F5: handOff learns where this browser signed in to this exact 
     };
     const s = setup({ auth: { handOff } });
     const as = (username: string, cookie?: string) =>
-      s.app.request(`${ORIGIN}/auth/login`, {
-        method: "POST",
-        headers: browser({ "content-type": "application/json", ...(cookie ? { cookie } : {}) }),
-        body: JSON.stringify({ username, password: "whatever" }),
-      });
+      loginJson(s.app, { username, password: "whatever" }, cookie ? { cookie } : {});
     await as("alice", jar);
     await as("Alice", jar); // another account on a tenant with case-sensitive usernames
     await as("alice"); // a browser without the entry

@@ -3,7 +3,7 @@
 // expensive? Portable: Node, workerd, Deno and Bun. All hold today.
 import { describe, expect, it } from "vitest";
 import type { HandOff } from "../src/index.ts";
-import { browser, loginJson, ORIGIN, setup } from "./helpers.ts";
+import { loginJson, setup } from "./helpers.ts";
 
 async function signedInJar() {
   // A deployment without a hand-over signs alice in (the fake client's region: eu) and issues her device entry.
@@ -29,11 +29,7 @@ function asking() {
   };
   const s = setup({ auth: { handOff } });
   const as = (username: string, cookie?: string) =>
-    s.app.request(`${ORIGIN}/auth/login`, {
-      method: "POST",
-      headers: browser({ "content-type": "application/json", ...(cookie ? { cookie } : {}) }),
-      body: JSON.stringify({ username, password: "whatever" }),
-    });
+    loginJson(s.app, { username, password: "whatever" }, cookie ? { cookie } : {});
   return { s, asked, as };
 }
 

@@ -1,10 +1,11 @@
 // Integration: the router and guard with the real core client against the in-process emulator.
-import { createTransmitClient, type TransmitClient } from "@transmit-edge/core";
+import type { TransmitClient } from "@transmit-edge/core";
 import { createEmulator, DEMO_PASSWORD, DEMO_TEMPORARY_PASSWORD, type Emulator } from "@transmit-edge/emulator";
 import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AuthEvent, memoryLimiter, memorySessionStore, transmitAuth } from "../src/index.ts";
 import { browser, ORIGIN, SECRET, sessionCookie, withCookie } from "./helpers.ts";
+import { emulatorClient } from "./region-world.ts";
 
 type Region = "eu" | "us";
 
@@ -19,17 +20,7 @@ interface World {
 
 function build(): World {
   const emulator = createEmulator({ regions: ["eu", "us"] });
-  const client = (region: Region) =>
-    createTransmitClient({
-      region,
-      baseUrl: `http://127.0.0.1:4010/${region}`,
-      clientId: `demo-client-${region}`,
-      clientSecret: `demo-secret-${region}`,
-      allowInsecureLoopback: true,
-      fetch: (input, init) => emulator.fetch(new Request(input, init)),
-      timeoutMs: 8000,
-    });
-  const clients = { eu: client("eu"), us: client("us") };
+  const clients = { eu: emulatorClient(emulator, "eu"), us: emulatorClient(emulator, "us") };
   const sessions = memorySessionStore();
   const events: AuthEvent[] = [];
   const loginRegion = { value: "eu" as Region };
