@@ -31,7 +31,7 @@ describe("attack4: sign-up honours a region field that beats the account's home"
   // The victim: a US account that has signed in here (its home, us, is known in both objects).
   const UMA = { username: "uma@example.com", password: "Uma-Lives-In-US-7!" };
 
-  it("F1 a sign-up naming region=eu for a US user's address creates a second account in EU instead of going to its home (taken)", async () => {
+  it("F1 H17 a sign-up naming region=eu for a US user's address creates a second account in EU instead of going to its home (taken)", async () => {
     const h = await harness();
     await h.emulator.addUser("us", { ...UMA, email: UMA.username } as never);
     expect((await login(h, UMA, { cf: CITIES.newYork })).status).toBe(200);
@@ -102,7 +102,7 @@ function hangingNamespace(inner: DurableObjectNamespace, calls: { n: number }): 
 }
 
 describe("attack4: forgot password and the dev-only headers", () => {
-  it("F1 forgot password ignores a region in the body too: the link comes from the account's home", async () => {
+  it("F1 H17 forgot password ignores a region in the body too: the link comes from the account's home", async () => {
     const h = await harness();
     const uma = { username: "uma@example.com", password: "Uma-Lives-In-US-7!" };
     await h.emulator.addUser("us", { ...uma, email: uma.username } as never);
@@ -135,7 +135,7 @@ describe("attack4: forgot password and the dev-only headers", () => {
 });
 
 describe("attack4: a slow shared client-token object", () => {
-  it("F2 a shared token object that hangs (never answers) does not take every login down: the token is fetched and kept in memory", async () => {
+  it("F2 H16 a shared token object that hangs (never answers) does not take every login down: the token is fetched and kept in memory", async () => {
     const hung = { n: 0 };
     const h = await harness(
       { UPSTREAM_TIMEOUT_MS: "2000" },
@@ -161,7 +161,7 @@ const countersOutsideEu = (h: Harness) =>
   );
 
 describe("attack4: residency of an EU account's counters", () => {
-  it("F3 forgot password for an EU account from Frankfurt keeps its counter in the eu jurisdiction", async () => {
+  it("F3 H15 forgot password for an EU account from Frankfurt keeps its counter in the eu jurisdiction", async () => {
     const h = await harness();
     await h.emulator.addUser("eu", { username: "erika", password: "Erika-In-EU-Only-7!" });
     expect((await login(h, { username: "erika", password: "Erika-In-EU-Only-7!" })).status).toBe(200);
@@ -173,7 +173,7 @@ describe("attack4: residency of an EU account's counters", () => {
     expect(countersOutsideEu(h)).toEqual([]);
   });
 
-  it("F3 a second factor of an EU login (code sends and code attempts) is counted in the eu jurisdiction", async () => {
+  it("F3 H15 a second factor of an EU login (code sends and code attempts) is counted in the eu jurisdiction", async () => {
     const h = await harness({ SECOND_FACTOR: "always" });
     const erika = { username: "erika", password: "Erika-In-EU-Only-7!", email: "erika@example.com" };
     await h.emulator.addUser("eu", erika as never);
@@ -223,7 +223,7 @@ describe("attack4: the remembered region does not protect against a flipped home
     return { h, ursula, jar };
   }
 
-  it("F5 the owner's browser that signed in to her account goes back to its region (us), not to the home a same-named AU account reported", async () => {
+  it("F5 H17 the owner's browser that signed in to her account goes back to its region (us), not to the home a same-named AU account reported", async () => {
     const { h, ursula, jar } = await flipped();
     const res = await login(h, ursula, { cf: CITIES.newYork, headers: { cookie: jar } });
     expect(h.calls("password.authenticate", "au")).toBe(1); // the flip only
@@ -231,7 +231,7 @@ describe("attack4: the remembered region does not protect against a flipped home
     expect(res.status).toBe(200);
   });
 
-  it("F5 a device entry of another username does not move the login (the browser's entry names the username exactly)", async () => {
+  it("F5 H17 a device entry of another username does not move the login (the browser's entry names the username exactly)", async () => {
     const { h, jar } = await flipped();
     await h.emulator.addUser("us", { username: "ursula2", password: "Ursula-Two-In-US-7!" });
     await h.emulator.addUser("au", { username: "ursula2", password: "Ursula-Two-In-AU-7!" });
@@ -381,7 +381,7 @@ describe("attack4: many isolates at the token's expiry", () => {
     return { clock, isolates, request, fetches: () => fetches };
   }
 
-  it("F8 at the token's end, 20 warm isolates make one token request between them, not one each (shared lease)", async () => {
+  it("F8 H16 at the token's end, 20 warm isolates make one token request between them, not one each (shared lease)", async () => {
     const { clock, isolates, request, fetches } = fleet();
     await isolates[0]!.set("k", "token-0", 3_540);
     for (const cache of isolates) expect(await request(cache)).toBe("token-0");
@@ -392,7 +392,7 @@ describe("attack4: many isolates at the token's expiry", () => {
     expect(new Set(tokens)).toEqual(new Set(["token-1"]));
   });
 
-  it("F8 with steady traffic, the token is renewed ahead by one isolate while the others keep using theirs", async () => {
+  it("F8 H16 with steady traffic, the token is renewed ahead by one isolate while the others keep using theirs", async () => {
     const { clock, isolates, request, fetches } = fleet();
     await isolates[0]!.set("k", "token-0", 3_540);
     for (const cache of isolates) await request(cache);
@@ -409,7 +409,7 @@ describe("attack4: many isolates at the token's expiry", () => {
     expect(seen.at(-1)).toBe("token-1");
   });
 
-  it("F8 a renewal that fails leaves the others their token; at its end one isolate fetches again, not all", async () => {
+  it("F8 H16 a renewal that fails leaves the others their token; at its end one isolate fetches again, not all", async () => {
     const { clock, isolates, request, fetches } = fleet();
     await isolates[0]!.set("k", "token-0", 3_540);
     for (const cache of isolates) expect(await cache.get("k")).toBe("token-0");

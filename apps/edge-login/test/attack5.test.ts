@@ -47,7 +47,7 @@ const countersOutsideEu = (h: Harness) =>
 describe("attack5: sign-up counters of an EU account", () => {
   const ERIKA = { username: "erika@example.com", password: "Erika-In-EU-Only-7!" };
 
-  it("F2 a sign-up of an EU account's address from New York is counted in the eu jurisdiction (the guess's count outside the EU is taken back)", async () => {
+  it("F2 H15 a sign-up of an EU account's address from New York is counted in the eu jurisdiction (the guess's count outside the EU is taken back)", async () => {
     const h = await harness();
     await h.emulator.addUser("eu", { ...ERIKA, email: ERIKA.username } as never);
     expect((await login(h, ERIKA)).status).toBe(200);
@@ -116,7 +116,7 @@ describe("attack5: what the counter's move shows before the answer", () => {
 });
 
 describe("attack5: the device entry's route and EU residency", () => {
-  it("F1 a device entry of a same-named non-EU account on a shared browser sends the EU owner's password out of the EU, past the 'into the EU only' rule", async () => {
+  it("F1 H15 H17 a device entry of a same-named non-EU account on a shared browser sends the EU owner's password out of the EU, past the 'into the EU only' rule", async () => {
     const h = await harness();
     const ursula = { username: "ursula", password: "Ursula-Lives-In-EU-7!" };
     await h.emulator.addUser("eu", ursula);
@@ -289,7 +289,7 @@ describe("attack5: the shared refresh lease under a slow or failing token endpoi
     expect(f.fetches()).toBeLessThanOrEqual(2);
   });
 
-  it("F4 a holder whose token request fails keeps the shared lease: every other isolate waits it out (3 s), then all fetch", async () => {
+  it("F4 H16 a holder whose token request fails keeps the shared lease: every other isolate waits it out (3 s), then all fetch", async () => {
     const f = virtualFleet(20);
     // The first token request fails fast (a 500 after 100 ms); the endpoint is fine again right after.
     f.setEndpoint((nth) => (nth === 1 ? { ms: 100, fails: true } : { ms: 150 }));
@@ -326,7 +326,7 @@ describe("attack5: the shared refresh lease under a slow or failing token endpoi
     expect(f.reads()).toBeLessThanOrEqual(20 * 9);
   });
 
-  it("F6 a token renewed ahead is never handed out after its end, even when the shared object answers slowly", async () => {
+  it("F6 H16 a token renewed ahead is never handed out after its end, even when the shared object answers slowly", async () => {
     const f = virtualFleet(2, {}, 900);
     await f.isolates[0]!.set("k", "token-0", 3_540);
     const end = f.now() + 3_540_000;
@@ -348,7 +348,7 @@ describe("attack5: the shared refresh lease under a slow or failing token endpoi
     await f.run([renewing]);
   });
 
-  it("F7 a slow shared object (0.95 s per read, under the 1 s cut-off) stretches a waiter past its patience: with UPSTREAM_TIMEOUT_MS=2000 it has waited the whole deadline before it fetches", async () => {
+  it("F7 H16 a slow shared object (0.95 s per read, under the 1 s cut-off) stretches a waiter past its patience: with UPSTREAM_TIMEOUT_MS=2000 it has waited the whole deadline before it fetches", async () => {
     const f = virtualFleet(1, { maxWaitMs: 1_000 }, 950);
     // Another isolate took the shared lease and died.
     await f.run([f.object.readEntry("k", 3_000, 0)]);

@@ -108,7 +108,7 @@ describe("client token: isolate memory first, one shared object per region near 
     expect(tokens.map((c) => c.method)).toEqual(["readEntry"]);
   });
 
-  it("a failing shared object never turns into a token-endpoint flood: one fetch, then memory (and back-off)", async () => {
+  it("H16 a failing shared object never turns into a token-endpoint flood: one fetch, then memory (and back-off)", async () => {
     const h = await harness({}, { replace: { CLIENT_TOKENS: failingNamespace(env.CLIENT_TOKENS as never) } });
     for (let i = 0; i < 20; i++) {
       const res = await login(h, ALICE, { cf: CITIES.frankfurt, ip: `198.51.100.${i}` });
