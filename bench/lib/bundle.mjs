@@ -45,13 +45,9 @@ function sizes(code) {
   return { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }
 
-/**
- * Bundles one entry of bench/entries the way an application bundler would (ESM, minified, tree-shaken, browser/
- * worker conditions) and returns its sizes.
- * @param {"login-only" | "authenticate" | "authenticate-verify"} entry
- */
-export async function coreBundleSize(entry) {
-  const result = await build({
+/** esbuild options for one entry of bench/entries, as an application bundler would build it (also bundle-breakdown). */
+export function coreBuildOptions(entry) {
+  return {
     entryPoints: [join(benchDir, "entries", `${entry}.mjs`)],
     bundle: true,
     minify: true,
@@ -61,9 +57,17 @@ export async function coreBundleSize(entry) {
     mainFields: ["module", "main"],
     conditions: ["workerd", "worker", "browser"],
     target: "es2022",
-    write: false,
     logLevel: "silent",
-  });
+  };
+}
+
+/**
+ * Bundles one entry of bench/entries the way an application bundler would (ESM, minified, tree-shaken, browser/
+ * worker conditions) and returns its sizes.
+ * @param {"login-only" | "authenticate" | "authenticate-verify"} entry
+ */
+export async function coreBundleSize(entry) {
+  const result = await build({ ...coreBuildOptions(entry), write: false });
   return sizes(result.outputFiles[0].text);
 }
 

@@ -19,19 +19,11 @@ const coreAt = process.argv.indexOf("--core");
 const outdir = keepAt > 0 ? process.argv[keepAt + 1] : mkdtempSync(join(tmpdir(), "edge-login-breakdown-"));
 if (coreAt > 0) {
   const { build } = await import("esbuild");
+  const { coreBuildOptions } = await import("../lib/bundle.mjs");
   await build({
-    entryPoints: [join(workerDir, "..", "..", "bench", "entries", `${process.argv[coreAt + 1]}.mjs`)],
-    bundle: true,
-    minify: true,
-    treeShaking: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2022",
+    ...coreBuildOptions(process.argv[coreAt + 1]),
     sourcemap: "external",
     outfile: join(outdir, "index.js"),
-    logLevel: "silent",
   });
 }
 const run =

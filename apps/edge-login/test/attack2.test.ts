@@ -1,23 +1,7 @@
 // attack2 (outside review) in the Worker: a login waiting for its second factor and "sign out everywhere".
 import { DEMO_PASSWORD } from "@transmit-edge/emulator";
 import { describe, expect, it } from "vitest";
-import { type Harness, harness, ORIGIN } from "./helpers.ts";
-
-class Jar {
-  readonly values = new Map<string, string>();
-  take(res: Response): Response {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      if (/max-age=0(;|$)/i.test(line) || at === pair.length - 1) this.values.delete(pair.slice(0, at));
-      else this.values.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    return res;
-  }
-  get header(): string {
-    return [...this.values].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-}
+import { type Harness, harness, Jar, ORIGIN } from "./helpers.ts";
 
 async function form(h: Harness, jar: Jar, path: string, fields: Record<string, string>, ip: string) {
   return jar.take(

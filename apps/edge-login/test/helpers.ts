@@ -336,3 +336,22 @@ export function counting<T extends Rpc.DurableObjectBranded | undefined>(
   } as unknown as DurableObjectNamespace<T>;
   return { namespace: wrapped, calls };
 }
+
+/** A browser's cookie jar: kept from each answer's `Set-Cookie` in order; `Max-Age=0` or an empty value deletes. */
+export class Jar {
+  readonly values = new Map<string, string>();
+  take(res: Response): Response {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const at = pair.indexOf("=");
+      const name = pair.slice(0, at);
+      const value = pair.slice(at + 1);
+      if (/max-age=0(;|$)/i.test(line) || value === "") this.values.delete(name);
+      else this.values.set(name, value);
+    }
+    return res;
+  }
+  get header(): string {
+    return [...this.values].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+}

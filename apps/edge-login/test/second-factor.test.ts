@@ -2,24 +2,7 @@
 // outbox, wrong codes, step-up for /api/sensitive, and the SECOND_FACTOR configuration.
 import { DEMO_PASSWORD } from "@transmit-edge/emulator";
 import { describe, expect, it } from "vitest";
-import { type Harness, harness, ORIGIN } from "./helpers.ts";
-
-/** A browser's cookies across requests (`Max-Age=0` deletes). */
-class Jar {
-  readonly values = new Map<string, string>();
-  take(res: Response): Response {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      if (/max-age=0(;|$)/i.test(line) || at === pair.length - 1) this.values.delete(pair.slice(0, at));
-      else this.values.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    return res;
-  }
-  get header(): string {
-    return [...this.values].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-}
+import { type Harness, harness, Jar, ORIGIN } from "./helpers.ts";
 
 async function form(h: Harness, jar: Jar, path: string, fields: Record<string, string>): Promise<Response> {
   return jar.take(

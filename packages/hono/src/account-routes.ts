@@ -12,7 +12,7 @@ import { clientAddress } from "./client-ip.ts";
 import { type LoginClient, type RegionalClient, resolveClient } from "./client-source.ts";
 import { deviceKeyOf, randomId } from "./crypto.ts";
 import { bodyKind, type PasswordInput, validInput } from "./input.ts";
-import type { LoginContext } from "./login-routes.ts";
+import { type LoginContext, resetRefused } from "./login-routes.ts";
 import { OptionError } from "./option-error.ts";
 import { problemForError } from "./problem.ts";
 import { type SessionStore, seconds, usable } from "./session-record.ts";
@@ -457,21 +457,9 @@ export async function resetPassword(c: Context, a: AccountContext): Promise<Resp
     );
     email = (done as { email?: string }).email;
   } catch (e) {
-    const code = TransmitError.is(e) ? e.code : undefined;
-    // Transmit keeps the token after a refused password: the person tries another one.
-    if (code === "password_rejected" || code === "invalid_request")
-      return a.replies.fail(c, "password_rejected", { ...info, step: "reset" });
-    if (problemForError(e) === "unauthorized") {
-      // Used, expired or forged: the link is spent.
-      await store.delete(value).catch(() => {});
-      return a.replies.fail(c, "unauthorized", {
-        ...info,
-        reason: "reset_token_invalid",
-        cookies: clear,
-        step: "reset",
-      });
-    }
-    return a.replies.failWith(c, e, { ...info, step: "reset" });
+    // Transmit keeps the token after a refused password: the person tries another one. Used, expired or forged: the
+    // link is spent.
+    return resetRefused(c, a.replies, e, info, { store, value, cookies: clear, retry: "reset", spent: "reset" });
   }
   await store.delete(value).catch(() => {});
   await endOtherSessions(c, a, rc, email, input.newPassword);

@@ -13,7 +13,7 @@ import { deviceName } from "./device-name.ts";
 import { bodyKind, type LoginInput, type PasswordInput, validInput } from "./input.ts";
 import { holdForSecondFactor, type SecondFactor } from "./mfa-routes.ts";
 import { problemForError } from "./problem.ts";
-import type { Replies } from "./reply.ts";
+import type { Failure, Replies } from "./reply.ts";
 import { safeReturnTo } from "./return-to.ts";
 import type { SessionAccess } from "./session-access.ts";
 import {
@@ -27,6 +27,8 @@ import {
   withTokens,
 } from "./session-record.ts";
 import type { Throttle } from "./throttle.ts";
+
+type Step = NonNullable<Failure["step"]>;
 
 /** What the login routes need from their instance. */
 export interface LoginContext {
@@ -202,6 +204,33 @@ export async function startSession(c: Context, l: LoginContext, s: Start): Promi
   return l.replies.ok(c, publicView(record), cookies);
 }
 
+/**
+ * The answer when Transmit refuses a reset token with a new password (the end of a forced change, or a reset link):
+ * a password it rejects may be tried again on the same page (`retry`); a used, expired or forged token is spent, so
+ * its pending record goes and the person starts again (`spent`).
+ */
+export async function resetRefused(
+  c: Context,
+  replies: Replies,
+  e: unknown,
+  info: Failure,
+  o: { store: SessionStore; value: string; cookies: readonly string[]; retry: Step; spent: Step },
+): Promise<Response> {
+  if (TransmitError.is(e) && (e.code === "invalid_request" || e.code === "password_rejected")) {
+    return replies.fail(c, "password_rejected", { ...info, step: o.retry });
+  }
+  if (problemForError(e) === "unauthorized") {
+    await o.store.delete(o.value).catch(() => {});
+    return replies.fail(c, "unauthorized", {
+      ...info,
+      reason: "reset_token_invalid",
+      cookies: o.cookies,
+      step: o.spent,
+    });
+  }
+  return replies.failWith(c, e, { ...info, step: o.retry });
+}
+
 /** `POST /login`. */
 export async function login(c: Context, l: LoginContext): Promise<Response> {
   const input = validInput<LoginInput>(c);
@@ -221,7 +250,8 @@ export async function login(c: Context, l: LoginContext): Promise<Response> {
   }
   if (l.handOff) {
     try {
-      const devices = l.devices;
+      // Without a device cookie there is nothing to find: no keyed hashes per region for new browsers.
+      const devices = l.cookies.read(c, "device") === undefined ? undefined : l.devices;
       const signedInBefore = async (region: string) =>
         devices !== undefined &&
         (await devices.trusted(c, await deviceKeyOf(l.hasher, region, input.username))) !== undefined;
@@ -375,19 +405,7 @@ export async function changePassword(c: Context, l: LoginContext): Promise<Respo
     rc = await resolveClient(l.client, c, pending.region);
     await rc.client.passwords.reset({ resetToken: pending.resetToken, newPassword: input.newPassword }, callOptions(l));
   } catch (e) {
-    if (TransmitError.is(e) && (e.code === "invalid_request" || e.code === "password_rejected")) {
-      return l.replies.fail(c, "password_rejected", { ...info, step: "password" });
-    }
-    if (problemForError(e) === "unauthorized") {
-      await store.delete(value).catch(() => {});
-      return l.replies.fail(c, "unauthorized", {
-        ...info,
-        reason: "reset_token_invalid",
-        cookies: clear,
-        step: "login",
-      });
-    }
-    return l.replies.failWith(c, e, { ...info, step: "password" });
+    return resetRefused(c, l.replies, e, info, { store, value, cookies: clear, retry: "password", spent: "login" });
   }
   await store.delete(value).catch(() => {});
   await l.replies.events.emit(c, { ...info, outcome: "success", status: 200 });

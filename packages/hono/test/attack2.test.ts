@@ -4,7 +4,9 @@ import type { TokenSet } from "@transmit-edge/core";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import {
+  type ClientSource,
   cookieSessionStore,
+  type LoginClient,
   memoryLimiter,
   memorySessionStore,
   type RevocationStore,
@@ -12,7 +14,8 @@ import {
   transmitAuth,
   type UserRevocation,
 } from "../src/index.ts";
-import { browser, FakeClient, ORIGIN, SECRET, START, upstream } from "./helpers.ts";
+import { browser, FakeClient, Jar, ORIGIN, SECRET, START, upstream } from "./helpers.ts";
+import { emulatorClient } from "./region-world.ts";
 
 const CODE = "123456";
 
@@ -52,31 +55,6 @@ class MfaFake extends FakeClient {
     authenticate: async (input: { identifier: string; sessionId?: string; token: string }) =>
       this.check(input, input.token),
   };
-}
-
-/** A browser's cookie jar (Set-Cookie in order; Max-Age=0 deletes). */
-class Jar {
-  readonly values = new Map<string, string>();
-  take(res: Response): Response {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      const name = pair.slice(0, at);
-      const value = pair.slice(at + 1);
-      if (/max-age=0(;|$)/i.test(line) || value === "") this.values.delete(name);
-      else this.values.set(name, value);
-    }
-    return res;
-  }
-  get header(): string {
-    return [...this.values].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-  only(name: string): Jar {
-    const j = new Jar();
-    const v = this.values.get(name);
-    if (v !== undefined) j.values.set(name, v);
-    return j;
-  }
 }
 
 interface World {
@@ -307,6 +285,35 @@ describe("attack2: the trusted-device window of the second factor", () => {
   });
 });
 
+/** A router for the device-entry attacks: no second factor, a per-IP limit out of the way. */
+function deviceWorld(fake: MfaFake, client: LoginClient | ClientSource): World {
+  const clock = { t: START };
+  const now = () => clock.t;
+  const auth = transmitAuth({
+    client,
+    sessions: memorySessionStore({ now }),
+    limiter: memoryLimiter({ now, ip: { limit: 1000, windowMs: 60_000 } }),
+    userKeySecret: SECRET,
+    now,
+    ip: "cf-connecting-ip",
+    secondFactor: { require: "never" },
+  });
+  const app = new Hono();
+  app.route("/auth", auth.routes());
+  return { app, fake, clock, sessions: memorySessionStore() };
+}
+
+/** Three browsers that each signed in to `username` once: their device cookies only. */
+async function signedInBrowsers(w: World, username: string, password: string): Promise<Jar[]> {
+  const browsers: Jar[] = [];
+  for (let i = 0; i < 3; i++) {
+    const jar = new Jar();
+    expect((await send(w, jar, "/auth/login", { username, password })).status).toBe(200);
+    browsers.push(jar.only("__Host-session-device"));
+  }
+  return browsers;
+}
+
 describe("attack2: the login throttle's device entries", () => {
   // F4b: the same collision on the login throttle's device cookies. A device entry was signed for the typed username's
   // keyed hash (normalised: NFKC, trimmed, lower case); on a tenant whose usernames are case-sensitive, Mallory's own
@@ -315,28 +322,10 @@ describe("attack2: the login throttle's device entries", () => {
   // could guess on and get Alice suspended. Fixed: an entry is signed over the keyed hash of the username exactly as
   // typed, so it is valid only for the account it was issued for (the account buckets stay normalised).
   it("attack2 F4b (A04 H05): guesses on 'Alice' from browsers signed in to 'alice' stay below Transmit's lockout", async () => {
-    const clock = { t: START };
-    const now = () => clock.t;
     const fake = new MfaFake();
     fake.users = { Alice: "pw-victim", alice: "pw-mallory" };
-    const auth = transmitAuth({
-      client: fake,
-      sessions: memorySessionStore({ now }),
-      limiter: memoryLimiter({ now, ip: { limit: 1000, windowMs: 60_000 } }),
-      userKeySecret: SECRET,
-      now,
-      ip: "cf-connecting-ip",
-      secondFactor: { require: "never" },
-    });
-    const app = new Hono();
-    app.route("/auth", auth.routes());
-    const w = { app, fake, clock, sessions: memorySessionStore() } as World;
-    const browsers: Jar[] = [];
-    for (let i = 0; i < 3; i++) {
-      const jar = new Jar();
-      expect((await send(w, jar, "/auth/login", { username: "alice", password: "pw-mallory" })).status).toBe(200);
-      browsers.push(jar.only("__Host-session-device"));
-    }
+    const w = deviceWorld(fake, fake);
+    const browsers = await signedInBrowsers(w, "alice", "pw-mallory");
     for (const jar of browsers) {
       for (let i = 0; i < 4; i++) await send(w, jar, "/auth/login", { username: "Alice", password: `guess-${i}` });
     }
@@ -352,29 +341,11 @@ describe("attack3 F2: device entries are bound to the region (tenant)", () => {
   // Two regions are two tenants: "alice" in us and "alice" in eu are two accounts. An entry earned on one must not
   // count guesses on the other (apps/edge-login/test/attack3.test.ts shows it across the Worker's tenants).
   it("F2 A04 H05 guesses on eu's 'alice' from browsers signed in to us's 'alice' stay below Transmit's lockout", async () => {
-    const clock = { t: START };
-    const now = () => clock.t;
     const fake = new MfaFake();
     fake.users = { alice: "pw-alice" };
     let region = "us";
-    const auth = transmitAuth({
-      client: () => ({ client: fake, region }),
-      sessions: memorySessionStore({ now }),
-      limiter: memoryLimiter({ now, ip: { limit: 1000, windowMs: 60_000 } }),
-      userKeySecret: SECRET,
-      now,
-      ip: "cf-connecting-ip",
-      secondFactor: { require: "never" },
-    });
-    const app = new Hono();
-    app.route("/auth", auth.routes());
-    const w = { app, fake, clock, sessions: memorySessionStore() } as World;
-    const browsers: Jar[] = [];
-    for (let i = 0; i < 3; i++) {
-      const jar = new Jar();
-      expect((await send(w, jar, "/auth/login", { username: "alice", password: "pw-alice" })).status).toBe(200);
-      browsers.push(jar.only("__Host-session-device"));
-    }
+    const w = deviceWorld(fake, () => ({ client: fake, region }));
+    const browsers = await signedInBrowsers(w, "alice", "pw-alice");
     // The same browsers in the us region: each is a device of us's alice (a wrong password is counted apart).
     const own = await send(w, browsers[0]!, "/auth/login", { username: "alice", password: "wrong" });
     expect(own.status).toBe(401);
@@ -413,22 +384,12 @@ describe("attack2: the forgot-password budget and device entries", () => {
 
 describe("attack2: sign-up of a look-alike address (against the emulator)", () => {
   it("attack2 F7 (R01/A04): an address whose normal form is another account's cannot be signed up, so it cannot hand out that account's device buckets", async () => {
-    const { createTransmitClient } = await import("@transmit-edge/core");
     const { createAccountClient } = await import("@transmit-edge/core/account");
     const { createEmulator } = await import("@transmit-edge/emulator");
     const emulator = createEmulator({ regions: ["eu"] });
     try {
-      const client = createTransmitClient({
-        region: "eu",
-        baseUrl: "http://127.0.0.1:4010/eu",
-        clientId: "demo-client-eu",
-        clientSecret: "demo-secret-eu",
-        allowInsecureLoopback: true,
-        fetch: (input, init) => emulator.fetch(new Request(input, init)),
-        timeoutMs: 8000,
-      });
       const auth = transmitAuth({
-        client,
+        client: emulatorClient(emulator, "eu"),
         sessions: memorySessionStore(),
         limiter: memoryLimiter({ ip: { limit: 1000, windowMs: 60_000 } }),
         userKeySecret: SECRET,

@@ -277,3 +277,32 @@ export function passwordOf(call: Call | undefined): string | undefined {
 export function optionsOf(call: Call | undefined): { timeoutMs?: number; audience?: string | string[] } | undefined {
   return call?.args[1] as { timeoutMs?: number; audience?: string | string[] } | undefined;
 }
+
+/** A browser's cookie jar: kept from each answer's `Set-Cookie` in order; `Max-Age=0` or an empty value deletes. */
+export class Jar {
+  readonly values = new Map<string, string>();
+  take(res: Response): Response {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const at = pair.indexOf("=");
+      const name = pair.slice(0, at);
+      const value = pair.slice(at + 1);
+      if (/max-age=0(;|$)/i.test(line) || value === "") this.values.delete(name);
+      else this.values.set(name, value);
+    }
+    return res;
+  }
+  get header(): string {
+    return [...this.values].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+  get(name: string): string | undefined {
+    return this.values.get(name);
+  }
+  /** A jar with only the cookie `name` (when this one holds it). */
+  only(name: string): Jar {
+    const j = new Jar();
+    const v = this.values.get(name);
+    if (v !== undefined) j.values.set(name, v);
+    return j;
+  }
+}

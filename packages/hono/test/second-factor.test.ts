@@ -1,6 +1,5 @@
 // The second factor (mfa-routes.ts) with the real core client against the in-process emulator: the pending record is
 // never a session, codes are counted, throttled and never logged, step-up for `require: "mfa"`, trusted devices.
-import { createTransmitClient } from "@transmit-edge/core";
 import { createEmulator, DEMO_PASSWORD, DEMO_TOTP_SECRET, type Emulator, totpAt } from "@transmit-edge/emulator";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,31 +10,10 @@ import {
   type SecondFactorOptions,
   transmitAuth,
 } from "../src/index.ts";
-import { browser, ORIGIN, SECRET, START } from "./helpers.ts";
+import { browser, Jar, ORIGIN, SECRET, START } from "./helpers.ts";
+import { emulatorClient } from "./region-world.ts";
 
 const ENROLLED = new Set(["demo-eu-tom", "demo-eu-sam"]);
-
-/** A browser's cookies: kept from each answer's `Set-Cookie`, `Max-Age=0` deletes. */
-class Jar {
-  readonly values = new Map<string, string>();
-  take(res: Response): Response {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      const name = pair.slice(0, at);
-      const value = pair.slice(at + 1);
-      if (/max-age=0(;|$)/i.test(line) || value === "") this.values.delete(name);
-      else this.values.set(name, value);
-    }
-    return res;
-  }
-  get header(): string {
-    return [...this.values].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-  get(name: string): string | undefined {
-    return this.values.get(name);
-  }
-}
 
 interface World {
   emulator: Emulator;
@@ -49,15 +27,7 @@ interface World {
 function build(secondFactor: SecondFactorOptions = {}, limiter = memoryLimiter()): World {
   const clock = { t: START };
   const emulator = createEmulator({ regions: ["eu"] });
-  const client = createTransmitClient({
-    region: "eu",
-    baseUrl: "http://127.0.0.1:4010/eu",
-    clientId: "demo-client-eu",
-    clientSecret: "demo-secret-eu",
-    allowInsecureLoopback: true,
-    fetch: (input, init) => emulator.fetch(new Request(input, init)),
-    timeoutMs: 8000,
-  });
+  const client = emulatorClient(emulator, "eu");
   const events: AuthEvent[] = [];
   const texts: string[] = [];
   const auth = transmitAuth({
@@ -369,14 +339,7 @@ describe("second factor against the emulator", () => {
     const info = w.emulator.region("eu");
     const app = new Hono();
     const auth = transmitAuth({
-      client: createTransmitClient({
-        region: "eu",
-        baseUrl: "http://127.0.0.1:4010/eu",
-        clientId: "demo-client-eu",
-        clientSecret: "demo-secret-eu",
-        allowInsecureLoopback: true,
-        fetch: (input, init) => w.emulator.fetch(new Request(input, init)),
-      }),
+      client: emulatorClient(w.emulator, "eu"),
       sessions: memorySessionStore(),
       limiter: "none",
     });
